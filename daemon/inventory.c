@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory.h"
+#include "log.h"
+#include "strv.h"
+
+static const char *const kind_names[_DEVICE_KIND_MAX] = {
+	[DEVICE_PCI] = "pci",
+	[DEVICE_SCSI_HOST] = "scsi_host",
+	[DEVICE_NVME] = "nvme",
+	[DEVICE_DISK] = "disk",
+	[DEVICE_NET] = "net",
+};
+
+const char *device_kind_to_string(enum device_kind k)
+{
+	return k >= 0 && k < _DEVICE_KIND_MAX ? kind_names[k] : NULL;
+}
+
+int device_kind_from_string(const char *s)
+{
+	for (int i = 0; i < _DEVICE_KIND_MAX; i++)
+		if (streq(s, kind_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+const char *write_cache_to_string(enum write_cache c)
+{
+	return c == CACHE_WRITE_BACK	  ? "write back"
+	       : c == CACHE_WRITE_THROUGH ? "write through"
+					  : "unknown";
+}
+
+int write_cache_from_string(const char *s)
+{
+	if (streq(s, "write back"))
+		return CACHE_WRITE_BACK;
+	if (streq(s, "write through"))
+		return CACHE_WRITE_THROUGH;
+	if (streq(s, "unknown"))
+		return CACHE_UNKNOWN;
+	return -EINVAL;
+}
+
+struct device *device_new(enum device_kind kind, const char *syspath, const char *name)
+{
+	struct device *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->kind = kind;
+	d->kexec_method = KMETHOD_UNSET;
+	d->has_shutdown = -1;
+	d->syspath = strdup(syspath);
+	d->name = strdup(name);
+	if (!d->syspath || !d->name)
+		return device_free(d);
+	return d;
+}
+
+struct device *device_free(struct device *d)
+{
+	if (!d)
+		return NULL;
+	free(d->syspath);
+	free(d->name);
+	free(d->driver);
+	free(d->module);
+	strv_free(d->properties);
+	free(d->vendor);
+	free(d->device_id);
+	free(d->subsystem_vendor);
+	free(d->subsystem_device);
+	free(d->class);
+	free(d->modalias);
+	free(d->slot);
+	free(d->id_path);
+	free(d->physfn_syspath);
+	free(d->devnode);
+	free(d->children);
+	free(d);
+	return NULL;
+}
+
+struct inventory *inventory_new(void)
+{
+	struct inventory *inv = calloc(1, sizeof(*inv));
+
+	if (inv)
+		inv->kernel_kexec_method = KMETHOD_UNSET;
+	return inv;
+}
+
+struct inventory *inventory_free(struct inventory *inv)
+{
+	if (!inv)
+		return NULL;
+	for (size_t i = 0; i < inv->n; i++)
+		device_free(inv->devices[i]);
+	free(inv->devices);
+	free(inv->kernel_release);
+	free(inv->source);
+	free(inv);
+	return NULL;
+}
+
+int inventory_add(struct inventory *inv, struct device *d)
+{
+	if (inv->n == inv->allocated) {
+		size_t na = inv->allocated ? inv->allocated * 2 : 64;
+		struct device **nd = realloc(inv->devices, na * sizeof(*nd));
+
+		if (!nd)
+			return -ENOMEM;
+		inv->devices = nd;
+		inv->allocated = na;
+	}
+	inv->devices[inv->n++] = d;
+	return 0;
+}
+
+static int cmp_syspath(const void *a, const void *b)
+{
+	const struct device *x = *(struct device *const *)a, *y = *(struct device *const *)b;
+
+	return strcmp(x->syspath, y->syspath);
+}
+
+struct device *inventory_find(const struct inventory *inv, const char *syspath)
+{
+	struct device key = { .syspath = (char *)syspath }, *kp = &key, **r;
+
+	r = bsearch(&kp, inv->devices, inv->n, sizeof(*inv->devices), cmp_syspath);
+	return r ? *r : NULL;
+}
+
+struct device *inventory_find_name(const struct inventory *inv, enum device_kind kind,
+				   const char *name)
+{
+	for (size_t i = 0; i < inv->n; i++)
+		if (inv->devices[i]->kind == kind && streq(inv->devices[i]->name, name))
+			return inv->devices[i];
+	return NULL;
+}
+
+/* Nearest ancestor by syspath: strip components until one is known. */
+static struct device *find_parent(const struct inventory *inv, const char *syspath)
+{
+	_cleanup_free_ char *p = strdup(syspath);
+	char *slash;
+
+	if (!p)
+		return NULL;
+	while ((slash = strrchr(p, '/')) && slash != p) {
+		struct device *d;
+
+		*slash = 0;
+		d = inventory_find(inv, p);
+		if (d)
+			return d;
+	}
+	return NULL;
+}
+
+int inventory_link(struct inventory *inv)
+{
+	if (inv->n > 1)
+		qsort(inv->devices, inv->n, sizeof(*inv->devices), cmp_syspath);
+
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = inv->devices[i];
+
+		d->index = i;
+		d->n_children = 0;
+		free(d->children);
+		d->children = NULL;
+		if (i > 0 && streq(inv->devices[i - 1]->syspath, d->syspath))
+			return log_error_errno(EEXIST, "Device %s is listed twice.", d->syspath);
+	}
+	/* Two passes so each children array is allocated once. */
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = inv->devices[i];
+
+		d->parent = find_parent(inv, d->syspath);
+		if (d->parent)
+			d->parent->n_children++;
+		d->physfn = NULL;
+		if (d->physfn_syspath) {
+			d->physfn = inventory_find(inv, d->physfn_syspath);
+			if (!d->physfn)
+				log_warning("%s: physical function %s is not in the inventory.",
+					    d->name, d->physfn_syspath);
+		}
+	}
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = inv->devices[i];
+
+		if (d->n_children) {
+			d->children = calloc(d->n_children, sizeof(*d->children));
+			if (!d->children)
+				return -ENOMEM;
+			d->n_children = 0;
+		}
+	}
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = inv->devices[i];
+
+		if (d->parent)
+			d->parent->children[d->parent->n_children++] = d;
+	}
+	return 0;
+}
+
+const char *device_get_property(const struct device *d, const char *key)
+{
+	size_t l = strlen(key);
+
+	STRV_FOREACH(p, d->properties)
+		if (strncmp(*p, key, l) == 0 && (*p)[l] == '=')
+			return *p + l + 1;
+	return NULL;
+}
+
+struct device *device_pci_ancestor(struct device *d)
+{
+	while (d && d->kind != DEVICE_PCI)
+		d = d->parent;
+	return d;
+}

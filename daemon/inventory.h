@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The device graph kexecq acts on: PCI functions and what hangs below
+ * them.  Filled from libudev (udev-adapter.c) or a JSON snapshot
+ * (json.c); read by match and plan.  No I/O here.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+#include "policy.h"
+
+#define INVENTORY_FORMAT "kexecq-inventory"
+#define INVENTORY_VERSION 1
+
+enum device_kind {
+	DEVICE_PCI,
+	DEVICE_SCSI_HOST,
+	DEVICE_NVME, /* NVMe controller */
+	DEVICE_DISK, /* whole-disk block device, SCSI disk or NVMe namespace */
+	DEVICE_NET,
+	_DEVICE_KIND_MAX,
+};
+
+enum write_cache {
+	CACHE_UNKNOWN,
+	CACHE_WRITE_BACK, /* volatile: must be flushed */
+	CACHE_WRITE_THROUGH,
+};
+
+struct device {
+	enum device_kind kind;
+	char *syspath; /* "/sys/devices/pci0000:00/0000:00:02.0"; unique key */
+	char *name;    /* sysname: "0000:00:02.0", "host0", "nvme0", "sda", "eth0" */
+	char *driver;  /* bound driver, NULL when unbound */
+	char *module;  /* module of the driver, or the modalias candidate */
+	bool module_builtin;
+	char **properties; /* udev properties, "KEY=VALUE" */
+
+	/* PCI */
+	char *vendor; /* lower-case hex without 0x: "8086" */
+	char *device_id;
+	char *subsystem_vendor;
+	char *subsystem_device;
+	char *class; /* "020000" */
+	char *modalias;
+	char *slot;
+	char *id_path;
+	char *physfn_syspath; /* set on SR-IOV VFs */
+	unsigned sriov_numvfs;
+	unsigned sriov_totalvfs;
+	enum kernel_method kexec_method; /* the driver's, from a patched kernel */
+	int has_shutdown;		 /* -1 unknown */
+
+	/* disks */
+	char *devnode;
+	enum write_cache write_cache;
+
+	/* net */
+	bool up;
+
+	/* Derived by inventory_link(); not saved. */
+	struct device *parent; /* nearest ancestor in the inventory */
+	struct device *physfn;
+	struct device **children;
+	size_t n_children;
+	size_t index;
+};
+
+struct inventory {
+	char *kernel_release;
+	/* Global default from a patched kernel; KMETHOD_UNSET: unpatched. */
+	enum kernel_method kernel_kexec_method;
+	char *source; /* "udev" or the snapshot file it came from */
+
+	struct device **devices; /* sorted by syspath after inventory_link() */
+	size_t n;
+	size_t allocated;
+};
+
+struct inventory *inventory_new(void);
+struct inventory *inventory_free(struct inventory *inv);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory *, inventory_free)
+
+struct device *device_new(enum device_kind kind, const char *syspath, const char *name);
+struct device *device_free(struct device *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct device *, device_free)
+
+/* Takes ownership of d. */
+int inventory_add(struct inventory *inv, struct device *d);
+
+/*
+ * Sort by syspath, reject duplicates, and derive parent, children and
+ * physfn links.  Must be called after the last inventory_add().
+ */
+int inventory_link(struct inventory *inv);
+
+struct device *inventory_find(const struct inventory *inv, const char *syspath);
+/* By sysname and kind, e.g. ("0000:00:02.0", DEVICE_PCI); linear. */
+struct device *inventory_find_name(const struct inventory *inv, enum device_kind kind,
+				   const char *name);
+
+const char *device_kind_to_string(enum device_kind k) _pure_;
+int device_kind_from_string(const char *s) _pure_;
+const char *write_cache_to_string(enum write_cache c) _pure_;
+int write_cache_from_string(const char *s) _pure_;
+
+/* Value of udev property key, or NULL. */
+const char *device_get_property(const struct device *d, const char *key);
+
+/* The nearest PCI ancestor (or d itself), NULL for none. */
+struct device *device_pci_ancestor(struct device *d);

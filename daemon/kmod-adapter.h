@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The only file that talks to libkmod: which module provides a driver,
+ * whether it is built in, and which module an unbound device would load.
+ */
+#pragma once
+
+#include "inventory.h"
+
+/*
+ * Fill module and module_builtin for each PCI function.  moddir is the
+ * modules directory (NULL: /lib/modules/$(uname -r)).  Missing module
+ * indexes are not an error: unbound devices then stay without a module.
+ */
+int kmod_annotate(const char *moddir, struct inventory *inv);

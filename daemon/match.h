@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Which policy governs a PCI function: the first in name order that matches. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "inventory.h"
+#include "policy.h"
+
+/* True when every [Match] key of p matches d (a PCI function). */
+bool policy_matches(const struct policy *p, const struct device *d);
+
+/* The governing policy, or NULL for the built-in default (leave it to the kernel). */
+const struct policy *match_device(const struct policy_set *s, const struct device *d);
+
+/* The device's value for a match field (may be NULL). */
+const char *match_field_value(const struct device *d, enum match_field f);
+
+/*
+ * Human explanation of why p matches d: "Driver=lpfc (line 3), Vendor=10df
+ * (line 4)".  Returns a malloc'd string or NULL on OOM.
+ */
+char *match_explain(const struct policy *p, const struct device *d);

@@ -1,0 +1,802 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The planner.  Pure: inventory + policies in, DAG of steps out.
+ *
+ * Each device keeps a chain of its destructive steps (SR-IOV off, unbind,
+ * reset, module unload), linked in that order.  Any step on a device
+ * (a flush on a disk, a link-down on an interface, the unbind of a VF)
+ * must finish before the first destructive step of the nearest ancestor
+ * that has one, and before the first of its PF's.  Because chains link up
+ * the same way, edges to the nearest such step are enough: the rest
+ * follows by transitivity.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "match.h"
+#include "plan.h"
+#include "strv.h"
+
+static const char *const step_names[_STEP_TYPE_MAX] = {
+	[STEP_SET_KERNEL_METHOD] = "set-kernel-method",
+	[STEP_FLUSH_CACHE] = "flush-cache",
+	[STEP_NET_DOWN] = "net-down",
+	[STEP_SRIOV_DISABLE] = "sriov-disable",
+	[STEP_UNBIND] = "unbind",
+	[STEP_RESET] = "reset",
+	[STEP_UNLOAD_MODULE] = "unload-module",
+	[STEP_BARRIER] = "barrier",
+};
+
+const char *step_type_to_string(enum step_type t)
+{
+	return t >= 0 && t < _STEP_TYPE_MAX ? step_names[t] : NULL;
+}
+
+char *step_describe(const struct step *s)
+{
+	char *r = NULL;
+	int n = -1;
+
+	switch (s->type) {
+	case STEP_SET_KERNEL_METHOD:
+		n = asprintf(&r, "set kexec_method of driver %s to %s (was %s)", s->object,
+			     kernel_method_to_string(s->method),
+			     strna(kernel_method_to_string(s->previous_method)));
+		break;
+	case STEP_FLUSH_CACHE:
+		n = asprintf(&r, "flush write cache of %s", s->object);
+		break;
+	case STEP_NET_DOWN:
+		n = asprintf(&r, "bring interface %s down", s->object);
+		break;
+	case STEP_SRIOV_DISABLE:
+		n = asprintf(&r, "disable SR-IOV on %s (%u VFs)", s->object,
+			     s->device ? s->device->sriov_numvfs : 0);
+		break;
+	case STEP_UNBIND:
+		n = asprintf(&r, "unbind %s from %s", s->object, strna(s->driver));
+		break;
+	case STEP_RESET:
+		n = asprintf(&r, "reset PCI function %s", s->object);
+		break;
+	case STEP_UNLOAD_MODULE:
+		n = asprintf(&r, "unload module %s", s->object);
+		break;
+	case STEP_BARRIER:
+		n = asprintf(&r, "wait for all steps of %s", s->object);
+		break;
+	default:
+		break;
+	}
+	return n < 0 ? NULL : r;
+}
+
+struct plan *plan_free(struct plan *p)
+{
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->steps[i].object);
+		free(p->steps[i].driver);
+		free(p->steps[i].reason);
+		free(p->steps[i].deps);
+	}
+	free(p->steps);
+	free(p->devices);
+	strv_free(p->warnings);
+	free(p);
+	return NULL;
+}
+
+/* ---- builder ------------------------------------------------------------- */
+
+struct builder {
+	const struct inventory *inv;
+	const struct policy_set *ps;
+	struct step *steps;
+	size_t n, allocated;
+	/* Per device index: first and last destructive step, as index + 1. */
+	size_t *first_destr;
+	size_t *last_destr;
+	const struct policy **gov;   /* governing policy per device index */
+	const struct policy **unloader; /* policy unloading the device's module */
+	char **warnings;
+};
+
+_printf_(2, 3) static int warn(struct builder *b, const char *fmt, ...)
+{
+	char *m;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&m, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	if (strv_contains(b->warnings, m)) {
+		free(m);
+		return 0;
+	}
+	r = strv_consume(&b->warnings, m);
+	if (r < 0)
+		free(m);
+	return r;
+}
+
+static int add_step(struct builder *b, enum step_type type, const struct device *d,
+		    const char *object, const struct policy *p, enum policy_key key,
+		    char *reason, size_t *ret)
+{
+	struct step *s;
+
+	if (!reason)
+		return -ENOMEM;
+	if (b->n == b->allocated) {
+		size_t na = b->allocated ? b->allocated * 2 : 64;
+
+		s = realloc(b->steps, na * sizeof(*s));
+		if (!s) {
+			free(reason);
+			return -ENOMEM;
+		}
+		b->steps = s;
+		b->allocated = na;
+	}
+	s = &b->steps[b->n];
+	*s = (struct step){
+		.type = type,
+		.device = d,
+		.object = strdup(object),
+		.driver = d && d->driver ? strdup(d->driver) : NULL,
+		.method = KMETHOD_UNSET,
+		.previous_method = KMETHOD_UNSET,
+		.policy = p,
+		.key = key,
+		.reason = reason,
+		.timeout_usec = p ? p->timeout_usec : POLICY_TIMEOUT_DEFAULT_USEC,
+		.on_failure = p ? p->on_failure : ONFAIL_CONTINUE,
+	};
+	if (!s->object || (d && d->driver && !s->driver)) {
+		free(s->object);
+		free(s->driver);
+		free(reason);
+		return -ENOMEM;
+	}
+	*ret = b->n++;
+	return 0;
+}
+
+static char *fmt(const char *f, ...) _printf_(1, 2);
+static char *fmt(const char *f, ...)
+{
+	char *r;
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vasprintf(&r, f, ap);
+	va_end(ap);
+	return n < 0 ? NULL : r;
+}
+
+/* "from" must finish before "to" starts. */
+static int add_edge(struct builder *b, size_t from, size_t to)
+{
+	struct step *s = &b->steps[to];
+	size_t *nd;
+
+	if (from == to)
+		return 0;
+	for (size_t i = 0; i < s->n_deps; i++)
+		if (s->deps[i] == from)
+			return 0;
+	/* Grow in powers of two; n_deps doubles as the fill mark. */
+	if ((s->n_deps & (s->n_deps - 1)) == 0) {
+		nd = realloc(s->deps, (s->n_deps ? s->n_deps * 2 : 2) * sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		s->deps = nd;
+	}
+	s->deps[s->n_deps++] = from;
+	return 0;
+}
+
+/* Append step to the device's chain of destructive steps. */
+static int chain_append(struct builder *b, const struct device *d, size_t step)
+{
+	size_t i = d->index;
+	int r;
+
+	if (b->last_destr[i]) {
+		r = add_edge(b, b->last_destr[i] - 1, step);
+		if (r < 0)
+			return r;
+	} else {
+		b->first_destr[i] = step + 1;
+	}
+	b->last_destr[i] = step + 1;
+	return 0;
+}
+
+/*
+ * Step s acts on device x (or below it).  It must finish before the first
+ * destructive step of x's nearest ancestor that has one, and before that
+ * of x's PF (or, if the PF has none, the PF's ancestors').
+ */
+static int edges_up(struct builder *b, size_t s, const struct device *x)
+{
+	int r;
+
+	for (const struct device *y = x; y; y = y->parent) {
+		if (y != x && b->first_destr[y->index])
+			return add_edge(b, s, b->first_destr[y->index] - 1);
+		if (y->physfn) {
+			size_t t = b->first_destr[y->physfn->index];
+
+			r = t ? add_edge(b, s, t - 1) : edges_up(b, s, y->physfn);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static enum policy_action action_of(const struct policy *p)
+{
+	return p ? p->action : ACTION_KERNEL;
+}
+
+/* The policy whose knobs apply to what hangs below d. */
+static const struct policy *effective(const struct builder *b, const struct device *d)
+{
+	return b->gov[d->index] ? b->gov[d->index] : b->unloader[d->index];
+}
+
+static bool module_unloadable(const struct device *d)
+{
+	return d->driver && d->module && !d->module_builtin;
+}
+
+static int plan_modules(struct builder *b)
+{
+	const struct inventory *inv = b->inv;
+	int r;
+
+	/* Which modules go, and which devices go with them. */
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		const struct policy *p = b->gov[i];
+
+		if (d->kind != DEVICE_PCI || action_of(p) != ACTION_UNLOAD || !d->driver)
+			continue;
+		if (!module_unloadable(d)) {
+			r = warn(b, "%s: Action=unload for %s, but driver %s is built in; unbinding instead",
+				 p->name, d->name, d->driver);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		for (size_t j = 0; j < inv->n; j++) {
+			const struct device *o = inv->devices[j];
+
+			if (o->kind != DEVICE_PCI || !o->driver || !streq_ptr(o->module, d->module))
+				continue;
+			if (!b->unloader[j])
+				b->unloader[j] = p;
+			if (b->gov[j] != p) {
+				r = warn(b, "%s: unloading module %s also removes %s (governed by %s)",
+					 p->name, d->module, o->name,
+					 b->gov[j] ? b->gov[j]->name : "the built-in default");
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+static int plan_pci(struct builder *b, const struct device *d)
+{
+	const struct policy *p = b->gov[d->index];
+	const struct policy *ep = effective(b, d);
+	enum policy_action a = action_of(p);
+	bool removed;
+	size_t s;
+	int r;
+
+	if (a == ACTION_UNLOAD && !module_unloadable(d))
+		a = ACTION_UNBIND; /* warned about in plan_modules() */
+	removed = (d->driver && (a == ACTION_UNBIND || a == ACTION_RESET)) || b->unloader[d->index];
+
+	if (ep && d->sriov_numvfs > 0 &&
+	    (ep->disable_sriov == TRI_YES || (ep->disable_sriov == TRI_AUTO && removed))) {
+		r = add_step(b, STEP_SRIOV_DISABLE, d, d->name, ep, KEY_DISABLE_SRIOV,
+			     ep->disable_sriov == TRI_YES
+				     ? fmt("DisableSRIOV=yes and %u VFs are enabled", d->sriov_numvfs)
+				     : fmt("%u VFs are enabled and driver %s goes away (DisableSRIOV=auto)",
+					   d->sriov_numvfs, strna(d->driver)),
+			     &s);
+		if (r < 0)
+			return r;
+		r = chain_append(b, d, s);
+		if (r < 0)
+			return r;
+	}
+
+	if (d->driver && (a == ACTION_UNBIND || a == ACTION_RESET)) {
+		r = add_step(b, STEP_UNBIND, d, d->name, p, KEY_ACTION,
+			     p->action == ACTION_UNLOAD
+				     ? fmt("Action=unload, but %s is built in", d->driver)
+				     : fmt("Action=%s", policy_action_to_string(p->action)),
+			     &s);
+		if (r < 0)
+			return r;
+		r = chain_append(b, d, s);
+		if (r < 0)
+			return r;
+	}
+	if (a == ACTION_RESET) {
+		r = add_step(b, STEP_RESET, d, d->name, p, KEY_ACTION, fmt("Action=reset"), &s);
+		if (r < 0)
+			return r;
+		r = chain_append(b, d, s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_kernel_methods(struct builder *b)
+{
+	const struct inventory *inv = b->inv;
+	int r;
+
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		const struct policy *p = b->gov[i];
+		bool done = false;
+		size_t s;
+
+		if (!p || p->kernel_method == KMETHOD_UNSET || !d->driver)
+			continue;
+		if (inv->kernel_kexec_method == KMETHOD_UNSET) {
+			r = warn(b, "%s: KernelMethod=%s ignored: the running kernel has no kexec_method "
+				    "(it lacks the kexecq patches)",
+				 p->name, kernel_method_to_string(p->kernel_method));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		for (size_t j = 0; j < b->n; j++) {
+			struct step *o = &b->steps[j];
+
+			if (o->type != STEP_SET_KERNEL_METHOD || !streq(o->object, d->driver))
+				continue;
+			if (o->method != p->kernel_method) {
+				r = warn(b, "%s: KernelMethod=%s for driver %s conflicts with %s, which "
+					    "comes first and sets %s",
+					 p->name, kernel_method_to_string(p->kernel_method), d->driver,
+					 o->policy->name, kernel_method_to_string(o->method));
+				if (r < 0)
+					return r;
+			}
+			done = true;
+		}
+		if (done || d->kexec_method == p->kernel_method)
+			continue;
+		r = add_step(b, STEP_SET_KERNEL_METHOD, NULL, d->driver, p, KEY_KERNEL_METHOD,
+			     fmt("KernelMethod=%s", kernel_method_to_string(p->kernel_method)), &s);
+		if (r < 0)
+			return r;
+		b->steps[s].method = p->kernel_method;
+		b->steps[s].previous_method = d->kexec_method;
+		b->steps[s].driver = strdup(d->driver);
+		if (!b->steps[s].driver)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int plan_unloads(struct builder *b)
+{
+	const struct inventory *inv = b->inv;
+	int r;
+
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		const struct policy *p = b->unloader[i];
+		bool seen = false;
+		size_t s;
+
+		if (!p)
+			continue;
+		/* One step per module, made at its first device. */
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = b->unloader[j] && streq_ptr(inv->devices[j]->module, d->module);
+		if (seen)
+			continue;
+		r = add_step(b, STEP_UNLOAD_MODULE, NULL, d->module, p, KEY_ACTION,
+			     fmt("Action=unload (first device %s)", d->name), &s);
+		if (r < 0)
+			return r;
+		for (size_t j = i; j < inv->n; j++) {
+			const struct device *o = inv->devices[j];
+
+			if (!b->unloader[j] || !streq_ptr(o->module, d->module))
+				continue;
+			/* A VF whose PF turns SR-IOV off is gone before the unload. */
+			if (o->physfn && b->first_destr[o->physfn->index] &&
+			    b->steps[b->first_destr[o->physfn->index] - 1].type == STEP_SRIOV_DISABLE)
+				continue;
+			r = chain_append(b, o, s);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Flush and link-down for what hangs below PCI function d. */
+static int plan_children(struct builder *b, const struct device *pci, const struct device *d)
+{
+	const struct policy *ep = effective(b, pci);
+	int r;
+
+	for (size_t c = 0; c < d->n_children; c++) {
+		const struct device *x = d->children[c];
+		size_t s;
+
+		if (x->kind == DEVICE_PCI)
+			continue; /* governed on its own */
+		if (ep && x->kind == DEVICE_DISK &&
+		    (ep->flush_cache == TRI_YES ||
+		     (ep->flush_cache == TRI_AUTO && x->write_cache == CACHE_WRITE_BACK))) {
+			r = add_step(b, STEP_FLUSH_CACHE, x, x->name, ep, KEY_FLUSH_CACHE,
+				     ep->flush_cache == TRI_YES
+					     ? fmt("FlushCache=yes (cache: %s)",
+						   write_cache_to_string(x->write_cache))
+					     : fmt("volatile write cache below %s (FlushCache=auto)",
+						   pci->name),
+				     &s);
+			if (r < 0)
+				return r;
+		}
+		if (ep && x->kind == DEVICE_NET && ep->network_down && x->up) {
+			r = add_step(b, STEP_NET_DOWN, x, x->name, ep, KEY_NETWORK_DOWN,
+				     fmt("NetworkDown=yes and %s is up", x->name), &s);
+			if (r < 0)
+				return r;
+		}
+		r = plan_children(b, pci, x);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* After=/Before= through one barrier step per policy involved. */
+static int plan_explicit_order(struct builder *b)
+{
+	const struct policy_set *ps = b->ps;
+	_cleanup_free_ size_t *barrier = NULL;
+	_cleanup_free_ bool *has_steps = NULL;
+	size_t n_before = b->n;
+	int r;
+
+	if (!ps || ps->n == 0)
+		return 0;
+	barrier = calloc(ps->n, sizeof(*barrier));
+	has_steps = calloc(ps->n, sizeof(*has_steps));
+	if (!barrier || !has_steps)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = 0; k < ps->n; k++)
+			if (b->steps[i].policy == ps->policies[k])
+				has_steps[k] = true;
+
+	for (size_t k = 0; k < ps->n; k++) {
+		const struct policy *p = ps->policies[k];
+
+		for (int dir = 0; dir < 2; dir++) {
+			char **names = dir == 0 ? p->after : p->before;
+
+			STRV_FOREACH(n, names) {
+				size_t o, first, then;
+
+				for (o = 0; o < ps->n; o++)
+					if (streq(ps->policies[o]->name, *n))
+						break;
+				if (o == ps->n || !has_steps[k] || !has_steps[o])
+					continue;
+				/* After=: o first.  Before=: k first. */
+				first = dir == 0 ? o : k;
+				then = dir == 0 ? k : o;
+				if (!barrier[first]) {
+					size_t s;
+
+					r = add_step(b, STEP_BARRIER, NULL, ps->policies[first]->name,
+						     ps->policies[first], dir == 0 ? KEY_AFTER : KEY_BEFORE,
+						     fmt("%s=%s in %s", dir == 0 ? "After" : "Before",
+							 ps->policies[o]->name, p->name),
+						     &s);
+					if (r < 0)
+						return r;
+					barrier[first] = s + 1;
+					for (size_t i = 0; i < n_before; i++)
+						if (b->steps[i].policy == ps->policies[first]) {
+							r = add_edge(b, i, s);
+							if (r < 0)
+								return r;
+						}
+				}
+				for (size_t i = 0; i < n_before; i++)
+					if (b->steps[i].policy == ps->policies[then]) {
+						r = add_edge(b, barrier[first] - 1, i);
+						if (r < 0)
+							return r;
+					}
+			}
+		}
+	}
+	return 0;
+}
+
+/* Find and describe a cycle among the steps Kahn's algorithm could not sort. */
+static char *describe_cycle(const struct builder *b, const unsigned char *done)
+{
+	_cleanup_free_ size_t *seen_at = calloc(b->n, sizeof(size_t));
+	_cleanup_free_ size_t *path = calloc(b->n + 1, sizeof(size_t));
+	_cleanup_strv_free_ char **pols = NULL;
+	char *out = NULL;
+	size_t len = 0, v = 0, depth = 0;
+	FILE *f;
+
+	if (!seen_at || !path)
+		return NULL;
+	while (v < b->n && done[v])
+		v++;
+	/* Walk backwards along unsorted dependencies until a step repeats. */
+	while (!seen_at[v]) {
+		const struct step *s = &b->steps[v];
+
+		seen_at[v] = ++depth;
+		path[depth] = v;
+		for (size_t i = 0; i < s->n_deps; i++)
+			if (!done[s->deps[i]]) {
+				v = s->deps[i];
+				break;
+			}
+	}
+	f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	fputs("ordering cycle:", f);
+	/* path[seen_at[v]..depth] is the cycle, each waiting on the next; print in run order. */
+	for (size_t k = depth + 1; k-- > seen_at[v];) {
+		const struct step *s = &b->steps[path[k]];
+		_cleanup_free_ char *d = step_describe(s);
+
+		fprintf(f, " %s [%s %s] ->", strna(d), s->policy ? s->policy->name : "built-in",
+			s->policy ? policy_key_to_string(s->key) : "");
+		if (s->policy && !strv_contains(pols, s->policy->name))
+			(void)strv_extend(&pols, s->policy->name);
+	}
+	{
+		_cleanup_free_ char *d = step_describe(&b->steps[path[depth]]);
+		_cleanup_free_ char *j = strv_join(pols, ", ");
+
+		fprintf(f, " %s; policies involved: %s", strna(d), strempty(j));
+	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Kahn's algorithm with levels; reorders steps and renumbers deps as ids. */
+static int toposort(struct builder *b, struct plan *plan, char **ret_error)
+{
+	size_t n = b->n, head = 0, tail = 0;
+	_cleanup_free_ size_t *indeg = calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *queue = calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *order_of = calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ unsigned *level = calloc(n + 1, sizeof(unsigned));
+	_cleanup_free_ unsigned char *done = calloc(n + 1, 1);
+	/* Reverse adjacency in CSR form. */
+	_cleanup_free_ size_t *rstart = calloc(n + 2, sizeof(size_t));
+	_cleanup_free_ size_t *radj = NULL;
+	size_t n_edges = 0;
+	unsigned max_level = 0;
+
+	if (!indeg || !queue || !order_of || !level || !done || !rstart)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		indeg[i] = b->steps[i].n_deps;
+		n_edges += b->steps[i].n_deps;
+		for (size_t k = 0; k < b->steps[i].n_deps; k++)
+			rstart[b->steps[i].deps[k] + 1]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		rstart[i + 1] += rstart[i];
+	radj = calloc(n_edges + 1, sizeof(size_t));
+	if (!radj)
+		return -ENOMEM;
+	{
+		_cleanup_free_ size_t *fill = calloc(n + 1, sizeof(size_t));
+
+		if (!fill)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < b->steps[i].n_deps; k++) {
+				size_t d = b->steps[i].deps[k];
+
+				radj[rstart[d] + fill[d]++] = i;
+			}
+	}
+
+	for (size_t i = 0; i < n; i++)
+		if (indeg[i] == 0)
+			queue[tail++] = i;
+	while (head < tail) {
+		size_t v = queue[head++];
+
+		done[v] = 1;
+		for (size_t k = rstart[v]; k < rstart[v + 1]; k++) {
+			size_t w = radj[k];
+
+			if (level[w] < level[v] + 1)
+				level[w] = level[v] + 1;
+			if (--indeg[w] == 0)
+				queue[tail++] = w;
+		}
+	}
+	if (tail < n) {
+		if (ret_error)
+			*ret_error = describe_cycle(b, done);
+		return -ELOOP;
+	}
+
+	/* Stable order by level, then creation order. */
+	{
+		size_t pos = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (level[i] > max_level)
+				max_level = level[i];
+		plan->steps = calloc(n + 1, sizeof(*plan->steps));
+		if (!plan->steps)
+			return -ENOMEM;
+		for (unsigned l = 0; l <= max_level; l++)
+			for (size_t i = 0; i < n; i++)
+				if (level[i] == l) {
+					order_of[i] = pos;
+					plan->steps[pos] = b->steps[i];
+					plan->steps[pos].level = l;
+					plan->steps[pos].id = pos + 1;
+					pos++;
+				}
+		for (size_t i = 0; i < n; i++) {
+			struct step *s = &plan->steps[i];
+
+			for (size_t k = 0; k < s->n_deps; k++)
+				s->deps[k] = order_of[s->deps[k]] + 1;
+		}
+	}
+	plan->n = n;
+	plan->n_levels = n ? max_level + 1 : 0;
+	/* The steps now belong to the plan. */
+	free(b->steps);
+	b->steps = NULL;
+	b->n = 0;
+	return 0;
+}
+
+static void builder_done(struct builder *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->steps[i].object);
+		free(b->steps[i].driver);
+		free(b->steps[i].reason);
+		free(b->steps[i].deps);
+	}
+	free(b->steps);
+	free(b->first_destr);
+	free(b->last_destr);
+	free(b->gov);
+	free(b->unloader);
+	strv_free(b->warnings);
+}
+
+int plan_build(const struct inventory *inv, const struct policy_set *policies,
+	       struct plan **ret, char **ret_error)
+{
+	_cleanup_(builder_done) struct builder b = {
+		.inv = inv,
+		.ps = policies,
+	};
+	_cleanup_(plan_freep) struct plan *plan = calloc(1, sizeof(*plan));
+	size_t n = inv->n, n_pci = 0;
+	int r;
+
+	if (ret_error)
+		*ret_error = NULL;
+	b.first_destr = calloc(n + 1, sizeof(size_t));
+	b.last_destr = calloc(n + 1, sizeof(size_t));
+	b.gov = calloc(n + 1, sizeof(*b.gov));
+	b.unloader = calloc(n + 1, sizeof(*b.unloader));
+	if (!plan || !b.first_destr || !b.last_destr || !b.gov || !b.unloader)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		if (inv->devices[i]->kind == DEVICE_PCI) {
+			b.gov[i] = match_device(policies, inv->devices[i]);
+			n_pci++;
+		}
+	plan->devices = calloc(n_pci + 1, sizeof(*plan->devices));
+	if (!plan->devices)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (inv->devices[i]->kind == DEVICE_PCI)
+			plan->devices[plan->n_devices++] = (struct plan_device){
+				.device = inv->devices[i],
+				.policy = b.gov[i],
+			};
+
+	r = plan_modules(&b);
+	if (r < 0)
+		return r;
+	r = plan_kernel_methods(&b);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (inv->devices[i]->kind == DEVICE_PCI) {
+			r = plan_pci(&b, inv->devices[i]);
+			if (r < 0)
+				return r;
+		}
+	r = plan_unloads(&b);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (inv->devices[i]->kind == DEVICE_PCI) {
+			r = plan_children(&b, inv->devices[i], inv->devices[i]);
+			if (r < 0)
+				return r;
+		}
+
+	/*
+	 * Implicit order: what is done to a device (a flush, a link-down, the
+	 * last of its own destructive steps) before whatever removes its
+	 * ancestors or its PF.
+	 */
+	for (size_t s = 0; s < b.n; s++)
+		if (b.steps[s].type == STEP_FLUSH_CACHE || b.steps[s].type == STEP_NET_DOWN) {
+			r = edges_up(&b, s, b.steps[s].device);
+			if (r < 0)
+				return r;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (b.last_destr[i]) {
+			r = edges_up(&b, b.last_destr[i] - 1, inv->devices[i]);
+			if (r < 0)
+				return r;
+		}
+
+	r = plan_explicit_order(&b);
+	if (r < 0)
+		return r;
+
+	r = toposort(&b, plan, ret_error);
+	if (r < 0)
+		return r;
+	plan->warnings = TAKE_PTR(b.warnings);
+	*ret = TAKE_PTR(plan);
+	return 0;
+}

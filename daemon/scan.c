@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "kmod-adapter.h"
+#include "log.h"
+#include "scan.h"
+#include "udev-adapter.h"
+
+int inventory_scan(const struct scan_options *o, struct inventory **ret)
+{
+	_cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+	struct utsname u;
+	int r;
+
+	if (!inv)
+		return log_oom();
+	inv->source = strdup("udev");
+	if (!inv->source)
+		return log_oom();
+	if (uname(&u) == 0 && !(inv->kernel_release = strdup(u.release)))
+		return log_oom();
+
+	r = udev_scan(o->sysfs ? o->sysfs : "/sys", inv);
+	if (r < 0)
+		return r;
+	r = kmod_annotate(o->moddir, inv);
+	if (r < 0)
+		return r;
+	r = inventory_link(inv);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(inv);
+	return 0;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strv.h"
+
+char **strv_free(char **l)
+{
+	if (!l)
+		return NULL;
+	for (char **s = l; *s; s++)
+		free(*s);
+	free(l);
+	return NULL;
+}
+
+size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+int strv_consume(char ***l, char *value)
+{
+	size_t n = strv_length(*l);
+	char **c;
+
+	c = realloc(*l, sizeof(char *) * (n + 2));
+	if (!c)
+		return -ENOMEM;
+	c[n] = value;
+	c[n + 1] = NULL;
+	*l = c;
+	return 0;
+}
+
+int strv_extend(char ***l, const char *value)
+{
+	char *v = strdup(value);
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	r = strv_consume(l, v);
+	if (r < 0)
+		free(v);
+	return r;
+}
+
+char **strv_copy(char *const *l)
+{
+	size_t n = strv_length(l);
+	char **c = calloc(n + 1, sizeof(char *));
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = strdup(l[i]);
+		if (!c[i])
+			return strv_free(c);
+	}
+	return c;
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+	STRV_FOREACH(i, l)
+		if (streq(*i, s))
+			return true;
+	return false;
+}
+
+int strv_split_ws(const char *s, char ***ret)
+{
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+	const char *p = s;
+
+	if (!l)
+		return -ENOMEM;
+	for (;;) {
+		size_t n;
+		char *w;
+		int r;
+
+		p += strspn(p, " \t\n");
+		if (!*p)
+			break;
+		n = strcspn(p, " \t\n");
+		w = strndup(p, n);
+		if (!w)
+			return -ENOMEM;
+		r = strv_consume(&l, w);
+		if (r < 0) {
+			free(w);
+			return r;
+		}
+		p += n;
+	}
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+char *strv_join(char *const *l, const char *sep)
+{
+	size_t len = 0, sl = strlen(sep);
+	char *r, *p;
+
+	STRV_FOREACH(s, l)
+		len += strlen(*s) + sl;
+	r = p = malloc(len + 1);
+	if (!r)
+		return NULL;
+	*p = 0;
+	STRV_FOREACH(s, l) {
+		if (s != l)
+			p = stpcpy(p, sep);
+		p = stpcpy(p, *s);
+	}
+	return r;
+}

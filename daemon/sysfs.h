@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Plain sysfs file access under an injectable root ("/sys" in production,
+ * a directory tree in tests), like util-linux's ul_path.  Reading is for
+ * anyone; writing is for exec.c alone.
+ */
+#pragma once
+
+/* Reads <root>/<rel>, without the trailing newline. */
+int sysfs_read(const char *root, const char *rel, char **ret);

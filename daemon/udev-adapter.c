@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libudev.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "policy.h"
+#include "sysfs.h"
+#include "strv.h"
+#include "udev-adapter.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
+
+/* "0x10DF\n" → "10df" */
+static char *hex_attr(struct udev_device *d, const char *attr)
+{
+	const char *v = udev_device_get_sysattr_value(d, attr);
+	char *r;
+
+	if (!v)
+		return NULL;
+	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		v += 2;
+	r = strdup(v);
+	if (!r)
+		return NULL;
+	for (char *c = r; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return r;
+}
+
+static unsigned uint_attr(struct udev_device *d, const char *attr)
+{
+	const char *v = udev_device_get_sysattr_value(d, attr);
+
+	return v ? (unsigned)strtoul(v, NULL, 0) : 0;
+}
+
+static int dup_or_null(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (!s)
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int copy_properties(struct udev_device *ud, struct device *d)
+{
+	struct udev_list_entry *e;
+
+	udev_list_entry_foreach(e, udev_device_get_properties_list_entry(ud)) {
+		char *kv;
+
+		if (asprintf(&kv, "%s=%s", udev_list_entry_get_name(e),
+			     strempty(udev_list_entry_get_value(e))) < 0)
+			return -ENOMEM;
+		if (strv_consume(&d->properties, kv) < 0) {
+			free(kv);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Per-driver facts from /sys/bus/pci/drivers/<drv>, looked up once each. */
+struct driver_info {
+	char *name;
+	char *module;
+	enum kernel_method method;
+	int has_shutdown;
+};
+
+struct scan {
+	struct udev *udev;
+	const char *sysfs;
+	struct driver_info *drivers;
+	size_t n_drivers;
+	char **slots; /* "0000:03:00=SLOTNAME" */
+};
+
+static const struct driver_info *driver_info(struct scan *s, const char *drv)
+{
+	_cleanup_(udev_device_unrefp) struct udev_device *ud = NULL;
+	_cleanup_free_ char *sysname = NULL;
+	struct driver_info *di;
+	const char *v;
+
+	for (size_t i = 0; i < s->n_drivers; i++)
+		if (streq(s->drivers[i].name, drv))
+			return &s->drivers[i];
+	di = realloc(s->drivers, (s->n_drivers + 1) * sizeof(*di));
+	if (!di)
+		return NULL;
+	s->drivers = di;
+	di = &s->drivers[s->n_drivers];
+	*di = (struct driver_info){ .method = KMETHOD_UNSET, .has_shutdown = -1 };
+	di->name = strdup(drv);
+	if (!di->name)
+		return NULL;
+	s->n_drivers++;
+
+	if (asprintf(&sysname, "pci:%s", drv) < 0)
+		return NULL;
+	ud = udev_device_new_from_subsystem_sysname(s->udev, "drivers", sysname);
+	if (!ud)
+		return di;
+	v = udev_device_get_sysattr_value(ud, "module");
+	if (v && !(di->module = strdup(v)))
+		return NULL;
+	/* "auto [remove] shutdown": the bracketed word is the driver's method. */
+	v = udev_device_get_sysattr_value(ud, "kexec_method");
+	if (v) {
+		const char *o = strchr(v, '['), *c = o ? strchr(o, ']') : NULL;
+
+		if (o && c) {
+			char w[16];
+			size_t l = (size_t)(c - o - 1);
+
+			if (l < sizeof(w)) {
+				memcpy(w, o + 1, l);
+				w[l] = 0;
+				di->method = kernel_method_from_string(w);
+				if ((int)di->method < 0)
+					di->method = KMETHOD_UNSET;
+			}
+		}
+	}
+	v = udev_device_get_sysattr_value(ud, "has_shutdown");
+	if (v)
+		di->has_shutdown = v[0] == '1';
+	return di;
+}
+
+static void scan_done(struct scan *s)
+{
+	for (size_t i = 0; i < s->n_drivers; i++) {
+		free(s->drivers[i].name);
+		free(s->drivers[i].module);
+	}
+	free(s->drivers);
+	strv_free(s->slots);
+}
+
+/* Physical slots: /sys/bus/pci/slots/<name>/address holds "0000:03:00". */
+static int load_slots(struct scan *s)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (asprintf(&dir, "%s/bus/pci/slots", s->sysfs) < 0)
+		return -ENOMEM;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *rel = NULL, *addr = NULL;
+		char *kv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&rel, "bus/pci/slots/%s/address", de->d_name) < 0)
+			return -ENOMEM;
+		if (sysfs_read(s->sysfs, rel, &addr) < 0)
+			continue;
+		if (asprintf(&kv, "%s=%s", addr, de->d_name) < 0)
+			return -ENOMEM;
+		if (strv_consume(&s->slots, kv) < 0) {
+			free(kv);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static const char *slot_of(const struct scan *s, const char *bdf)
+{
+	/* Slot addresses omit the function: "0000:03:00" for 0000:03:00.1. */
+	const char *dot = strrchr(bdf, '.');
+	size_t l = dot ? (size_t)(dot - bdf) : strlen(bdf);
+
+	STRV_FOREACH(kv, s->slots)
+		if (strncmp(*kv, bdf, l) == 0 && (*kv)[l] == '=')
+			return *kv + l + 1;
+	return NULL;
+}
+
+static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv)
+{
+	_cleanup_(device_freep) struct device *d = NULL;
+	const char *drv = udev_device_get_driver(ud), *v;
+	int r;
+
+	d = device_new(DEVICE_PCI, udev_device_get_syspath(ud), udev_device_get_sysname(ud));
+	if (!d)
+		return -ENOMEM;
+	d->vendor = hex_attr(ud, "vendor");
+	d->device_id = hex_attr(ud, "device");
+	d->subsystem_vendor = hex_attr(ud, "subsystem_vendor");
+	d->subsystem_device = hex_attr(ud, "subsystem_device");
+	d->class = hex_attr(ud, "class");
+	d->sriov_numvfs = uint_attr(ud, "sriov_numvfs");
+	d->sriov_totalvfs = uint_attr(ud, "sriov_totalvfs");
+	r = copy_properties(ud, d);
+	if (r < 0)
+		return r;
+	v = udev_device_get_property_value(ud, "MODALIAS");
+	if (!v)
+		v = udev_device_get_sysattr_value(ud, "modalias");
+	r = dup_or_null(v, &d->modalias);
+	if (r < 0)
+		return r;
+	/* Without udevd there is no ID_PATH; path_id gives "pci-<bdf>" for PCI. */
+	v = udev_device_get_property_value(ud, "ID_PATH");
+	if (v)
+		r = dup_or_null(v, &d->id_path);
+	else
+		r = asprintf(&d->id_path, "pci-%s", d->name) < 0 ? -ENOMEM : 0;
+	if (r < 0)
+		return r;
+	r = dup_or_null(slot_of(s, d->name), &d->slot);
+	if (r < 0)
+		return r;
+
+	v = udev_device_get_sysattr_value(ud, "physfn");
+	if (v) {
+		_cleanup_(udev_device_unrefp) struct udev_device *pf =
+			udev_device_new_from_subsystem_sysname(s->udev, "pci", v);
+
+		if (pf) {
+			r = dup_or_null(udev_device_get_syspath(pf), &d->physfn_syspath);
+			if (r < 0)
+				return r;
+		}
+	}
+
+	if (drv) {
+		const struct driver_info *di = driver_info(s, drv);
+
+		if (!di)
+			return -ENOMEM;
+		d->driver = strdup(drv);
+		if (!d->driver)
+			return -ENOMEM;
+		r = dup_or_null(di->module, &d->module);
+		if (r < 0)
+			return r;
+		/*
+		 * A loadable driver always links to its module; a built-in one
+		 * only when /sys/module/<name> exists.  No link: built in.
+		 */
+		d->module_builtin = !di->module;
+		d->kexec_method = di->method;
+		d->has_shutdown = di->has_shutdown;
+	}
+	r = inventory_add(inv, d);
+	if (r < 0)
+		return r;
+	TAKE_PTR(d);
+	return 0;
+}
+
+static int add_child(struct udev_device *ud, enum device_kind kind, struct inventory *inv)
+{
+	_cleanup_(device_freep) struct device *d = NULL;
+	const char *v;
+	int r;
+
+	/* Only what hangs below a PCI function: no loop, zram or bridges. */
+	if (!udev_device_get_parent_with_subsystem_devtype(ud, "pci", NULL))
+		return 0;
+	d = device_new(kind, udev_device_get_syspath(ud), udev_device_get_sysname(ud));
+	if (!d)
+		return -ENOMEM;
+	r = dup_or_null(udev_device_get_driver(ud), &d->driver);
+	if (r < 0)
+		return r;
+	switch (kind) {
+	case DEVICE_DISK:
+		r = dup_or_null(udev_device_get_devnode(ud), &d->devnode);
+		if (r < 0)
+			return r;
+		v = udev_device_get_sysattr_value(ud, "queue/write_cache");
+		if (v && write_cache_from_string(v) >= 0)
+			d->write_cache = write_cache_from_string(v);
+		break;
+	case DEVICE_NET:
+		d->up = (strtoul(strempty(udev_device_get_sysattr_value(ud, "flags")), NULL, 16) &
+			 IFF_UP) != 0;
+		break;
+	default:
+		break;
+	}
+	r = inventory_add(inv, d);
+	if (r < 0)
+		return r;
+	TAKE_PTR(d);
+	return 0;
+}
+
+static int enumerate(struct scan *s, const char *subsystem, const char *devtype,
+		     enum device_kind kind, struct inventory *inv)
+{
+	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = udev_enumerate_new(s->udev);
+	struct udev_list_entry *le;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	r = udev_enumerate_add_match_subsystem(e, subsystem);
+	if (r < 0)
+		return r;
+	r = udev_enumerate_scan_devices(e);
+	if (r < 0)
+		return log_error_errno(r, "Failed to enumerate %s devices: %m", subsystem);
+
+	udev_list_entry_foreach(le, udev_enumerate_get_list_entry(e)) {
+		_cleanup_(udev_device_unrefp) struct udev_device *ud =
+			udev_device_new_from_syspath(s->udev, udev_list_entry_get_name(le));
+
+		/* Gone since the enumeration: hot-unplug is not an error. */
+		if (!ud)
+			continue;
+		if (devtype && !streq_ptr(udev_device_get_devtype(ud), devtype))
+			continue;
+		r = kind == DEVICE_PCI ? add_pci(s, ud, inv) : add_child(ud, kind, inv);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int udev_scan(const char *sysfs, struct inventory *inv)
+{
+	_cleanup_(scan_done) struct scan s = { .sysfs = sysfs };
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_free_ char *m = NULL;
+	int r;
+
+	if (!udev)
+		return log_error_errno(ENOMEM, "Failed to create udev context.");
+	s.udev = udev;
+	r = load_slots(&s);
+	if (r < 0)
+		return r;
+	r = enumerate(&s, "pci", NULL, DEVICE_PCI, inv);
+	if (r >= 0)
+		r = enumerate(&s, "scsi", "scsi_host", DEVICE_SCSI_HOST, inv);
+	if (r >= 0)
+		r = enumerate(&s, "nvme", NULL, DEVICE_NVME, inv);
+	if (r >= 0)
+		r = enumerate(&s, "block", "disk", DEVICE_DISK, inv);
+	if (r >= 0)
+		r = enumerate(&s, "net", NULL, DEVICE_NET, inv);
+	if (r < 0)
+		return r;
+
+	/* A patched kernel exposes the global default as a parameter of "pci". */
+	if (sysfs_read(sysfs, "module/pci/parameters/kexec_method", &m) >= 0) {
+		int k = kernel_method_from_string(m);
+
+		inv->kernel_kexec_method = k >= 0 ? k : KMETHOD_UNSET;
+	}
+	return 0;
+}
