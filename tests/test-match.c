@@ -1,2 +1,136 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The matcher: globs, lists, negation, hex ids, missing values, first match wins. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "strv.h"
 #include "testlib.h"
-int main(void){return 0;}
+
+static struct inventory *inv;
+
+static void setup(void)
+{
+	inv = test_inventory("server");
+}
+
+static void teardown(void)
+{
+	inv = inventory_free(inv);
+}
+
+static struct device *pci(const char *name)
+{
+	struct device *d = inventory_find_name(inv, DEVICE_PCI, name);
+
+	ck_assert_msg(d != NULL, "no PCI device %s in fixture", name);
+	return d;
+}
+
+static const struct {
+	const char *match; /* the [Match] section body */
+	const char *device;
+	bool expect;
+} cases[] = {
+	{ "Driver=lpfc", "0000:04:00.0", true },
+	{ "Driver=lp*", "0000:04:00.0", true },
+	{ "Driver=qla2xxx lpfc", "0000:04:00.0", true },
+	{ "Driver=!lpfc", "0000:04:00.0", false },
+	{ "Driver=!lpfc", "0000:01:00.0", true },
+	/* Unbound: no positive Driver= matches, every negated one does. */
+	{ "Driver=*", "0000:06:00.0", false },
+	{ "Driver=!lpfc", "0000:06:00.0", true },
+	{ "Module=qla2xxx", "0000:06:00.0", true },
+	{ "Vendor=0x10DF", "0000:04:00.0", true },
+	{ "Vendor=10df", "0000:04:00.0", true },
+	{ "Vendor=0x8086", "0000:04:00.0", false },
+	{ "Vendor=0x1000\nDevice=0x005D", "0000:01:00.0", true },
+	{ "Vendor=0x1000\nDevice=0x005E", "0000:01:00.0", false },
+	{ "SubsystemVendor=0x1000", "0000:01:00.0", true },
+	{ "SubsystemDevice=1", "0000:01:00.0", true },
+	{ "Class=0x0104", "0000:01:00.0", true },
+	{ "Class=01", "0000:01:00.0", true },
+	{ "Class=0x010400", "0000:01:00.0", true },
+	{ "Class=0x0108*", "0000:01:00.0", false },
+	{ "Class=0x0108*", "0000:02:00.0", true },
+	{ "Modalias=pci:v00001000d0000005D*", "0000:01:00.0", true },
+	{ "Path=pci-0000:03:00.*", "0000:03:00.1", true },
+	{ "Path=pci-0000:03:00.*", "0000:03:10.0", false },
+	{ "Slot=3", "0000:03:00.1", true },
+	{ "Slot=3", "0000:03:10.0", false },
+	{ "Slot=!3", "0000:03:10.0", true },
+	{ "Property=ID_VENDOR_FROM_DATABASE=Broadcom*", "0000:01:00.0", true },
+	{ "Property=ID_VENDOR_FROM_DATABASE=Intel*", "0000:01:00.0", false },
+	{ "Property=NO_SUCH_PROPERTY=*", "0000:01:00.0", false },
+	{ "Driver=ixgbe\nSlot=3", "0000:03:00.0", true },
+	{ "Driver=ixgbe\nSlot=4", "0000:03:00.0", false },
+};
+
+START_TEST(test_cases)
+{
+	_cleanup_free_ char *text = NULL;
+	struct policy *p;
+
+	ck_assert_int_ge(asprintf(&text, "[Match]\n%s\n", cases[_i].match), 0);
+	p = test_policy_from_string("50-case.policy", text);
+	ck_assert_msg(policy_matches(p, pci(cases[_i].device)) == cases[_i].expect,
+		      "\"%s\" on %s: expected %s", cases[_i].match, cases[_i].device,
+		      cases[_i].expect ? "match" : "no match");
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(test_only_pci)
+{
+	struct policy *p = test_policy_from_string("10-any.policy", "[Match]\nDriver=!nothing\n");
+	struct device *disk = inventory_find_name(inv, DEVICE_DISK, "sda");
+
+	ck_assert_ptr_nonnull(disk);
+	ck_assert(!policy_matches(p, disk));
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(test_first_match_wins)
+{
+	struct policy_set *s = test_policies("server");
+	const struct policy *p;
+
+	/* 30-lpfc matches by vendor and class; nothing earlier matches. */
+	p = match_device(s, pci("0000:04:00.0"));
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->name, "30-lpfc.policy");
+	ck_assert_ptr_null(match_device(s, pci("0000:00:14.0")));
+	policy_set_free(s);
+}
+END_TEST
+
+START_TEST(test_explain)
+{
+	struct policy *p = test_policy_from_string("10-e.policy",
+						   "[Match]\nDriver=lpfc\nVendor=!8086\n");
+	_cleanup_free_ char *why = match_explain(p, pci("0000:04:00.0"));
+
+	ck_assert_str_eq(why, "Driver=lpfc (line 2: lpfc), Vendor=!8086 (line 3: 10df)");
+	policy_free(p);
+}
+END_TEST
+
+static Suite *match_suite(void)
+{
+	Suite *s = suite_create("match");
+	TCase *tc = test_tcase("match");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_cases, 0, (int)ELEMENTSOF(cases));
+	tcase_add_test(tc, test_only_pci);
+	tcase_add_test(tc, test_first_match_wins);
+	tcase_add_test(tc, test_explain);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(match_suite());
+}

@@ -168,6 +168,14 @@ bool plan_before(const struct plan *p, int a, int b)
 	return false;
 }
 
+TCase *test_tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, NULL, testtmp_cleanup);
+	return tc;
+}
+
 int test_run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

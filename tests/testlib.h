@@ -33,4 +33,6 @@ int plan_find(const struct plan *p, enum step_type t, const char *object);
 /* True when step a (index) is a transitive prerequisite of step b. */
 bool plan_before(const struct plan *p, int a, int b);
 
+/* A test case whose temporary directories are removed after each test. */
+TCase *test_tcase(const char *name);
 int test_run_suite(Suite *s);
