@@ -38,7 +38,15 @@ static int is_builtin(struct kmod_ctx *ctx, const char *name)
 	r = kmod_module_new_from_name(ctx, name, &m);
 	if (r < 0)
 		return r;
-	return kmod_module_get_initstate(m) == KMOD_MODULE_BUILTIN;
+	/*
+	 * libkmod knows built-ins from modules.builtin; without that index it
+	 * reports a /sys/module/<name> directory with no initstate file as
+	 * "coming".  Only loadable modules have initstate, so that is a
+	 * built-in too (a module really caught mid-load cannot be unloaded
+	 * either).
+	 */
+	r = kmod_module_get_initstate(m);
+	return r == KMOD_MODULE_BUILTIN || r == KMOD_MODULE_COMING;
 }
 
 static int lookup_alias(struct kmod_ctx *ctx, const char *modalias, char **ret)

@@ -34,3 +34,25 @@ int sysfs_read(const char *root, const char *rel, char **ret)
 	*ret = r;
 	return 0;
 }
+
+int sysfs_read_link_name(const char *root, const char *rel, char **ret)
+{
+	_cleanup_free_ char *path = NULL;
+	char target[4096];
+	const char *base;
+	ssize_t n;
+	char *r;
+
+	if (asprintf(&path, "%s/%s", root, rel) < 0)
+		return -ENOMEM;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	r = strdup(base ? base + 1 : target);
+	if (!r)
+		return -ENOMEM;
+	*ret = r;
+	return 0;
+}

@@ -8,3 +8,6 @@
 
 /* Reads <root>/<rel>, without the trailing newline. */
 int sysfs_read(const char *root, const char *rel, char **ret);
+
+/* The last component of the target of symlink <root>/<rel>. */
+int sysfs_read_link_name(const char *root, const char *rel, char **ret);

@@ -229,10 +229,15 @@ static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv
 	if (r < 0)
 		return r;
 
-	v = udev_device_get_sysattr_value(ud, "physfn");
-	if (v) {
-		_cleanup_(udev_device_unrefp) struct udev_device *pf =
-			udev_device_new_from_subsystem_sysname(s->udev, "pci", v);
+	/* libudev reads only the driver/subsystem/module links; physfn is ours. */
+	if (startswith(d->syspath, "/sys/")) {
+		_cleanup_free_ char *rel = NULL, *pfname = NULL;
+		_cleanup_(udev_device_unrefp) struct udev_device *pf = NULL;
+
+		if (asprintf(&rel, "%s/physfn", d->syspath + strlen("/sys/")) < 0)
+			return -ENOMEM;
+		if (sysfs_read_link_name(s->sysfs, rel, &pfname) >= 0)
+			pf = udev_device_new_from_subsystem_sysname(s->udev, "pci", pfname);
 
 		if (pf) {
 			r = dup_or_null(udev_device_get_syspath(pf), &d->physfn_syspath);

@@ -1,0 +1,56 @@
+# Shared helpers for the shell tests (sourced).  Each test prints TAP-ish
+# lines and exits 0 (pass), 1 (fail) or 77 (skip, with a reason).
+set -u
+
+: "${KEXECQ:=${top_builddir:-.}/kexecq}"
+: "${TESTDATA:=${top_srcdir:-.}/tests/data}"
+
+n_pass=0
+n_fail=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kexecq-sh.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+pass() {
+	n_pass=$((n_pass + 1))
+	echo "ok - $*"
+}
+
+fail() {
+	n_fail=$((n_fail + 1))
+	echo "not ok - $*"
+}
+
+# run EXPECTED_STATUS CMD... ; stdout in $tmp/out, stderr in $tmp/err
+run() {
+	local want=$1 got
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		fail "$* exited $got, expected $want"
+		sed 's/^/    stdout: /' "$tmp/out" | head -20
+		sed 's/^/    stderr: /' "$tmp/err" | head -20
+		return 1
+	fi
+	return 0
+}
+
+# expect FILE(out|err) FIXED-STRING DESCRIPTION
+expect() {
+	if grep -qF -- "$2" "$tmp/$1"; then
+		pass "$3"
+	else
+		fail "$3: \"$2\" not in $1"
+		sed "s/^/    $1: /" "$tmp/$1" | head -20
+	fi
+}
+
+finish() {
+	echo "$n_pass passed, $n_fail failed"
+	[ "$n_fail" -eq 0 ]
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# The libudev adapter on a sysfs testbed replayed by umockdev (libudev has
+# no sysfs prefix; umockdev's LD_PRELOAD redirects /sys to the testbed).
+. "${top_srcdir:-.}/tests/lib.sh"
+
+umockdev_run=${UMOCKDEV_RUN:-$(command -v umockdev-run)}
+[ -n "$umockdev_run" ] || skip "umockdev-run not installed (apt-get install umockdev)"
+
+# Driver directories and slots are not devices; add them to the testbed.
+cat >"$tmp/setup.sh" <<'SETUP'
+set -e
+sys=$UMOCKDEV_DIR/sys
+drv() { # name module kexec_method has_shutdown
+	d=$sys/bus/pci/drivers/$1
+	mkdir -p "$d"
+	if [ -n "$2" ]; then
+		mkdir -p "$sys/module/$2"
+		[ "$2" = megaraid_sas ] || echo live >"$sys/module/$2/initstate"
+		ln -sf "../../../../module/$2" "$d/module"
+	fi
+	if [ -n "$3" ]; then
+		echo "$3" >"$d/kexec_method"
+		echo "$4" >"$d/has_shutdown"
+	fi
+}
+drv pcieport "" "[auto] shutdown remove" 1
+drv megaraid_sas megaraid_sas "auto shutdown [remove]" 1
+drv nvme nvme "[auto] shutdown remove" 1
+drv ixgbe ixgbe "[auto] shutdown remove" 1
+drv ixgbevf ixgbevf "[auto] shutdown remove" 0
+mkdir -p "$sys/bus/pci/slots/7" "$sys/module/pci/parameters"
+echo 0000:00:03 >"$sys/bus/pci/slots/7/address"
+echo auto >"$sys/module/pci/parameters/kexec_method"
+"$KEXECQ" inventory --json --moddir "$UMOCKDEV_DIR/nomodules"
+SETUP
+
+if run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/setup.sh"; then
+	# The kernel release is the host's; everything else must match exactly.
+	grep -v '"release":' "$tmp/out" >"$tmp/inventory.json"
+	if diff -u "$TESTDATA/expected/inventory-umockdev.json" "$tmp/inventory.json" >"$tmp/diff"; then
+		pass "inventory of the umockdev testbed matches expected/inventory-umockdev.json"
+	else
+		fail "inventory differs"
+		head -60 "$tmp/diff"
+	fi
+	expect out '"physfn": "/sys/devices/pci0000:00/0000:00:03.0"' "VF linked to its PF"
+	expect out '"slot": "7"' "slot from /sys/bus/pci/slots"
+	expect out '"kexec_method": "remove"' "driver kexec_method parsed from bracket form"
+	expect out '"module_builtin": true' "built-in driver recognised"
+	if grep -q loop0 "$tmp/out"; then fail "virtual loop0 listed"; else pass "virtual devices left out"; fi
+	if grep -q '"sda1"' "$tmp/out"; then fail "partition listed"; else pass "partitions left out"; fi
+fi
+
+# The plan on the testbed, end to end through libudev.
+mkdir -p "$tmp/pol"
+printf '[Match]\nDriver=megaraid_sas\n[Quiesce]\nAction=unbind\n' >"$tmp/pol/10-hba.policy"
+printf '[Match]\nDriver=ixgbe ixgbevf\n[Quiesce]\nAction=unbind\nNetworkDown=yes\n' >"$tmp/pol/20-nic.policy"
+chmod 0644 "$tmp"/pol/*.policy
+sed -i 's/^"\$KEXECQ" inventory.*$/"$KEXECQ" -P "$POL" plan/' "$tmp/setup.sh"
+if POL="$tmp/pol" run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/setup.sh"; then
+	expect out "flush write cache of sda" "plan on testbed flushes the write-back disk"
+	expect out "disable SR-IOV on 0000:00:03.0 (1 VFs)" "plan on testbed turns SR-IOV off"
+	expect out "bring interface eth0 down" "plan on testbed brings the PF link down"
+	if grep -q "eth1 down" "$tmp/out"; then fail "eth1 is already down"; else pass "down links left alone"; fi
+fi
+
+finish
