@@ -1,0 +1,71 @@
+#!/bin/bash
+# Set everything up and run every test: dependencies, build, unit and CLI
+# tests, the same tests under ASan+UBSan, and make distcheck.  The VM tests
+# (tests/vm) run as part of 'make check' once their prerequisites are in.
+#
+# Usage (as root, on Debian 12): contrib/run-tests.sh
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc)
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "dependencies"
+contrib/install-deps.sh
+
+step "autoreconf"
+autoreconf -fi >/dev/null
+
+summary() { # sum the closing lines of every test log in a build tree
+	local dir=$1 passed=0 failed=0 p f e
+	while read -r p f e; do
+		passed=$((passed + p - f - e)); failed=$((failed + f + e))
+	done < <(sed -nE 's/^[0-9]+%: Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/p' \
+		"$dir"/tests/*.log "$dir"/tests/*/*.log 2>/dev/null)
+	while read -r p f; do
+		passed=$((passed + p)); failed=$((failed + f))
+	done < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' \
+		"$dir"/tests/*.log "$dir"/tests/*/*.log 2>/dev/null)
+	echo "$passed $failed"
+}
+
+build_and_check() { # dir configure-args...
+	local dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q --enable-werror "$@" && make -s -j"$jobs")
+	if ! make -s -C "$dir" -j"$jobs" check; then
+		cat "$dir/test-suite.log" || true
+		return 1
+	fi
+}
+
+status=0
+step "build and test"
+build_and_check _build/plain || status=1
+read -r p1 f1 < <(summary _build/plain)
+
+step "build and test with AddressSanitizer and UndefinedBehaviorSanitizer"
+KEXECQ_VM_TESTS=${KEXECQ_VM_TESTS_SANITIZED:-skip} \
+	build_and_check _build/sanitizers --enable-sanitizers || status=1
+read -r p2 f2 < <(summary _build/sanitizers)
+
+step "make distcheck"
+if ! KEXECQ_VM_TESTS=skip make -s -C _build/plain distcheck >_build/distcheck.log 2>&1; then
+	tail -60 _build/distcheck.log
+	status=1
+else
+	grep -E 'archives ready|\.tar\.' _build/distcheck.log | head -3
+fi
+
+step "benchmark"
+make -s -C _build/plain bench
+
+step "summary"
+echo "plain build:     $p1 passed, $f1 failed"
+echo "sanitized build: $p2 passed, $f2 failed"
+echo "$((p1 + p2)) passed, $((f1 + f2)) failed"
+[ $status -eq 0 ] && [ $((f1 + f2)) -eq 0 ]
