@@ -20,7 +20,7 @@ build="build-essential autoconf automake libtool pkg-config gettext
        libudev-dev libkmod-dev libsystemd-dev libjson-c-dev check
        kexec-tools dbus umockdev clang-format"
 vmdeps="linux-source-6.12 qemu-system-x86 busybox-static cpio xz-utils
-        bc bison flex libelf-dev libssl-dev quilt perl python3 kmod"
+        bc bison flex libelf-dev libssl-dev quilt perl python3 python3-ply python3-git kmod"
 
 pkgs=$build
 [ "$vm" = yes ] && pkgs="$pkgs $vmdeps"
