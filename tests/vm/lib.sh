@@ -1,0 +1,56 @@
+# Shared settings for the VM bench (sourced).
+# shellcheck shell=bash
+set -euo pipefail
+
+vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$vm_dir/../.." && pwd)
+patches=$top/kernel-patches
+fragment=$vm_dir/kernel.config
+cache=${KEXECQ_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kexecq-vm}
+tarball=${KEXECQ_LINUX_TARBALL:-$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -1)}
+jobs=${KEXECQ_VM_JOBS:-$(nproc)}
+
+log() { printf '[vm] %s\n' "$*" >&2; }
+die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
+
+# Prerequisites; prints what is missing, returns non-zero if anything is.
+vm_missing() {
+	local m=
+	[ -n "$tarball" ] && [ -f "$tarball" ] || m="$m linux-source-6.12"
+	for c in qemu-system-x86_64 busybox kexec cpio gzip quilt make gcc bc flex bison depmod; do
+		command -v "$c" >/dev/null 2>&1 || m="$m $c"
+	done
+	[ -f /usr/include/libelf.h ] || m="$m libelf-dev"
+	[ -z "$m" ] && return 0
+	echo "$m"
+	return 1
+}
+
+# Pristine source, unpacked once.
+vm_source() {
+	local src=$cache/src
+	if [ ! -f "$src/.unpacked" ]; then
+		log "unpacking $tarball"
+		rm -rf "$src"
+		mkdir -p "$src"
+		tar -xf "$tarball" -C "$src" --strip-components=1
+		touch "$src/.unpacked"
+	fi
+	echo "$src"
+}
+
+# Cache key of a build: what goes into it.
+vm_key() { # patched|unpatched
+	{
+		echo "$1"
+		basename "$tarball"
+		stat -c %s "$tarball"
+		cat "$fragment" "$vm_dir/kbuild.sh"
+		if [ "$1" = patched ]; then
+			cat "$patches/series"
+			while read -r p; do cat "$patches/$p"; done <"$patches/series"
+		else
+			cat "$vm_dir/compat-unpatched.h"
+		fi
+	} | sha256sum | cut -c1-16
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Build the two initramfs images of a VM run: stage 1 (with the kernel and
+# stage 2 inside, for kexec) and stage 2.  Both carry busybox, kexec-tools
+# and its libraries, the kernel's modules, the init and the scenario.
+#
+# Usage: tests/vm/mkinitramfs.sh KBUILD_DIR SCENARIO OUTDIR
+. "$(dirname "$0")/lib.sh"
+
+kb=$1 scenario=$2 outdir=$3
+kver=$(cat "$kb/include/config/kernel.release")
+mkdir -p "$outdir"
+
+copy_with_libs() { # root binary...
+	local root=$1 bin lib
+	shift
+	for bin in "$@"; do
+		mkdir -p "$root$(dirname "$bin")"
+		cp -L "$bin" "$root$bin"
+		for lib in $(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+'); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -Ln "$lib" "$root$lib"
+		done
+	done
+}
+
+populate() { # root
+	local root=$1
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,run,tmp,boot,lib/modules}
+	cp "$(command -v busybox)" "$root/bin/busybox"
+	cp "$vm_dir/init" "$root/init"
+	cp "$scenario" "$root/scenario.sh"
+	chmod +x "$root/init"
+	cp -a "$kb/modules/lib/modules/$kver" "$root/lib/modules/"
+	rm -f "$root/lib/modules/$kver/build" "$root/lib/modules/$kver/source"
+	copy_with_libs "$root" "$(command -v kexec)"
+	[ -z "${KEXECQ_VM_EXTRA_BINS:-}" ] || copy_with_libs "$root" $KEXECQ_VM_EXTRA_BINS
+}
+
+pack() { # root image
+	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+populate "$work/stage2"
+pack "$work/stage2" "$outdir/stage2.cpio.gz"
+populate "$work/stage1"
+cp "$kb/arch/x86/boot/bzImage" "$work/stage1/boot/bzImage"
+cp "$outdir/stage2.cpio.gz" "$work/stage1/boot/stage2.cpio.gz"
+pack "$work/stage1" "$outdir/stage1.cpio.gz"

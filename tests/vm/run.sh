@@ -1,0 +1,114 @@
+#!/bin/bash
+# Run one VM scenario: build (or reuse) the kernel and the initramfs, boot
+# QEMU (TCG) with the scenario's devices, let stage 1 kexec into stage 2,
+# collect the serial log and check it against the scenario's expectations.
+#
+# Usage: tests/vm/run.sh [--log DIR] SCENARIO.sh
+#
+# A scenario is a shell file sourced by the VM's /init; it may define
+# stage1() (runs before the kexec; may instead end with reboot -f or
+# poweroff -f) and stage2() (runs in the second kernel).  Header lines:
+#   # kernel: patched|unpatched     which kernel (default patched)
+#   # devices: edu edu megasas ...  QEMU devices (edu megasas nvme e1000 virtio-blk)
+#   # append: ARGS                  extra stage-1 kernel command line
+#   # end: kexec|reboot|poweroff    how stage 1 ends (default kexec)
+#   # expect: REGEX                 must be in the log (grep -E)
+#   # expect-not: REGEX             must not be in the log
+#   # timeout: SECONDS              (default 120)
+. "$(dirname "$0")/lib.sh"
+
+logdir=${KEXECQ_VM_LOGDIR:-$cache/logs}
+if [ "${1:-}" = --log ]; then
+	logdir=$2
+	shift 2
+fi
+scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+name=$(basename "$scenario" .sh)
+[ -f "$scenario" ] || die "no scenario $1"
+
+header() { sed -n "s/^# $1: *//p" "$scenario"; }
+kernel=$(header kernel | head -1)
+kernel=${kernel:-patched}
+devices=$(header devices | head -1)
+append=$(header append | head -1)
+end=$(header end | head -1)
+end=${end:-kexec}
+timeout_s=$(header timeout | head -1)
+timeout_s=${timeout_s:-120}
+
+# The test driver of the unpatched build comes from the patched tree.
+"$vm_dir/kbuild.sh" >/dev/null
+kb=$("$vm_dir/kbuild.sh" $([ "$kernel" = unpatched ] && echo --unpatched))
+
+mkdir -p "$logdir"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$vm_dir/mkinitramfs.sh" "$kb" "$scenario" "$work"
+
+qargs=()
+n=0
+for dev in $devices; do
+	n=$((n + 1))
+	case $dev in
+	edu) qargs+=(-device edu) ;;
+	e1000) qargs+=(-device e1000) ;;
+	megasas)
+		truncate -s 64M "$work/sd$n.img"
+		qargs+=(-device "megasas,id=hba$n"
+			-drive "if=none,id=sd$n,file=$work/sd$n.img,format=raw"
+			-device "scsi-hd,drive=sd$n,bus=hba$n.0") ;;
+	nvme)
+		truncate -s 64M "$work/nvme$n.img"
+		qargs+=(-drive "if=none,id=nv$n,file=$work/nvme$n.img,format=raw"
+			-device "nvme,serial=kexecq$n,drive=nv$n") ;;
+	virtio-blk)
+		truncate -s 64M "$work/vd$n.img"
+		qargs+=(-drive "if=none,id=vd$n,file=$work/vd$n.img,format=raw"
+			-device "virtio-blk-pci,drive=vd$n") ;;
+	*) die "$name: unknown device $dev" ;;
+	esac
+done
+
+log="$logdir/$name.log"
+start=$(date +%s.%N)
+set +e
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -smp 2 \
+	-nodefaults -display none -no-reboot -serial "file:$log" \
+	-kernel "$kb/arch/x86/boot/bzImage" -initrd "$work/stage1.cpio.gz" \
+	-append "console=ttyS0 loglevel=7 panic=-1 $append" \
+	"${qargs[@]}" </dev/null >"$work/qemu.out" 2>&1
+qrc=$?
+set -e
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+
+problems=()
+[ $qrc -eq 124 ] && problems+=("timed out after ${timeout_s}s")
+[ $qrc -ne 0 ] && [ $qrc -ne 124 ] && problems+=("qemu exited $qrc: $(head -3 "$work/qemu.out")")
+grep -q '^KEXECQ-STAGE1' "$log" || problems+=("stage 1 never started")
+case $end in
+kexec)
+	grep -q '^KEXECQ-STAGE2' "$log" || problems+=("the second kernel never reached its init")
+	grep -q '^KEXECQ-DONE' "$log" || problems+=("stage 2 did not finish") ;;
+reboot) grep -q 'reboot: Restarting system' "$log" || problems+=("no reboot") ;;
+poweroff) grep -q 'reboot: Power down' "$log" || problems+=("no power-off") ;;
+esac
+while read -r f; do problems+=("$f"); done < <(sed -n 's/^KEXECQ-FAIL /in-VM check failed: /p' "$log")
+while IFS= read -r re; do
+	[ -n "$re" ] || continue
+	grep -qE -- "$re" "$log" || problems+=("expected /$re/ in the log")
+done < <(header expect)
+while IFS= read -r re; do
+	[ -n "$re" ] || continue
+	if grep -qE -- "$re" "$log"; then problems+=("unexpected /$re/: $(grep -E -m1 -- "$re" "$log")"); fi
+done < <(header expect-not)
+
+if [ ${#problems[@]} -eq 0 ]; then
+	printf 'PASS %s (%s kernel, %.1f s)\n' "$name" "$kernel" "$elapsed"
+	exit 0
+fi
+printf 'FAIL %s (%s kernel, %.1f s)\n' "$name" "$kernel" "$elapsed"
+printf '  - %s\n' "${problems[@]}"
+echo "  log: $log; last lines:"
+grep -vE '^\s*$' "$log" | tail -25 | sed 's/^/  | /'
+exit 1
