@@ -113,7 +113,7 @@ int conf_files_list(char *const *dirs, const char *suffix, struct conf_file_list
 	struct conf_file_list l = {};
 	int r;
 
-	STRV_FOREACH(d, dirs) {
+	STRV_FOREACH (d, dirs) {
 		r = add_dir(&l, *d, suffix);
 		if (r < 0) {
 			conf_file_list_done(&l);

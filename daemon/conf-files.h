@@ -11,10 +11,10 @@
 #include <stddef.h>
 
 struct conf_file {
-	char *name;	  /* basename */
-	char *path;	  /* the file that wins */
-	bool masked;	  /* winner is empty or a link to /dev/null */
-	char **shadowed;  /* same-name files it replaces, in precedence order */
+	char *name; /* basename */
+	char *path; /* the file that wins */
+	bool masked; /* winner is empty or a link to /dev/null */
+	char **shadowed; /* same-name files it replaces, in precedence order */
 };
 
 struct conf_file_list {

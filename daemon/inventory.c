@@ -8,10 +8,8 @@
 #include "strv.h"
 
 static const char *const kind_names[_DEVICE_KIND_MAX] = {
-	[DEVICE_PCI] = "pci",
-	[DEVICE_SCSI_HOST] = "scsi_host",
-	[DEVICE_NVME] = "nvme",
-	[DEVICE_DISK] = "disk",
+	[DEVICE_PCI] = "pci",	[DEVICE_SCSI_HOST] = "scsi_host",
+	[DEVICE_NVME] = "nvme", [DEVICE_DISK] = "disk",
 	[DEVICE_NET] = "net",
 };
 
@@ -30,9 +28,9 @@ int device_kind_from_string(const char *s)
 
 const char *write_cache_to_string(enum write_cache c)
 {
-	return c == CACHE_WRITE_BACK	  ? "write back"
-	       : c == CACHE_WRITE_THROUGH ? "write through"
-					  : "unknown";
+	return c == CACHE_WRITE_BACK	? "write back" :
+	       c == CACHE_WRITE_THROUGH ? "write through" :
+					  "unknown";
 }
 
 int write_cache_from_string(const char *s)
@@ -219,7 +217,7 @@ const char *device_get_property(const struct device *d, const char *key)
 {
 	size_t l = strlen(key);
 
-	STRV_FOREACH(p, d->properties)
+	STRV_FOREACH (p, d->properties)
 		if (strncmp(*p, key, l) == 0 && (*p)[l] == '=')
 			return *p + l + 1;
 	return NULL;

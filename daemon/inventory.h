@@ -33,9 +33,9 @@ enum write_cache {
 struct device {
 	enum device_kind kind;
 	char *syspath; /* "/sys/devices/pci0000:00/0000:00:02.0"; unique key */
-	char *name;    /* sysname: "0000:00:02.0", "host0", "nvme0", "sda", "eth0" */
-	char *driver;  /* bound driver, NULL when unbound */
-	char *module;  /* module of the driver, or the modalias candidate */
+	char *name; /* sysname: "0000:00:02.0", "host0", "nvme0", "sda", "eth0" */
+	char *driver; /* bound driver, NULL when unbound */
+	char *module; /* module of the driver, or the modalias candidate */
 	bool module_builtin;
 	char **properties; /* udev properties, "KEY=VALUE" */
 
@@ -52,7 +52,7 @@ struct device {
 	unsigned sriov_numvfs;
 	unsigned sriov_totalvfs;
 	enum kernel_method kexec_method; /* the driver's, from a patched kernel */
-	int has_shutdown;		 /* -1 unknown */
+	int has_shutdown; /* -1 unknown */
 
 	/* disks */
 	char *devnode;

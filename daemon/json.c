@@ -92,7 +92,7 @@ static json_object *device_to_json(const struct device *d)
 		if (!p)
 			return NULL;
 		r |= add(o, "properties", p);
-		STRV_FOREACH(kv, d->properties) {
+		STRV_FOREACH (kv, d->properties) {
 			const char *eq = strchr(*kv, '=');
 			_cleanup_free_ char *k = eq ? strndup(*kv, (size_t)(eq - *kv)) : NULL;
 
@@ -287,8 +287,7 @@ static int device_from_json(const struct loader *l, json_object *o, struct devic
 	if (json_object_object_get_ex(o, "properties", &props)) {
 		if (!json_object_is_type(props, json_type_object))
 			return bad(l, "expected an object for", "properties");
-		json_object_object_foreach(props, key, val)
-		{
+		json_object_object_foreach (props, key, val) {
 			char *kv;
 
 			if (!json_object_is_type(val, json_type_string))
@@ -355,17 +354,19 @@ int inventory_load_json(const char *path, struct inventory **ret)
 				       json_tokener_error_desc(json_tokener_get_error(tok)));
 	}
 	if (!json_object_is_type(root, json_type_object) ||
-	    !json_object_object_get_ex(root, "format", &v) ||
-	    !(fmt = json_object_get_string(v)) || !streq(fmt, INVENTORY_FORMAT))
-		return log_error_errno(EBADMSG, "%s: not a kexecq inventory (\"format\" is not \"%s\")",
+	    !json_object_object_get_ex(root, "format", &v) || !(fmt = json_object_get_string(v)) ||
+	    !streq(fmt, INVENTORY_FORMAT))
+		return log_error_errno(EBADMSG,
+				       "%s: not a kexecq inventory (\"format\" is not \"%s\")",
 				       path, INVENTORY_FORMAT);
 	if (!json_object_object_get_ex(root, "version", &v) ||
 	    !json_object_is_type(v, json_type_int))
 		return log_error_errno(EBADMSG, "%s: missing \"version\"", path);
 	if (json_object_get_int(v) != INVENTORY_VERSION)
-		return log_error_errno(EPROTONOSUPPORT,
-				       "%s: inventory version %d is not supported (this kexecq reads %d)",
-				       path, json_object_get_int(v), INVENTORY_VERSION);
+		return log_error_errno(
+			EPROTONOSUPPORT,
+			"%s: inventory version %d is not supported (this kexecq reads %d)", path,
+			json_object_get_int(v), INVENTORY_VERSION);
 	if (json_object_object_get_ex(root, "kernel", &kernel)) {
 		if (json_object_object_get_ex(kernel, "release", &v) &&
 		    json_object_is_type(v, json_type_string) &&
@@ -375,7 +376,8 @@ int inventory_load_json(const char *path, struct inventory **ret)
 		    !json_object_is_type(v, json_type_null)) {
 			r = kernel_method_from_string(strempty(json_object_get_string(v)));
 			if (r < 0)
-				return log_error_errno(EBADMSG, "%s: kernel: invalid kexec_method \"%s\"",
+				return log_error_errno(EBADMSG,
+						       "%s: kernel: invalid kexec_method \"%s\"",
 						       path, json_object_get_string(v));
 			inv->kernel_kexec_method = r;
 		}
@@ -495,7 +497,7 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 			r |= add_str(o, "action", "kernel");
 		}
 	}
-	STRV_FOREACH(w, plan->warnings)
+	STRV_FOREACH (w, plan->warnings)
 		r |= json_object_array_add(warn, json_object_new_string(*w));
 	if (r)
 		return -ENOMEM;

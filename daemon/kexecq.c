@@ -224,9 +224,9 @@ static int verb_plan(void)
 	printf("Plan for %s (%zu PCI functions, %zu policies): %zu steps in %u levels\n",
 	       inv->source, plan->n_devices, ps->n, plan->n, plan->n_levels);
 	printf("Kernel kexec_method: %s\n",
-	       inv->kernel_kexec_method == KMETHOD_UNSET
-		       ? "not available (kernel without the kexecq patches)"
-		       : kernel_method_to_string(inv->kernel_kexec_method));
+	       inv->kernel_kexec_method == KMETHOD_UNSET ?
+		       "not available (kernel without the kexecq patches)" :
+		       kernel_method_to_string(inv->kernel_kexec_method));
 	if (plan->n == 0)
 		printf("\nNothing to do: every device is left to the kernel's own shutdown.\n");
 	for (size_t i = 0; i < plan->n; i++) {
@@ -240,20 +240,20 @@ static int verb_plan(void)
 		printf("\nDevices:\n");
 		for (size_t i = 0; i < plan->n_devices; i++) {
 			const struct plan_device *pd = &plan->devices[i];
-			_cleanup_free_ char *why = pd->policy ? match_explain(pd->policy, pd->device)
-							      : NULL;
+			_cleanup_free_ char *why =
+				pd->policy ? match_explain(pd->policy, pd->device) : NULL;
 
 			printf("  %-14s %-16s %s", pd->device->name, strna(pd->device->driver),
 			       policy_name_or_default(pd->policy));
 			if (pd->policy)
-				printf(" Action=%s: %s", policy_action_to_string(pd->policy->action),
-				       strna(why));
+				printf(" Action=%s: %s",
+				       policy_action_to_string(pd->policy->action), strna(why));
 			putchar('\n');
 		}
 	}
 	if (plan->warnings) {
 		printf("\nWarnings:\n");
-		STRV_FOREACH(w, plan->warnings)
+		STRV_FOREACH (w, plan->warnings)
 			printf("  %s\n", *w);
 	}
 	return EXIT_OK;
@@ -285,9 +285,9 @@ static int verb_check(void)
 		at_risk++;
 		printf("%s  %s: driver has no ->shutdown() and no policy governs it%s\n", d->name,
 		       d->driver,
-		       d->kexec_method == KMETHOD_AUTO || d->kexec_method == KMETHOD_REMOVE
-			       ? " (the kernel will fall back to ->remove())"
-			       : "");
+		       d->kexec_method == KMETHOD_AUTO || d->kexec_method == KMETHOD_REMOVE ?
+			       " (the kernel will fall back to ->remove())" :
+			       "");
 	}
 	if (unknown)
 		printf("%u bound device%s not checked: the kernel does not say whether their "
@@ -380,9 +380,9 @@ static int verb_inventory(void)
 
 	printf("Inventory from %s, kernel %s, kexec_method %s\n", inv->source,
 	       strna(inv->kernel_release),
-	       inv->kernel_kexec_method == KMETHOD_UNSET
-		       ? "not available"
-		       : kernel_method_to_string(inv->kernel_kexec_method));
+	       inv->kernel_kexec_method == KMETHOD_UNSET ?
+		       "not available" :
+		       kernel_method_to_string(inv->kernel_kexec_method));
 	for (size_t i = 0; i < inv->n; i++)
 		if (!inv->devices[i]->parent)
 			print_tree(inv->devices[i], 0);
@@ -401,7 +401,7 @@ static int verb_policy_verify(char **files)
 
 		if (!s || !(s->policies = calloc(strv_length(files), sizeof(*s->policies))))
 			return log_oom(), EXIT_FAIL;
-		STRV_FOREACH(f, files) {
+		STRV_FOREACH (f, files) {
 			_cleanup_free_ char *copy = strdup(*f);
 			const char *base = copy ? strrchr(copy, '/') : NULL;
 			struct policy *p = NULL;
@@ -447,7 +447,7 @@ static int verb_policy_list(void)
 	for (size_t i = 0; i < l.n; i++) {
 		printf("%-32s %-7s %s\n", l.files[i].name, l.files[i].masked ? "masked" : "active",
 		       l.files[i].path);
-		STRV_FOREACH(s, l.files[i].shadowed)
+		STRV_FOREACH (s, l.files[i].shadowed)
 			printf("%-32s %-7s %s\n", "", "(over)", *s);
 	}
 	conf_file_list_done(&l);
@@ -507,19 +507,17 @@ enum {
 	OPT_SAVE,
 };
 
-static const struct option options[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "policy-dir", required_argument, NULL, 'P' },
-	{ "sysfs", required_argument, NULL, OPT_SYSFS },
-	{ "moddir", required_argument, NULL, OPT_MODDIR },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "explain", no_argument, NULL, OPT_EXPLAIN },
-	{ "inventory", required_argument, NULL, OPT_INVENTORY },
-	{ "save", required_argument, NULL, OPT_SAVE },
-	{}
-};
+static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+					 { "version", no_argument, NULL, OPT_VERSION },
+					 { "policy-dir", required_argument, NULL, 'P' },
+					 { "sysfs", required_argument, NULL, OPT_SYSFS },
+					 { "moddir", required_argument, NULL, OPT_MODDIR },
+					 { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+					 { "json", no_argument, NULL, OPT_JSON },
+					 { "explain", no_argument, NULL, OPT_EXPLAIN },
+					 { "inventory", required_argument, NULL, OPT_INVENTORY },
+					 { "save", required_argument, NULL, OPT_SAVE },
+					 {} };
 
 static int usage_error(const char *msg)
 {

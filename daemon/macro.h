@@ -27,18 +27,18 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Move ownership out of a _cleanup_ variable. */
-#define TAKE_PTR(p)                        \
-	({                                 \
-		__typeof__(p) _p_ = (p);   \
-		(p) = NULL;                \
-		_p_;                       \
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) _p_ = (p); \
+		(p) = NULL;              \
+		_p_;                     \
 	})
 
-#define TAKE_FD(fd)                        \
-	({                                 \
-		int _fd_ = (fd);           \
-		(fd) = -EBADF;             \
-		_fd_;                      \
+#define TAKE_FD(fd)              \
+	({                       \
+		int _fd_ = (fd); \
+		(fd) = -EBADF;   \
+		_fd_;            \
 	})
 
 static inline bool streq(const char *a, const char *b)
@@ -99,11 +99,11 @@ static inline void closedirp(DIR **d)
 }
 
 /* Define a foo_freep() for use with _cleanup_ from foo_free(). */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)        \
-	static inline void func##p(type *p)            \
-	{                                              \
-		if (*p)                                \
-			*p = func(*p);                 \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+	static inline void func##p(type *p)     \
+	{                                       \
+		if (*p)                         \
+			*p = func(*p);          \
 	}
 
 #define _cleanup_free_ _cleanup_(freep)

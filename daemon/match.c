@@ -59,7 +59,7 @@ static bool list_matches(const struct match_list *m, const char *value)
 	if (!m->patterns)
 		return true;
 	if (value)
-		STRV_FOREACH(p, m->patterns)
+		STRV_FOREACH (p, m->patterns)
 			if (fnmatch(*p, value, 0) == 0) {
 				any = true;
 				break;
@@ -90,7 +90,7 @@ bool policy_matches(const struct policy *p, const struct device *d)
 	for (int f = 0; f < _MATCH_FIELD_MAX; f++)
 		if (!list_matches(&p->match[f], match_field_value(d, f)))
 			return false;
-	STRV_FOREACH(kv, p->property)
+	STRV_FOREACH (kv, p->property)
 		if (!property_matches(d, *kv))
 			return false;
 	return true;
@@ -127,7 +127,7 @@ char *match_explain(const struct policy *p, const struct device *d)
 			strna(match_field_value(d, i)));
 		first = false;
 	}
-	STRV_FOREACH(kv, p->property) {
+	STRV_FOREACH (kv, p->property) {
 		fprintf(f, "%sProperty=%s (line %u)", first ? "" : ", ", *kv,
 			p->line[KEY_PROPERTY]);
 		first = false;

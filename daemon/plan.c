@@ -102,7 +102,7 @@ struct builder {
 	/* Per device index: first and last destructive step, as index + 1. */
 	size_t *first_destr;
 	size_t *last_destr;
-	const struct policy **gov;   /* governing policy per device index */
+	const struct policy **gov; /* governing policy per device index */
 	const struct policy **unloader; /* policy unloading the device's module */
 	char **warnings;
 };
@@ -129,8 +129,8 @@ _printf_(2, 3) static int warn(struct builder *b, const char *fmt, ...)
 }
 
 static int add_step(struct builder *b, enum step_type type, const struct device *d,
-		    const char *object, const struct policy *p, enum policy_key key,
-		    char *reason, size_t *ret)
+		    const char *object, const struct policy *p, enum policy_key key, char *reason,
+		    size_t *ret)
 {
 	struct step *s;
 
@@ -275,8 +275,10 @@ static int plan_modules(struct builder *b)
 		if (d->kind != DEVICE_PCI || action_of(p) != ACTION_UNLOAD || !d->driver)
 			continue;
 		if (!module_unloadable(d)) {
-			r = warn(b, "%s: Action=unload for %s, but driver %s is built in; unbinding instead",
-				 p->name, d->name, d->driver);
+			r = warn(
+				b,
+				"%s: Action=unload for %s, but driver %s is built in; unbinding instead",
+				p->name, d->name, d->driver);
 			if (r < 0)
 				return r;
 			continue;
@@ -289,7 +291,8 @@ static int plan_modules(struct builder *b)
 			if (!b->unloader[j])
 				b->unloader[j] = p;
 			if (b->gov[j] != p) {
-				r = warn(b, "%s: unloading module %s also removes %s (governed by %s)",
+				r = warn(b,
+					 "%s: unloading module %s also removes %s (governed by %s)",
 					 p->name, d->module, o->name,
 					 b->gov[j] ? b->gov[j]->name : "the built-in default");
 				if (r < 0)
@@ -315,12 +318,13 @@ static int plan_pci(struct builder *b, const struct device *d)
 
 	if (ep && d->sriov_numvfs > 0 &&
 	    (ep->disable_sriov == TRI_YES || (ep->disable_sriov == TRI_AUTO && removed))) {
-		r = add_step(b, STEP_SRIOV_DISABLE, d, d->name, ep, KEY_DISABLE_SRIOV,
-			     ep->disable_sriov == TRI_YES
-				     ? fmt("DisableSRIOV=yes and %u VFs are enabled", d->sriov_numvfs)
-				     : fmt("%u VFs are enabled and driver %s goes away (DisableSRIOV=auto)",
-					   d->sriov_numvfs, strna(d->driver)),
-			     &s);
+		r = add_step(
+			b, STEP_SRIOV_DISABLE, d, d->name, ep, KEY_DISABLE_SRIOV,
+			ep->disable_sriov == TRI_YES ?
+				fmt("DisableSRIOV=yes and %u VFs are enabled", d->sriov_numvfs) :
+				fmt("%u VFs are enabled and driver %s goes away (DisableSRIOV=auto)",
+				    d->sriov_numvfs, strna(d->driver)),
+			&s);
 		if (r < 0)
 			return r;
 		r = chain_append(b, d, s);
@@ -330,9 +334,9 @@ static int plan_pci(struct builder *b, const struct device *d)
 
 	if (d->driver && (a == ACTION_UNBIND || a == ACTION_RESET)) {
 		r = add_step(b, STEP_UNBIND, d, d->name, p, KEY_ACTION,
-			     p->action == ACTION_UNLOAD
-				     ? fmt("Action=unload, but %s is built in", d->driver)
-				     : fmt("Action=%s", policy_action_to_string(p->action)),
+			     p->action == ACTION_UNLOAD ?
+				     fmt("Action=unload, but %s is built in", d->driver) :
+				     fmt("Action=%s", policy_action_to_string(p->action)),
 			     &s);
 		if (r < 0)
 			return r;
@@ -365,9 +369,11 @@ static int plan_kernel_methods(struct builder *b)
 		if (!p || p->kernel_method == KMETHOD_UNSET || !d->driver)
 			continue;
 		if (inv->kernel_kexec_method == KMETHOD_UNSET) {
-			r = warn(b, "%s: KernelMethod=%s ignored: the running kernel has no kexec_method "
-				    "(it lacks the kexecq patches)",
-				 p->name, kernel_method_to_string(p->kernel_method));
+			r = warn(
+				b,
+				"%s: KernelMethod=%s ignored: the running kernel has no kexec_method "
+				"(it lacks the kexecq patches)",
+				p->name, kernel_method_to_string(p->kernel_method));
 			if (r < 0)
 				return r;
 			continue;
@@ -378,10 +384,13 @@ static int plan_kernel_methods(struct builder *b)
 			if (o->type != STEP_SET_KERNEL_METHOD || !streq(o->object, d->driver))
 				continue;
 			if (o->method != p->kernel_method) {
-				r = warn(b, "%s: KernelMethod=%s for driver %s conflicts with %s, which "
-					    "comes first and sets %s",
-					 p->name, kernel_method_to_string(p->kernel_method), d->driver,
-					 o->policy->name, kernel_method_to_string(o->method));
+				r = warn(
+					b,
+					"%s: KernelMethod=%s for driver %s conflicts with %s, which "
+					"comes first and sets %s",
+					p->name, kernel_method_to_string(p->kernel_method),
+					d->driver, o->policy->name,
+					kernel_method_to_string(o->method));
 				if (r < 0)
 					return r;
 			}
@@ -431,7 +440,8 @@ static int plan_unloads(struct builder *b)
 				continue;
 			/* A VF whose PF turns SR-IOV off is gone before the unload. */
 			if (o->physfn && b->first_destr[o->physfn->index] &&
-			    b->steps[b->first_destr[o->physfn->index] - 1].type == STEP_SRIOV_DISABLE)
+			    b->steps[b->first_destr[o->physfn->index] - 1].type ==
+				    STEP_SRIOV_DISABLE)
 				continue;
 			r = chain_append(b, o, s);
 			if (r < 0)
@@ -457,11 +467,11 @@ static int plan_children(struct builder *b, const struct device *pci, const stru
 		    (ep->flush_cache == TRI_YES ||
 		     (ep->flush_cache == TRI_AUTO && x->write_cache == CACHE_WRITE_BACK))) {
 			r = add_step(b, STEP_FLUSH_CACHE, x, x->name, ep, KEY_FLUSH_CACHE,
-				     ep->flush_cache == TRI_YES
-					     ? fmt("FlushCache=yes (cache: %s)",
-						   write_cache_to_string(x->write_cache))
-					     : fmt("volatile write cache below %s (FlushCache=auto)",
-						   pci->name),
+				     ep->flush_cache == TRI_YES ?
+					     fmt("FlushCache=yes (cache: %s)",
+						 write_cache_to_string(x->write_cache)) :
+					     fmt("volatile write cache below %s (FlushCache=auto)",
+						 pci->name),
 				     &s);
 			if (r < 0)
 				return r;
@@ -506,7 +516,7 @@ static int plan_explicit_order(struct builder *b)
 		for (int dir = 0; dir < 2; dir++) {
 			char **names = dir == 0 ? p->after : p->before;
 
-			STRV_FOREACH(n, names) {
+			STRV_FOREACH (n, names) {
 				size_t o, first, then;
 
 				for (o = 0; o < ps->n; o++)
@@ -520,9 +530,11 @@ static int plan_explicit_order(struct builder *b)
 				if (!barrier[first]) {
 					size_t s;
 
-					r = add_step(b, STEP_BARRIER, NULL, ps->policies[first]->name,
-						     ps->policies[first], dir == 0 ? KEY_AFTER : KEY_BEFORE,
-						     fmt("%s=%s in %s", dir == 0 ? "After" : "Before",
+					r = add_step(b, STEP_BARRIER, NULL,
+						     ps->policies[first]->name, ps->policies[first],
+						     dir == 0 ? KEY_AFTER : KEY_BEFORE,
+						     fmt("%s=%s in %s",
+							 dir == 0 ? "After" : "Before",
 							 ps->policies[o]->name, p->name),
 						     &s);
 					if (r < 0)
@@ -714,8 +726,8 @@ static void builder_done(struct builder *b)
 	strv_free(b->warnings);
 }
 
-int plan_build(const struct inventory *inv, const struct policy_set *policies,
-	       struct plan **ret, char **ret_error)
+int plan_build(const struct inventory *inv, const struct policy_set *policies, struct plan **ret,
+	       char **ret_error)
 {
 	_cleanup_(builder_done) struct builder b = {
 		.inv = inv,

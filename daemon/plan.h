@@ -17,13 +17,13 @@
 
 enum step_type {
 	STEP_SET_KERNEL_METHOD, /* write /sys/bus/pci/drivers/D/kexec_method */
-	STEP_FLUSH_CACHE,	/* flush a disk's volatile write cache */
-	STEP_NET_DOWN,		/* bring an interface down */
-	STEP_SRIOV_DISABLE,	/* sriov_numvfs = 0 on a PF */
-	STEP_UNBIND,		/* unbind a PCI function from its driver */
-	STEP_RESET,		/* reset a PCI function */
-	STEP_UNLOAD_MODULE,	/* remove a module */
-	STEP_BARRIER,		/* all steps of a policy are done (After=/Before=) */
+	STEP_FLUSH_CACHE, /* flush a disk's volatile write cache */
+	STEP_NET_DOWN, /* bring an interface down */
+	STEP_SRIOV_DISABLE, /* sriov_numvfs = 0 on a PF */
+	STEP_UNBIND, /* unbind a PCI function from its driver */
+	STEP_RESET, /* reset a PCI function */
+	STEP_UNLOAD_MODULE, /* remove a module */
+	STEP_BARRIER, /* all steps of a policy are done (After=/Before=) */
 	_STEP_TYPE_MAX,
 };
 
@@ -31,14 +31,14 @@ struct step {
 	size_t id; /* 1-based, in execution order */
 	enum step_type type;
 	const struct device *device; /* NULL for module, driver and barrier steps */
-	char *object;		     /* device name, module or driver name */
-	char *driver;		     /* driver to rebind on rollback / to configure */
-	enum kernel_method method;   /* STEP_SET_KERNEL_METHOD */
+	char *object; /* device name, module or driver name */
+	char *driver; /* driver to rebind on rollback / to configure */
+	enum kernel_method method; /* STEP_SET_KERNEL_METHOD */
 	enum kernel_method previous_method;
 
 	const struct policy *policy; /* the cause */
-	enum policy_key key;	     /* the key in it */
-	char *reason;		     /* human explanation */
+	enum policy_key key; /* the key in it */
+	char *reason; /* human explanation */
 	uint64_t timeout_usec;
 	enum on_failure on_failure;
 
@@ -69,8 +69,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct plan *, plan_free)
  * Build the plan.  On an ordering cycle returns -ELOOP and, in
  * *ret_error, a message naming the policies and steps involved.
  */
-int plan_build(const struct inventory *inv, const struct policy_set *policies,
-	       struct plan **ret, char **ret_error);
+int plan_build(const struct inventory *inv, const struct policy_set *policies, struct plan **ret,
+	       char **ret_error);
 
 const char *step_type_to_string(enum step_type t) _pure_;
 /* One line: "unbind 0000:03:00.0 (lpfc)". Malloc'd. */

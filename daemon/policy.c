@@ -146,7 +146,7 @@ static int parse_strv(struct parser *p, const char *key, const char *value, void
 	r = strv_split_ws(value, &words);
 	if (r < 0)
 		return r;
-	STRV_FOREACH(w, words) {
+	STRV_FOREACH (w, words) {
 		r = strv_extend(l, *w);
 		if (r < 0)
 			return r;
@@ -167,7 +167,7 @@ static int parse_policy_names(struct parser *p, const char *key, const char *val
 	r = strv_split_ws(value, &words);
 	if (r < 0)
 		return r;
-	STRV_FOREACH(w, words) {
+	STRV_FOREACH (w, words) {
 		_cleanup_free_ char *n = NULL;
 		size_t len = strlen(*w), sl = strlen(POLICY_SUFFIX);
 
@@ -199,8 +199,8 @@ static bool is_glob_char(char c)
  * than the field is zero-padded (ids) or taken as a prefix (Class=0104
  * means class 01, subclass 04, any prog-if).
  */
-static char *normalize_hex_pattern(struct parser *p, const char *key, const char *pat,
-				   size_t width, bool prefix_short)
+static char *normalize_hex_pattern(struct parser *p, const char *key, const char *pat, size_t width,
+				   bool prefix_short)
 {
 	const char *s = pat;
 	bool glob = false;
@@ -271,12 +271,13 @@ static int parse_match(struct parser *p, const char *key, const char *value, voi
 		return 0;
 	}
 	if (m->patterns && m->invert != invert) {
-		parse_error(p, "%s=: cannot mix negated and plain lists; reset with an empty %s= first",
-			    key, key);
+		parse_error(
+			p, "%s=: cannot mix negated and plain lists; reset with an empty %s= first",
+			key, key);
 		return 0;
 	}
 	m->invert = invert;
-	STRV_FOREACH(w, words) {
+	STRV_FOREACH (w, words) {
 		char *n = NULL;
 
 		switch (field) {
@@ -326,7 +327,7 @@ static int parse_property(struct parser *p, const char *key, const char *value, 
 	r = strv_split_ws(value, &words);
 	if (r < 0)
 		return r;
-	STRV_FOREACH(w, words) {
+	STRV_FOREACH (w, words) {
 		const char *eq = strchr(*w, '=');
 
 		if (!eq || eq == *w) {
@@ -420,7 +421,8 @@ static int parse_tristate(struct parser *p, const char *key, const char *value, 
 	}
 	r = parse_boolean_value(value);
 	if (r < 0) {
-		parse_error(p, "%s=: invalid value \"%s\" (expected auto or a boolean)", key, value);
+		parse_error(p, "%s=: invalid value \"%s\" (expected auto or a boolean)", key,
+			    value);
 		return 0;
 	}
 	*t = r ? TRI_YES : TRI_NO;
@@ -436,7 +438,8 @@ static int parse_on_failure(struct parser *p, const char *key, const char *value
 	else if (streq(value, "abort"))
 		*f = ONFAIL_ABORT;
 	else
-		parse_error(p, "%s=: invalid value \"%s\" (expected continue or abort)", key, value);
+		parse_error(p, "%s=: invalid value \"%s\" (expected continue or abort)", key,
+			    value);
 	return 0;
 }
 
@@ -451,14 +454,22 @@ static int parse_timespan(const char *s, uint64_t *ret)
 		const char *suffix;
 		uint64_t usec;
 	} units[] = {
-		{ "us", 1ULL },		   { "usec", 1ULL },
-		{ "ms", 1000ULL },	   { "msec", 1000ULL },
-		{ "s", 1000000ULL },	   { "sec", 1000000ULL },
-		{ "second", 1000000ULL },  { "seconds", 1000000ULL },
-		{ "m", 60000000ULL },	   { "min", 60000000ULL },
-		{ "minute", 60000000ULL }, { "minutes", 60000000ULL },
-		{ "h", 3600000000ULL },	   { "hr", 3600000000ULL },
-		{ "hour", 3600000000ULL }, { "hours", 3600000000ULL },
+		{ "us", 1ULL },
+		{ "usec", 1ULL },
+		{ "ms", 1000ULL },
+		{ "msec", 1000ULL },
+		{ "s", 1000000ULL },
+		{ "sec", 1000000ULL },
+		{ "second", 1000000ULL },
+		{ "seconds", 1000000ULL },
+		{ "m", 60000000ULL },
+		{ "min", 60000000ULL },
+		{ "minute", 60000000ULL },
+		{ "minutes", 60000000ULL },
+		{ "h", 3600000000ULL },
+		{ "hr", 3600000000ULL },
+		{ "hour", 3600000000ULL },
+		{ "hours", 3600000000ULL },
 	};
 	uint64_t total = 0;
 	const char *p = s;
@@ -485,7 +496,8 @@ static int parse_timespan(const char *s, uint64_t *ret)
 		ul = strspn(p, "abcdefghijklmnopqrstuvwxyz");
 		if (ul > 0) {
 			for (size_t i = 0; i < ELEMENTSOF(units); i++)
-				if (strlen(units[i].suffix) == ul && strncmp(p, units[i].suffix, ul) == 0) {
+				if (strlen(units[i].suffix) == ul &&
+				    strncmp(p, units[i].suffix, ul) == 0) {
 					mult = units[i].usec;
 					found = true;
 				}
@@ -648,7 +660,8 @@ static int check_trusted(struct parser *p, int fd)
 		return 0;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
+	if (st.st_uid != 0 || (st.st_mode & S_IWOTH) ||
+	    ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
 		p->line = 0;
 		(void)log_full_errno(p->level, 0,
 				     "%s: refusing a policy file that a user other than root can "
@@ -836,8 +849,8 @@ int policy_parse_file(const char *path, const char *name, enum policy_mode mode,
 		*ret_n_errors = p.n_errors;
 	if (p.n_errors > 0) {
 		if (mode == POLICY_RUNTIME)
-			log_warning("%s: ignoring the whole file (%u problem%s)", path,
-				    p.n_errors, p.n_errors == 1 ? "" : "s");
+			log_warning("%s: ignoring the whole file (%u problem%s)", path, p.n_errors,
+				    p.n_errors == 1 ? "" : "s");
 		return -EINVAL;
 	}
 	*ret = TAKE_PTR(pol);
@@ -935,7 +948,7 @@ int policy_set_check_order(const struct policy_set *s, enum policy_mode mode)
 	for (size_t i = 0; i < n; i++) {
 		const struct policy *pi = s->policies[i];
 
-		STRV_FOREACH(a, pi->after) {
+		STRV_FOREACH (a, pi->after) {
 			bool found = false;
 
 			for (size_t j = 0; j < n; j++)
@@ -947,7 +960,7 @@ int policy_set_check_order(const struct policy_set *s, enum policy_mode mode)
 				log_debug("%s:%u: After=%s names no loaded policy; ignored",
 					  pi->path, pi->line[KEY_AFTER], *a);
 		}
-		STRV_FOREACH(b, pi->before) {
+		STRV_FOREACH (b, pi->before) {
 			bool found = false;
 
 			for (size_t j = 0; j < n; j++)

@@ -5,7 +5,7 @@
 #include "inventory.h"
 
 struct scan_options {
-	const char *sysfs;  /* "/sys" */
+	const char *sysfs; /* "/sys" */
 	const char *moddir; /* NULL: /lib/modules/$(uname -r) */
 };
 

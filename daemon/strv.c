@@ -68,7 +68,7 @@ char **strv_copy(char *const *l)
 
 bool strv_contains(char *const *l, const char *s)
 {
-	STRV_FOREACH(i, l)
+	STRV_FOREACH (i, l)
 		if (streq(*i, s))
 			return true;
 	return false;
@@ -109,13 +109,13 @@ char *strv_join(char *const *l, const char *sep)
 	size_t len = 0, sl = strlen(sep);
 	char *r, *p;
 
-	STRV_FOREACH(s, l)
+	STRV_FOREACH (s, l)
 		len += strlen(*s) + sl;
 	r = p = malloc(len + 1);
 	if (!r)
 		return NULL;
 	*p = 0;
-	STRV_FOREACH(s, l) {
+	STRV_FOREACH (s, l) {
 		if (s != l)
 			p = stpcpy(p, sep);
 		p = stpcpy(p, *s);

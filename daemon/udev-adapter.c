@@ -55,7 +55,7 @@ static int copy_properties(struct udev_device *ud, struct device *d)
 {
 	struct udev_list_entry *e;
 
-	udev_list_entry_foreach(e, udev_device_get_properties_list_entry(ud)) {
+	udev_list_entry_foreach (e, udev_device_get_properties_list_entry(ud)) {
 		char *kv;
 
 		if (asprintf(&kv, "%s=%s", udev_list_entry_get_name(e),
@@ -186,7 +186,7 @@ static const char *slot_of(const struct scan *s, const char *bdf)
 	const char *dot = strrchr(bdf, '.');
 	size_t l = dot ? (size_t)(dot - bdf) : strlen(bdf);
 
-	STRV_FOREACH(kv, s->slots)
+	STRV_FOREACH (kv, s->slots)
 		if (strncmp(*kv, bdf, l) == 0 && (*kv)[l] == '=')
 			return *kv + l + 1;
 	return NULL;
@@ -326,7 +326,7 @@ static int enumerate(struct scan *s, const char *subsystem, const char *devtype,
 	if (r < 0)
 		return log_error_errno(r, "Failed to enumerate %s devices: %m", subsystem);
 
-	udev_list_entry_foreach(le, udev_enumerate_get_list_entry(e)) {
+	udev_list_entry_foreach (le, udev_enumerate_get_list_entry(e)) {
 		_cleanup_(udev_device_unrefp) struct udev_device *ud =
 			udev_device_new_from_syspath(s->udev, udev_list_entry_get_name(le));
 

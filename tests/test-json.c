@@ -49,7 +49,8 @@ static const struct {
 	const char *text;
 	const char *msg;
 } bad[] = {
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \n\"devices\": [ }", ":2: not valid JSON" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \n\"devices\": [ }",
+	  ":2: not valid JSON" },
 	{ "[]", "not a kexecq inventory" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [] }",
 	  "inventory version 2 is not supported" },

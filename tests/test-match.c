@@ -107,8 +107,8 @@ END_TEST
 
 START_TEST(test_explain)
 {
-	struct policy *p = test_policy_from_string("10-e.policy",
-						   "[Match]\nDriver=lpfc\nVendor=!8086\n");
+	struct policy *p =
+		test_policy_from_string("10-e.policy", "[Match]\nDriver=lpfc\nVendor=!8086\n");
 	_cleanup_free_ char *why = match_explain(p, pci("0000:04:00.0"));
 
 	ck_assert_str_eq(why, "Driver=lpfc (line 2: lpfc), Vendor=!8086 (line 3: 10df)");

@@ -34,16 +34,16 @@ static struct policy_set *policies(const char *const *files)
 	return s;
 }
 
-#define STEP(t, o)                                                              \
-	({                                                                      \
-		int _s = plan_find(p, (t), (o));                                \
+#define STEP(t, o)                                                                       \
+	({                                                                               \
+		int _s = plan_find(p, (t), (o));                                         \
 		ck_assert_msg(_s >= 0, "no %s step on %s", step_type_to_string(t), (o)); \
-		_s;                                                             \
+		_s;                                                                      \
 	})
 
 static bool has_warning(const struct plan *p, const char *needle)
 {
-	STRV_FOREACH(w, p->warnings)
+	STRV_FOREACH (w, p->warnings)
 		if (strstr(*w, needle))
 			return true;
 	return false;
@@ -88,8 +88,7 @@ START_TEST(test_server)
 			  p->steps[STEP(STEP_UNBIND, "0000:03:10.6")].level);
 
 	/* lpfc: unload, with its disk flushed first and the kernel told to remove. */
-	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sdc"),
-			      STEP(STEP_UNLOAD_MODULE, "lpfc")));
+	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sdc"), STEP(STEP_UNLOAD_MODULE, "lpfc")));
 	s = STEP(STEP_SET_KERNEL_METHOD, "lpfc");
 	ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
 	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_AUTO);
@@ -168,7 +167,9 @@ END_TEST
 START_TEST(test_independent_devices_are_parallel)
 {
 	static const char *const files[] = {
-		"10-a.policy", "[Match]\nDriver=megaraid_sas nvme\n[Quiesce]\nAction=unbind\n", NULL,
+		"10-a.policy",
+		"[Match]\nDriver=megaraid_sas nvme\n[Quiesce]\nAction=unbind\n",
+		NULL,
 	};
 	struct inventory *inv = test_inventory("server");
 	struct policy_set *ps = policies(files);
@@ -189,10 +190,14 @@ END_TEST
 START_TEST(test_sriov_knob)
 {
 	static const char *const kernel_auto[] = {
-		"10-ixgbe.policy", "[Match]\nDriver=ixgbe\n", NULL,
+		"10-ixgbe.policy",
+		"[Match]\nDriver=ixgbe\n",
+		NULL,
 	};
 	static const char *const kernel_yes[] = {
-		"10-ixgbe.policy", "[Match]\nDriver=ixgbe\n[Quiesce]\nDisableSRIOV=yes\n", NULL,
+		"10-ixgbe.policy",
+		"[Match]\nDriver=ixgbe\n[Quiesce]\nDisableSRIOV=yes\n",
+		NULL,
 	};
 	static const char *const unbind_no[] = {
 		"10-ixgbe.policy",
@@ -229,8 +234,11 @@ END_TEST
 START_TEST(test_unload_shared_module)
 {
 	static const char *const files[] = {
-		"10-ixgbe.policy", "[Match]\nDriver=ixgbe\nSlot=3\n[Quiesce]\nAction=unload\n",
-		"20-other.policy", "[Match]\nDriver=ixgbevf\n[Quiesce]\nNetworkDown=yes\n", NULL,
+		"10-ixgbe.policy",
+		"[Match]\nDriver=ixgbe\nSlot=3\n[Quiesce]\nAction=unload\n",
+		"20-other.policy",
+		"[Match]\nDriver=ixgbevf\n[Quiesce]\nNetworkDown=yes\n",
+		NULL,
 	};
 	struct inventory *inv = test_inventory("server");
 	struct policy_set *ps = policies(files);
@@ -243,7 +251,8 @@ START_TEST(test_unload_shared_module)
 	ck_assert_uint_eq(n_unload, 1);
 	/* SR-IOV off (the VFs go with it) before the module, VF links down before that. */
 	ck_assert(plan_before(p, STEP(STEP_SRIOV_DISABLE, "0000:03:00.0"), unload));
-	ck_assert(plan_before(p, STEP(STEP_NET_DOWN, "eth3"), STEP(STEP_SRIOV_DISABLE, "0000:03:00.0")));
+	ck_assert(plan_before(p, STEP(STEP_NET_DOWN, "eth3"),
+			      STEP(STEP_SRIOV_DISABLE, "0000:03:00.0")));
 	ck_assert_int_eq(plan_find(p, STEP_NET_DOWN, "eth0"), -1);
 	plan_free(p);
 	policy_set_free(ps);
@@ -254,7 +263,9 @@ END_TEST
 START_TEST(test_unload_also_removes_other_devices)
 {
 	static const char *const files[] = {
-		"10-port0.policy", "[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\n", NULL,
+		"10-port0.policy",
+		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\n",
+		NULL,
 	};
 	struct inventory *inv = test_inventory("server");
 	struct policy_set *ps = policies(files);
@@ -270,14 +281,16 @@ END_TEST
 START_TEST(test_reset)
 {
 	static const char *const files[] = {
-		"10-r.policy", "[Match]\nDriver=nvme qla2xxx\nModule=nvme qla2xxx\n[Quiesce]\nAction=reset\n",
+		"10-r.policy",
+		"[Match]\nDriver=nvme qla2xxx\nModule=nvme qla2xxx\n[Quiesce]\nAction=reset\n",
 		NULL,
 	};
 	struct inventory *inv = test_inventory("server");
 	struct policy_set *ps = policies(files);
 	struct plan *p = build(inv, ps);
 
-	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:02:00.0"), STEP(STEP_RESET, "0000:02:00.0")));
+	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:02:00.0"),
+			      STEP(STEP_RESET, "0000:02:00.0")));
 	plan_free(p);
 	policy_set_free(ps);
 	inventory_free(inv);
@@ -287,14 +300,17 @@ END_TEST
 START_TEST(test_bridge_after_children)
 {
 	static const char *const files[] = {
-		"10-all.policy", "[Match]\nDriver=pcieport megaraid_sas\n[Quiesce]\nAction=unbind\n", NULL,
+		"10-all.policy",
+		"[Match]\nDriver=pcieport megaraid_sas\n[Quiesce]\nAction=unbind\n",
+		NULL,
 	};
 	struct inventory *inv = test_inventory("server");
 	struct policy_set *ps = policies(files);
 	struct plan *p = build(inv, ps);
 
 	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sda"), STEP(STEP_UNBIND, "0000:00:01.0")));
-	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:01:00.0"), STEP(STEP_UNBIND, "0000:00:01.0")));
+	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:01:00.0"),
+			      STEP(STEP_UNBIND, "0000:00:01.0")));
 	plan_free(p);
 	policy_set_free(ps);
 	inventory_free(inv);
@@ -304,7 +320,9 @@ END_TEST
 START_TEST(test_real_machine)
 {
 	static const char *const files[] = {
-		"50-virtio.policy", "[Match]\nDriver=virtio-pci\nClass=01*\n[Quiesce]\nAction=unbind\n", NULL,
+		"50-virtio.policy",
+		"[Match]\nDriver=virtio-pci\nClass=01*\n[Quiesce]\nAction=unbind\n",
+		NULL,
 	};
 	struct inventory *inv = test_inventory("real-debian12");
 	struct policy_set *ps = policies(files);

@@ -25,36 +25,35 @@ static int parse(const char *text, struct policy **ret, unsigned *errors)
 START_TEST(test_every_key)
 {
 	struct policy *p = test_policy_from_string(
-		"70-all.policy",
-		"# a comment\n"
-		"; another comment\n"
-		"[Policy]\n"
-		"Description = Every key once\n"
-		"Documentation=man:kexecq.policy(5) https://example.org/bug\n"
-		"After=10-a 20-b.policy\n"
-		"Before=90-z\n"
-		"\n"
-		"[Match]\n"
-		"Driver=lpfc qla2*\n"
-		"Module=!e1000e\n"
-		"Vendor=0x10DF\n"
-		"Device=f1*\n"
-		"SubsystemVendor=10df\n"
-		"SubsystemDevice=1\n"
-		"Class=0x0c04\n"
-		"Modalias=pci:v000010DF*\n"
-		"Path=pci-0000:04:00.*\n"
-		"Slot=4 5\n"
-		"Property=ID_VENDOR_FROM_DATABASE=Emulex* PCI_SLOT_NAME=0000:*\n"
-		"[Quiesce]\n"
-		"Action=unload\n"
-		"KernelMethod=remove\n"
-		"FlushCache=no\n"
-		"NetworkDown=yes\n"
-		"DisableSRIOV=yes\n"
-		"TimeoutSec=1min 30s\n"
-		"OnFailure=abort\n"
-		"X-Vendor-Extension=ignored\n");
+		"70-all.policy", "# a comment\n"
+				 "; another comment\n"
+				 "[Policy]\n"
+				 "Description = Every key once\n"
+				 "Documentation=man:kexecq.policy(5) https://example.org/bug\n"
+				 "After=10-a 20-b.policy\n"
+				 "Before=90-z\n"
+				 "\n"
+				 "[Match]\n"
+				 "Driver=lpfc qla2*\n"
+				 "Module=!e1000e\n"
+				 "Vendor=0x10DF\n"
+				 "Device=f1*\n"
+				 "SubsystemVendor=10df\n"
+				 "SubsystemDevice=1\n"
+				 "Class=0x0c04\n"
+				 "Modalias=pci:v000010DF*\n"
+				 "Path=pci-0000:04:00.*\n"
+				 "Slot=4 5\n"
+				 "Property=ID_VENDOR_FROM_DATABASE=Emulex* PCI_SLOT_NAME=0000:*\n"
+				 "[Quiesce]\n"
+				 "Action=unload\n"
+				 "KernelMethod=remove\n"
+				 "FlushCache=no\n"
+				 "NetworkDown=yes\n"
+				 "DisableSRIOV=yes\n"
+				 "TimeoutSec=1min 30s\n"
+				 "OnFailure=abort\n"
+				 "X-Vendor-Extension=ignored\n");
 
 	ck_assert_str_eq(p->description, "Every key once");
 	ck_assert_int_eq(strv_length(p->documentation), 2);
@@ -131,7 +130,8 @@ static const struct {
 	const char *msg;
 } bad_inputs[] = {
 	{ "[Match]\nDriver=x\n[Quiesce]\nActon=unbind\n", 4, "unknown key \"Acton\"" },
-	{ "[Match]\nDriver=x\n[Quiesce]\nAction=explode\n", 4, "Action=: invalid value \"explode\"" },
+	{ "[Match]\nDriver=x\n[Quiesce]\nAction=explode\n", 4,
+	  "Action=: invalid value \"explode\"" },
 	{ "[Match]\nDriver=x\n[Quiesce]\nKernelMethod=kexec\n", 4, "KernelMethod=: invalid value" },
 	{ "[Match]\nDriver=x\n[Quiesce]\nFlushCache=maybe\n", 4, "FlushCache=: invalid value" },
 	{ "[Match]\nDriver=x\n[Quiesce]\nNetworkDown=auto\n", 4, "NetworkDown=: invalid boolean" },
@@ -339,7 +339,8 @@ START_TEST(test_order_cycle)
 	dirv[0] = testtmp_dir();
 	free(testtmp_write(dirv[0], "10-a.policy", "[Policy]\nAfter=20-b\n[Match]\nDriver=a\n"));
 	free(testtmp_write(dirv[0], "20-b.policy", "[Policy]\nAfter=30-c\n[Match]\nDriver=b\n"));
-	free(testtmp_write(dirv[0], "30-c.policy", "[Policy]\nBefore=20-b 10-a\n[Match]\nDriver=c\n"));
+	free(testtmp_write(dirv[0], "30-c.policy",
+			   "[Policy]\nBefore=20-b 10-a\n[Match]\nDriver=c\n"));
 	testlog_start();
 	ck_assert_int_eq(policy_set_load(dirv, POLICY_VERIFY, &s, &errors), 0);
 	ck_assert_uint_eq(errors, 0);

@@ -84,7 +84,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 void testtmp_cleanup(void)
 {
-	STRV_FOREACH(d, tmp_dirs)
+	STRV_FOREACH (d, tmp_dirs)
 		(void)nftw(*d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	tmp_dirs = strv_free(tmp_dirs);
 }

@@ -167,8 +167,9 @@ static char *write_policies(void)
 		if (!f)
 			exit(1);
 		/* Varied keys that never match, as a real policy.d would have. */
-		fprintf(f, "[Match]\nDriver=fake%u_* other%u\nVendor=0x%04x\nPath=pci-0000:%02x:*\n"
-			   "[Quiesce]\nAction=unbind\nTimeoutSec=%us\n",
+		fprintf(f,
+			"[Match]\nDriver=fake%u_* other%u\nVendor=0x%04x\nPath=pci-0000:%02x:*\n"
+			"[Quiesce]\nAction=unbind\nTimeoutSec=%us\n",
 			i, i, 0x1000 + i, i, 10 + i);
 		fclose(f);
 		chmod(path, 0644);
@@ -179,7 +180,8 @@ static char *write_policies(void)
 
 		snprintf(path, sizeof(path), "%s/98-nic.policy", dir);
 		f = fopen(path, "we");
-		fprintf(f, "[Match]\nDriver=ixgbe ixgbevf\n[Quiesce]\nAction=unbind\nNetworkDown=yes\n");
+		fprintf(f,
+			"[Match]\nDriver=ixgbe ixgbevf\n[Quiesce]\nAction=unbind\nNetworkDown=yes\n");
 		fclose(f);
 		chmod(path, 0644);
 		snprintf(path, sizeof(path), "%s/99-nvme.policy", dir);
