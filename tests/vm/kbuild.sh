@@ -21,47 +21,53 @@ fi
 
 src=$(vm_source)
 tree=$cache/tree-$kind-$key
-rm -rf "$tree" "$out"
-log "building the $kind kernel in $tree (key $key)"
-# Hard links are cheap; quilt and make write new files, never in place.
-cp -al "$src" "$tree"
-if [ $kind = patched ]; then
-	(cd "$tree" && QUILT_PATCHES="$patches" QUILT_PC=.pc quilt push -a -q >/dev/null) ||
-		die "the series does not apply"
+if [ ! -f "$out/.kernel" ]; then
+	rm -rf "$tree" "$out"
+	log "building the $kind kernel in $tree (key $key)"
+	# Hard links are cheap; quilt and make write new files, never in place.
+	cp -al "$src" "$tree"
+	if [ $kind = patched ]; then
+		(cd "$tree" && QUILT_PATCHES="$patches" QUILT_PC=.pc quilt push -a -q >/dev/null) ||
+			die "the series does not apply"
+	fi
+
+	mkdir -p "$out"
+	make -s -C "$tree" O="$out" tinyconfig >/dev/null
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >/dev/null
+	make -s -C "$tree" O="$out" olddefconfig >/dev/null
+
+	# Every option of the fragment must have survived (unless it only exists
+	# with the series, on an unpatched build).
+	while read -r line; do
+		case "$line" in "" | "#"*) continue ;; esac
+		opt=${line%%=*}
+		if ! grep -qx "$line" "$out/.config"; then
+			if [ $kind = unpatched ] && ! grep -rqs "config ${opt#CONFIG_}\$" "$tree/drivers/pci/Kconfig" "$tree/drivers/misc/Kconfig"; then
+				continue
+			fi
+			die "$line did not survive olddefconfig"
+		fi
+	done <"$fragment"
+
+	make -s -C "$tree" O="$out" -j"$jobs" bzImage modules >"$out/build.log" 2>&1 ||
+		{ tail -40 "$out/build.log" >&2; die "kernel build failed (see $out/build.log)"; }
+	make -s -C "$tree" O="$out" INSTALL_MOD_PATH="$out/modules" modules_install >/dev/null
+	rm -rf "$tree"
+	touch "$out/.kernel"
 fi
 
-mkdir -p "$out"
-make -s -C "$tree" O="$out" tinyconfig >/dev/null
-"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >/dev/null
-make -s -C "$tree" O="$out" olddefconfig >/dev/null
-
-# Every option of the fragment must have survived (unless it only exists
-# with the series, on an unpatched build).
-while read -r line; do
-	case "$line" in "" | "#"*) continue ;; esac
-	opt=${line%%=*}
-	if ! grep -qx "$line" "$out/.config"; then
-		if [ $kind = unpatched ] && ! grep -rqs "config ${opt#CONFIG_}\$" "$tree/drivers/pci/Kconfig" "$tree/drivers/misc/Kconfig"; then
-			continue
-		fi
-		die "$line did not survive olddefconfig"
-	fi
-done <"$fragment"
-
-make -s -C "$tree" O="$out" -j"$jobs" bzImage modules >"$out/build.log" 2>&1 ||
-	{ tail -40 "$out/build.log" >&2; die "kernel build failed (see $out/build.log)"; }
-make -s -C "$tree" O="$out" INSTALL_MOD_PATH="$out/modules" modules_install >/dev/null
-
 # Without the series, build the test driver out of tree against a small
-# shim, so that A/B runs load the same driver in both kernels.
+# shim, so that A/B runs load the same driver in both kernels.  Its source
+# is the new file of the series' test-driver patch.
 if [ $kind = unpatched ]; then
-	pkey=$(vm_key patched)
-	ptree=$cache/tree-patched-$pkey
-	[ -f "$ptree/drivers/misc/edu_kexec_test.c" ] ||
-		die "build the patched kernel first (the test driver comes from the series)"
 	ext=$out/edu-ext
+	rm -rf "$ext"
 	mkdir -p "$ext"
-	cp "$ptree/drivers/misc/edu_kexec_test.c" "$vm_dir/compat-unpatched.h" "$ext/"
+	awk '/^\+\+\+ b\/drivers\/misc\/edu_kexec_test.c$/ { f = 1; next }
+	     f && /^diff --git/ { f = 0 }
+	     f && /^\+/ { print substr($0, 2) }' "$patches"/*.patch >"$ext/edu_kexec_test.c"
+	[ -s "$ext/edu_kexec_test.c" ] || die "no drivers/misc/edu_kexec_test.c in $patches"
+	cp "$vm_dir/compat-unpatched.h" "$ext/"
 	printf 'obj-m += edu_kexec_test.o\nccflags-y += -include $(src)/compat-unpatched.h\n' >"$ext/Kbuild"
 	make -s -C "$out" M="$ext" modules >>"$out/build.log" 2>&1 ||
 		{ tail -20 "$out/build.log" >&2; die "out-of-tree test driver failed to build"; }
@@ -69,6 +75,5 @@ if [ $kind = unpatched ]; then
 fi
 kver=$(cat "$out/include/config/kernel.release")
 depmod -b "$out/modules" "$kver"
-rm -rf "$tree"
 touch "$out/.done"
 echo "$out"
