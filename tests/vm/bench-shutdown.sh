@@ -17,7 +17,7 @@ measure() { # log callback
 	sed '/^KEXECQ-STAGE2/q' "$1" |
 		sed -nE "s/^\[ *([0-9.]+)\] edu_kexec_test [^ ]+ callback=$2 (reason=|done)(.*)/\1 \2/p" |
 		awk 'NR == 1 { first = $1 } { last = $1; if ($2 == "done") n++ }
-		     END { if (n) printf "%d %.2f", n, last - first; else print "0 0" }'
+		     END { if (n) printf "%d %.2f\n", n, last - first; else print "0 0" }'
 }
 
 printf '%-10s %-16s %-24s %s\n' kernel driver "callbacks on kexec" "time in device shutdown"
