@@ -20,8 +20,8 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 say "kexecq inventory"
 $kexecq inventory
-say "kexecq -P policy plan --explain"
-$kexecq -P policy plan --explain
+say "kexecq -P tests/data/policy/this-machine plan --explain"
+$kexecq -P tests/data/policy/this-machine plan --explain
 say "kexecq -P tests/data/policy/server plan --inventory tests/data/inventory/server.json"
 $kexecq -P tests/data/policy/server plan --inventory tests/data/inventory/server.json
 say "kexecq -P tests/data/policy/server check --inventory tests/data/inventory/server.json"

@@ -221,8 +221,9 @@ static int verb_plan(void)
 	if (arg.json)
 		return plan_write_json(plan, inv, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 
-	printf("Plan for %s (%zu PCI functions, %zu policies): %zu steps in %u levels\n",
-	       inv->source, plan->n_devices, ps->n, plan->n, plan->n_levels);
+	printf("Plan for %s (%zu PCI functions, %zu polic%s): %zu step%s in %u level%s\n",
+	       inv->source, plan->n_devices, ps->n, ps->n == 1 ? "y" : "ies", plan->n,
+	       plan->n == 1 ? "" : "s", plan->n_levels, plan->n_levels == 1 ? "" : "s");
 	printf("Kernel kexec_method: %s\n",
 	       inv->kernel_kexec_method == KMETHOD_UNSET ?
 		       "not available (kernel without the kexecq patches)" :
