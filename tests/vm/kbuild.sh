@@ -3,7 +3,8 @@
 # applied (default) or without it (--unpatched, for A/B comparisons).
 # Prints the directory holding bzImage and modules/ (INSTALL_MOD_PATH).
 # Builds are cached under $KEXECQ_VM_CACHE keyed by a hash of the series,
-# the fragment and this script.
+# the fragment and lib.sh's build_recipe (bump it when this script changes
+# what it builds).
 #
 # Usage: tests/vm/kbuild.sh [--unpatched]
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +15,9 @@ missing=$(vm_missing) || die "missing:$missing (contrib/install-deps.sh)"
 
 key=$(vm_key "$kind")
 out=$cache/build-$kind-$key
+mkdir -p "$cache"
+exec {lockfd}>"$cache/build-$kind-$key.lock"
+flock "$lockfd"
 if [ -f "$out/.done" ]; then
 	echo "$out"
 	exit 0

@@ -29,6 +29,10 @@ vm_missing() {
 # Pristine source, unpacked once.
 vm_source() {
 	local src=$cache/src
+	mkdir -p "$cache"
+	# Tests run in parallel: one unpacks, the others wait for it.
+	exec {lockfd}>"$cache/src.lock"
+	flock "$lockfd"
 	if [ ! -f "$src/.unpacked" ]; then
 		log "unpacking $tarball"
 		rm -rf "$src"
@@ -36,16 +40,20 @@ vm_source() {
 		tar -xf "$tarball" -C "$src" --strip-components=1
 		touch "$src/.unpacked"
 	fi
+	flock -u "$lockfd"
 	echo "$src"
 }
+
+# Bump when kbuild.sh changes what it produces (not for locking, messages).
+build_recipe=2
 
 # Cache key of a build: what goes into it.
 vm_key() { # patched|unpatched
 	{
-		echo "$1"
+		echo "$1 recipe $build_recipe"
 		basename "$tarball"
 		stat -c %s "$tarball"
-		cat "$fragment" "$vm_dir/kbuild.sh"
+		cat "$fragment"
 		if [ "$1" = patched ]; then
 			cat "$patches/series"
 			while read -r p; do cat "$patches/$p"; done <"$patches/series"
