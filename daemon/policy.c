@@ -131,6 +131,17 @@ static int parse_string(struct parser *p, const char *key, const char *value, vo
 	return isempty(value) || *s ? 0 : -ENOMEM;
 }
 
+/* List keys: an empty value resets *l; otherwise *ret_words holds its words. */
+static int list_words(const char *value, char ***l, char ***ret_words)
+{
+	*ret_words = NULL;
+	if (isempty(value)) {
+		*l = strv_free(*l);
+		return 0;
+	}
+	return strv_split_ws(value, ret_words);
+}
+
 static int parse_strv(struct parser *p, const char *key, const char *value, void *data)
 {
 	char ***l = data;
@@ -139,12 +150,8 @@ static int parse_strv(struct parser *p, const char *key, const char *value, void
 
 	(void)p;
 	(void)key;
-	if (isempty(value)) {
-		*l = strv_free(*l);
-		return 0;
-	}
-	r = strv_split_ws(value, &words);
-	if (r < 0)
+	r = list_words(value, l, &words);
+	if (r < 0 || !words)
 		return r;
 	STRV_FOREACH (w, words) {
 		r = strv_extend(l, *w);
@@ -160,12 +167,8 @@ static int parse_policy_names(struct parser *p, const char *key, const char *val
 	_cleanup_strv_free_ char **words = NULL;
 	int r;
 
-	if (isempty(value)) {
-		*l = strv_free(*l);
-		return 0;
-	}
-	r = strv_split_ws(value, &words);
-	if (r < 0)
+	r = list_words(value, l, &words);
+	if (r < 0 || !words)
 		return r;
 	STRV_FOREACH (w, words) {
 		_cleanup_free_ char *n = NULL;
@@ -320,12 +323,8 @@ static int parse_property(struct parser *p, const char *key, const char *value, 
 	_cleanup_strv_free_ char **words = NULL;
 	int r;
 
-	if (isempty(value)) {
-		*l = strv_free(*l);
-		return 0;
-	}
-	r = strv_split_ws(value, &words);
-	if (r < 0)
+	r = list_words(value, l, &words);
+	if (r < 0 || !words)
 		return r;
 	STRV_FOREACH (w, words) {
 		const char *eq = strchr(*w, '=');
