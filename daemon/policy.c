@@ -115,6 +115,7 @@ typedef int (*parse_fn)(struct parser *p, const char *key, const char *value, vo
 struct key_def {
 	const char *section;
 	const char *name;
+	const char *full; /* "Section.Name", for messages */
 	enum policy_key key;
 	parse_fn parse;
 	size_t offset;
@@ -541,44 +542,43 @@ static int parse_timeout(struct parser *p, const char *key, const char *value, v
 
 #define OFF(f) offsetof(struct policy, f)
 
+#define KEY(section, name, ...)                              \
+	{                                                    \
+		section, name, section "." name, __VA_ARGS__ \
+	}
+
 static const struct key_def keys[] = {
-	{ "Policy", "Description", KEY_DESCRIPTION, parse_string, OFF(description) },
-	{ "Policy", "Documentation", KEY_DOCUMENTATION, parse_strv, OFF(documentation) },
-	{ "Policy", "After", KEY_AFTER, parse_policy_names, OFF(after) },
-	{ "Policy", "Before", KEY_BEFORE, parse_policy_names, OFF(before) },
-	{ "Match", "Driver", KEY_DRIVER, parse_match, OFF(match[MATCH_DRIVER]) },
-	{ "Match", "Module", KEY_MODULE, parse_match, OFF(match[MATCH_MODULE]) },
-	{ "Match", "Vendor", KEY_VENDOR, parse_match, OFF(match[MATCH_VENDOR]) },
-	{ "Match", "Device", KEY_DEVICE, parse_match, OFF(match[MATCH_DEVICE]) },
-	{ "Match", "SubsystemVendor", KEY_SUBSYSTEM_VENDOR, parse_match,
-	  OFF(match[MATCH_SUBSYSTEM_VENDOR]) },
-	{ "Match", "SubsystemDevice", KEY_SUBSYSTEM_DEVICE, parse_match,
-	  OFF(match[MATCH_SUBSYSTEM_DEVICE]) },
-	{ "Match", "Class", KEY_CLASS, parse_match, OFF(match[MATCH_CLASS]) },
-	{ "Match", "Modalias", KEY_MODALIAS, parse_match, OFF(match[MATCH_MODALIAS]) },
-	{ "Match", "Path", KEY_PATH, parse_match, OFF(match[MATCH_PATH]) },
-	{ "Match", "Slot", KEY_SLOT, parse_match, OFF(match[MATCH_SLOT]) },
-	{ "Match", "Property", KEY_PROPERTY, parse_property, OFF(property) },
-	{ "Quiesce", "Action", KEY_ACTION, parse_action, OFF(action) },
-	{ "Quiesce", "KernelMethod", KEY_KERNEL_METHOD, parse_kernel_method, OFF(kernel_method) },
-	{ "Quiesce", "FlushCache", KEY_FLUSH_CACHE, parse_tristate, OFF(flush_cache) },
-	{ "Quiesce", "NetworkDown", KEY_NETWORK_DOWN, parse_bool, OFF(network_down) },
-	{ "Quiesce", "DisableSRIOV", KEY_DISABLE_SRIOV, parse_tristate, OFF(disable_sriov) },
-	{ "Quiesce", "TimeoutSec", KEY_TIMEOUT, parse_timeout, OFF(timeout_usec) },
-	{ "Quiesce", "OnFailure", KEY_ON_FAILURE, parse_on_failure, OFF(on_failure) },
+	KEY("Policy", "Description", KEY_DESCRIPTION, parse_string, OFF(description)),
+	KEY("Policy", "Documentation", KEY_DOCUMENTATION, parse_strv, OFF(documentation)),
+	KEY("Policy", "After", KEY_AFTER, parse_policy_names, OFF(after)),
+	KEY("Policy", "Before", KEY_BEFORE, parse_policy_names, OFF(before)),
+	KEY("Match", "Driver", KEY_DRIVER, parse_match, OFF(match[MATCH_DRIVER])),
+	KEY("Match", "Module", KEY_MODULE, parse_match, OFF(match[MATCH_MODULE])),
+	KEY("Match", "Vendor", KEY_VENDOR, parse_match, OFF(match[MATCH_VENDOR])),
+	KEY("Match", "Device", KEY_DEVICE, parse_match, OFF(match[MATCH_DEVICE])),
+	KEY("Match", "SubsystemVendor", KEY_SUBSYSTEM_VENDOR, parse_match,
+	    OFF(match[MATCH_SUBSYSTEM_VENDOR])),
+	KEY("Match", "SubsystemDevice", KEY_SUBSYSTEM_DEVICE, parse_match,
+	    OFF(match[MATCH_SUBSYSTEM_DEVICE])),
+	KEY("Match", "Class", KEY_CLASS, parse_match, OFF(match[MATCH_CLASS])),
+	KEY("Match", "Modalias", KEY_MODALIAS, parse_match, OFF(match[MATCH_MODALIAS])),
+	KEY("Match", "Path", KEY_PATH, parse_match, OFF(match[MATCH_PATH])),
+	KEY("Match", "Slot", KEY_SLOT, parse_match, OFF(match[MATCH_SLOT])),
+	KEY("Match", "Property", KEY_PROPERTY, parse_property, OFF(property)),
+	KEY("Quiesce", "Action", KEY_ACTION, parse_action, OFF(action)),
+	KEY("Quiesce", "KernelMethod", KEY_KERNEL_METHOD, parse_kernel_method, OFF(kernel_method)),
+	KEY("Quiesce", "FlushCache", KEY_FLUSH_CACHE, parse_tristate, OFF(flush_cache)),
+	KEY("Quiesce", "NetworkDown", KEY_NETWORK_DOWN, parse_bool, OFF(network_down)),
+	KEY("Quiesce", "DisableSRIOV", KEY_DISABLE_SRIOV, parse_tristate, OFF(disable_sriov)),
+	KEY("Quiesce", "TimeoutSec", KEY_TIMEOUT, parse_timeout, OFF(timeout_usec)),
+	KEY("Quiesce", "OnFailure", KEY_ON_FAILURE, parse_on_failure, OFF(on_failure)),
 };
 
 const char *policy_key_to_string(enum policy_key k)
 {
-	static char buf[_KEY_MAX][40];
-
 	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-		if (keys[i].key == k) {
-			if (!buf[k][0])
-				snprintf(buf[k], sizeof(buf[k]), "%s.%s", keys[i].section,
-					 keys[i].name);
-			return buf[k];
-		}
+		if (keys[i].key == k)
+			return keys[i].full;
 	return NULL;
 }
 
