@@ -51,7 +51,7 @@ if [ $build = yes ]; then
 		make -s -C "$tree" O="$out" olddefconfig >/dev/null
 		start=$(date +%s)
 		if ! make -s -C "$tree" O="$out" -j"$jobs" bzImage modules >"$out/build.log" 2>&1 ||
-			grep -q 'warning:' "$out/build.log"; then
+			grep -qE '^[^m].*: warning:|^WARNING:' "$out/build.log"; then
 			echo "FAIL build after $p"
 			grep -E 'error|warning' "$out/build.log" | head -20 | sed 's/^/  /'
 			status=1

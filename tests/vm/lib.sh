@@ -10,6 +10,9 @@ cache=${KEXECQ_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kexecq-vm}
 tarball=${KEXECQ_LINUX_TARBALL:-$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -1)}
 jobs=${KEXECQ_VM_JOBS:-$(nproc)}
 
+# Under 'make check' the kernel's make must not join automake's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+
 log() { printf '[vm] %s\n' "$*" >&2; }
 die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
 
