@@ -31,7 +31,7 @@ static inline enum shutdown_reason system_shutdown_reason(void)
 
 static inline const char *shutdown_reason_name(enum shutdown_reason reason)
 {
-	static const char * const names[] = { "none", "reboot", "halt", "poweroff", "kexec" };
+	static const char *const names[] = { "none", "reboot", "halt", "poweroff", "kexec" };
 
 	return names[reason];
 }
