@@ -283,6 +283,9 @@ static int plan_modules(struct builder *b)
 				return r;
 			continue;
 		}
+		/* Its module is already going, taken by an earlier device. */
+		if (b->unloader[i])
+			continue;
 		for (size_t j = 0; j < inv->n; j++) {
 			const struct device *o = inv->devices[j];
 
@@ -358,6 +361,8 @@ static int plan_pci(struct builder *b, const struct device *d)
 static int plan_kernel_methods(struct builder *b)
 {
 	const struct inventory *inv = b->inv;
+	_cleanup_free_ size_t *km = NULL; /* the set-kernel-method steps so far */
+	size_t n_km = 0;
 	int r;
 
 	for (size_t i = 0; i < inv->n; i++) {
@@ -378,10 +383,10 @@ static int plan_kernel_methods(struct builder *b)
 				return r;
 			continue;
 		}
-		for (size_t j = 0; j < b->n; j++) {
-			struct step *o = &b->steps[j];
+		for (size_t j = 0; j < n_km; j++) {
+			struct step *o = &b->steps[km[j]];
 
-			if (o->type != STEP_SET_KERNEL_METHOD || !streq(o->object, d->driver))
+			if (!streq(o->object, d->driver))
 				continue;
 			if (o->method != p->kernel_method) {
 				r = warn(
@@ -407,6 +412,14 @@ static int plan_kernel_methods(struct builder *b)
 		b->steps[s].driver = strdup(d->driver);
 		if (!b->steps[s].driver)
 			return -ENOMEM;
+		{
+			size_t *n = realloc(km, (n_km + 1) * sizeof(*km));
+
+			if (!n)
+				return -ENOMEM;
+			km = n;
+			km[n_km++] = s;
+		}
 	}
 	return 0;
 }
@@ -414,20 +427,18 @@ static int plan_kernel_methods(struct builder *b)
 static int plan_unloads(struct builder *b)
 {
 	const struct inventory *inv = b->inv;
+	_cleanup_free_ bool *done = calloc(inv->n + 1, sizeof(bool));
 	int r;
 
+	if (!done)
+		return -ENOMEM;
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct device *d = inv->devices[i];
 		const struct policy *p = b->unloader[i];
-		bool seen = false;
 		size_t s;
 
-		if (!p)
-			continue;
 		/* One step per module, made at its first device. */
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = b->unloader[j] && streq_ptr(inv->devices[j]->module, d->module);
-		if (seen)
+		if (!p || done[i])
 			continue;
 		r = add_step(b, STEP_UNLOAD_MODULE, NULL, d->module, p, KEY_ACTION,
 			     fmt("Action=unload (first device %s)", d->name), &s);
@@ -438,6 +449,7 @@ static int plan_unloads(struct builder *b)
 
 			if (!b->unloader[j] || !streq_ptr(o->module, d->module))
 				continue;
+			done[j] = true;
 			/* A VF whose PF turns SR-IOV off is gone before the unload. */
 			if (o->physfn && b->first_destr[o->physfn->index] &&
 			    b->steps[b->first_destr[o->physfn->index] - 1].type ==
