@@ -222,10 +222,3 @@ const char *device_get_property(const struct device *d, const char *key)
 			return *p + l + 1;
 	return NULL;
 }
-
-struct device *device_pci_ancestor(struct device *d)
-{
-	while (d && d->kind != DEVICE_PCI)
-		d = d->parent;
-	return d;
-}

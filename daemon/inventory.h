@@ -109,6 +109,3 @@ int write_cache_from_string(const char *s) _pure_;
 
 /* Value of udev property key, or NULL. */
 const char *device_get_property(const struct device *d, const char *key);
-
-/* The nearest PCI ancestor (or d itself), NULL for none. */
-struct device *device_pci_ancestor(struct device *d);

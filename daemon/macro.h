@@ -17,14 +17,8 @@
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _pure_ __attribute__((pure))
-#define _noreturn_ __attribute__((noreturn))
-#define _likely_(x) __builtin_expect(!!(x), 1)
-#define _unlikely_(x) __builtin_expect(!!(x), 0)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Move ownership out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                      \
@@ -32,13 +26,6 @@
 		__typeof__(p) _p_ = (p); \
 		(p) = NULL;              \
 		_p_;                     \
-	})
-
-#define TAKE_FD(fd)              \
-	({                       \
-		int _fd_ = (fd); \
-		(fd) = -EBADF;   \
-		_fd_;            \
 	})
 
 static inline bool streq(const char *a, const char *b)

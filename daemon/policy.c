@@ -869,14 +869,6 @@ struct policy_set *policy_set_free(struct policy_set *s)
 	return NULL;
 }
 
-const struct policy *policy_set_find(const struct policy_set *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (streq(s->policies[i]->name, name))
-			return s->policies[i];
-	return NULL;
-}
-
 int policy_set_load(char *const *dirs, enum policy_mode mode, struct policy_set **ret,
 		    unsigned *ret_n_errors)
 {

@@ -151,8 +151,6 @@ int policy_set_load(char *const *dirs, enum policy_mode mode, struct policy_set 
 /* Checks that After=/Before= among the set's policies form no cycle. */
 int policy_set_check_order(const struct policy_set *s, enum policy_mode mode);
 
-const struct policy *policy_set_find(const struct policy_set *s, const char *name);
-
 const char *policy_action_to_string(enum policy_action a) _pure_;
 const char *kernel_method_to_string(enum kernel_method m) _pure_;
 int kernel_method_from_string(const char *s) _pure_;

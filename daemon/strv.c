@@ -51,21 +51,6 @@ int strv_extend(char ***l, const char *value)
 	return r;
 }
 
-char **strv_copy(char *const *l)
-{
-	size_t n = strv_length(l);
-	char **c = calloc(n + 1, sizeof(char *));
-
-	if (!c)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		c[i] = strdup(l[i]);
-		if (!c[i])
-			return strv_free(c);
-	}
-	return c;
-}
-
 bool strv_contains(char *const *l, const char *s)
 {
 	STRV_FOREACH (i, l)

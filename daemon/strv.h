@@ -15,7 +15,6 @@ size_t strv_length(char *const *l);
 /* Takes ownership of value on success. */
 int strv_consume(char ***l, char *value);
 int strv_extend(char ***l, const char *value);
-char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 /* Splits on whitespace; empty input gives an empty (non-NULL) vector. */
 int strv_split_ws(const char *s, char ***ret);

@@ -54,3 +54,12 @@ finish() {
 	echo "$n_pass passed, $n_fail failed"
 	[ "$n_fail" -eq 0 ]
 }
+
+# For kernel and VM tests: load tests/vm/lib.sh, or skip with the reason.
+require_vm() {
+	vm=${top_srcdir:-.}/tests/vm
+	[ "${KEXECQ_VM_TESTS:-}" = skip ] && skip "KEXECQ_VM_TESTS=skip"
+	. "$vm/lib.sh" || exit 1
+	set +e
+	missing=$(vm_missing) || skip "VM prerequisites missing:$missing (contrib/install-deps.sh)"
+}

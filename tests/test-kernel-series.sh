@@ -4,11 +4,7 @@
 # KEXECQ_SERIES_BUILD=1, builds after each patch without warnings.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-vm=${top_srcdir:-.}/tests/vm
-[ "${KEXECQ_VM_TESTS:-}" = skip ] && skip "KEXECQ_VM_TESTS=skip"
-. "$vm/lib.sh" || exit 1
-set +e
-missing=$(vm_missing) || skip "kernel prerequisites missing:$missing (contrib/install-deps.sh)"
+require_vm
 
 args=
 [ "${KEXECQ_SERIES_BUILD:-0}" = 1 ] && args=--build

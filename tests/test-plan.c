@@ -9,14 +9,26 @@
 #include "strv.h"
 #include "testlib.h"
 
-static struct plan *build(struct inventory *inv, struct policy_set *ps)
+/* What a test builds; teardown() frees it after each test. */
+static struct inventory *inv;
+static struct policy_set *ps;
+static struct plan *p;
+
+static void teardown(void)
+{
+	p = plan_free(p);
+	ps = policy_set_free(ps);
+	inv = inventory_free(inv);
+}
+
+static struct plan *build(struct inventory *i, struct policy_set *s)
 {
 	_cleanup_free_ char *err = NULL;
-	struct plan *p = NULL;
-	int r = plan_build(inv, ps, &p, &err);
+	struct plan *q = NULL;
+	int r = plan_build(i, s, &q, &err);
 
 	ck_assert_msg(r == 0, "plan_build: %s (%s)", strerror(-r), strna(err));
-	return p;
+	return q;
 }
 
 /* Policies from (name, text) pairs, NULL-terminated. */
@@ -34,6 +46,15 @@ static struct policy_set *policies(const char *const *files)
 	return s;
 }
 
+/* Plan inv with a new policy set, replacing the previous set and plan. */
+static void plan_with(struct policy_set *set)
+{
+	p = plan_free(p);
+	policy_set_free(ps);
+	ps = set;
+	p = build(inv, ps);
+}
+
 #define STEP(t, o)                                                                       \
 	({                                                                               \
 		int _s = plan_find(p, (t), (o));                                         \
@@ -41,7 +62,7 @@ static struct policy_set *policies(const char *const *files)
 		_s;                                                                      \
 	})
 
-static bool has_warning(const struct plan *p, const char *needle)
+static bool has_warning(const char *needle)
 {
 	STRV_FOREACH (w, p->warnings)
 		if (strstr(*w, needle))
@@ -51,9 +72,8 @@ static bool has_warning(const struct plan *p, const char *needle)
 
 START_TEST(test_server)
 {
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = test_policies("server");
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("server");
+	plan_with(test_policies("server"));
 	int s;
 
 	/* Disks below the HBA: only the volatile cache is flushed, before unbind. */
@@ -102,40 +122,31 @@ START_TEST(test_server)
 
 	/* e1000e is built in: unload falls back to unbind, with a warning. */
 	STEP(STEP_UNBIND, "0000:05:00.0");
-	ck_assert(has_warning(p, "e1000e is built in; unbinding instead"));
+	ck_assert(has_warning("e1000e is built in; unbinding instead"));
 
 	/* Nothing for the default-governed and the unbound. */
 	ck_assert_int_eq(plan_find(p, STEP_UNBIND, "0000:00:14.0"), -1);
 	ck_assert_int_eq(plan_find(p, STEP_RESET, "0000:06:00.0"), -1);
 	ck_assert_uint_eq(p->n, 20);
-
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
 START_TEST(test_unpatched_kernel)
 {
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = test_policies("server");
-	struct plan *p;
+	inv = test_inventory("server");
+	ps = test_policies("server");
 
 	inv->kernel_kexec_method = KMETHOD_UNSET;
 	p = build(inv, ps);
 	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "lpfc"), -1);
-	ck_assert(has_warning(p, "KernelMethod=remove ignored"));
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
+	ck_assert(has_warning("KernelMethod=remove ignored"));
 }
 END_TEST
 
 START_TEST(test_cycle)
 {
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = test_policies("cycle");
-	struct plan *p = NULL;
+	inv = test_inventory("server");
+	ps = test_policies("cycle");
 	char *err = NULL;
 
 	ck_assert_int_eq(plan_build(inv, ps, &p, &err), -ELOOP);
@@ -145,22 +156,16 @@ START_TEST(test_cycle)
 	ck_assert_msg(strstr(err, "10-rootport.policy") && strstr(err, "20-megaraid.policy"), "%s",
 		      err);
 	free(err);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
 START_TEST(test_explicit_after)
 {
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = test_policies("order");
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("server");
+	plan_with(test_policies("order"));
 
 	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:01:00.0"),
 			      STEP(STEP_UNBIND, "0000:02:00.0")));
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
@@ -171,9 +176,8 @@ START_TEST(test_independent_devices_are_parallel)
 		"[Match]\nDriver=megaraid_sas nvme\n[Quiesce]\nAction=unbind\n",
 		NULL,
 	};
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = policies(files);
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("server");
+	plan_with(policies(files));
 
 	int a = STEP(STEP_UNBIND, "0000:01:00.0"), b = STEP(STEP_UNBIND, "0000:02:00.0");
 
@@ -181,9 +185,6 @@ START_TEST(test_independent_devices_are_parallel)
 	ck_assert_uint_eq(p->n, 4);
 	ck_assert_uint_eq(p->steps[a].level, p->steps[b].level);
 	ck_assert(!plan_before(p, a, b) && !plan_before(p, b, a));
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
@@ -204,30 +205,18 @@ START_TEST(test_sriov_knob)
 		"[Match]\nDriver=ixgbe\n[Quiesce]\nAction=unbind\nDisableSRIOV=no\n",
 		NULL,
 	};
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps;
-	struct plan *p;
+	inv = test_inventory("server");
 
-	ps = policies(kernel_auto);
-	p = build(inv, ps);
+	plan_with(policies(kernel_auto));
 	ck_assert_int_eq(plan_find(p, STEP_SRIOV_DISABLE, "0000:03:00.0"), -1);
-	plan_free(p);
-	policy_set_free(ps);
 
-	ps = policies(kernel_yes);
-	p = build(inv, ps);
+	plan_with(policies(kernel_yes));
 	STEP(STEP_SRIOV_DISABLE, "0000:03:00.0");
 	ck_assert_int_eq(plan_find(p, STEP_UNBIND, "0000:03:00.0"), -1);
-	plan_free(p);
-	policy_set_free(ps);
 
-	ps = policies(unbind_no);
-	p = build(inv, ps);
+	plan_with(policies(unbind_no));
 	ck_assert_int_eq(plan_find(p, STEP_SRIOV_DISABLE, "0000:03:00.0"), -1);
 	STEP(STEP_UNBIND, "0000:03:00.0");
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
@@ -240,9 +229,8 @@ START_TEST(test_unload_shared_module)
 		"[Match]\nDriver=ixgbevf\n[Quiesce]\nNetworkDown=yes\n",
 		NULL,
 	};
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = policies(files);
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("server");
+	plan_with(policies(files));
 	int unload = STEP(STEP_UNLOAD_MODULE, "ixgbe");
 	size_t n_unload = 0;
 
@@ -254,9 +242,6 @@ START_TEST(test_unload_shared_module)
 	ck_assert(plan_before(p, STEP(STEP_NET_DOWN, "eth3"),
 			      STEP(STEP_SRIOV_DISABLE, "0000:03:00.0")));
 	ck_assert_int_eq(plan_find(p, STEP_NET_DOWN, "eth0"), -1);
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
@@ -267,14 +252,10 @@ START_TEST(test_unload_also_removes_other_devices)
 		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\n",
 		NULL,
 	};
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = policies(files);
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("server");
+	plan_with(policies(files));
 
-	ck_assert(has_warning(p, "unloading module ixgbe also removes 0000:03:00.1"));
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
+	ck_assert(has_warning("unloading module ixgbe also removes 0000:03:00.1"));
 }
 END_TEST
 
@@ -285,15 +266,11 @@ START_TEST(test_reset)
 		"[Match]\nDriver=nvme qla2xxx\nModule=nvme qla2xxx\n[Quiesce]\nAction=reset\n",
 		NULL,
 	};
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = policies(files);
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("server");
+	plan_with(policies(files));
 
 	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:02:00.0"),
 			      STEP(STEP_RESET, "0000:02:00.0")));
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
@@ -304,16 +281,12 @@ START_TEST(test_bridge_after_children)
 		"[Match]\nDriver=pcieport megaraid_sas\n[Quiesce]\nAction=unbind\n",
 		NULL,
 	};
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = policies(files);
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("server");
+	plan_with(policies(files));
 
 	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sda"), STEP(STEP_UNBIND, "0000:00:01.0")));
 	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:01:00.0"),
 			      STEP(STEP_UNBIND, "0000:00:01.0")));
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
@@ -324,50 +297,42 @@ START_TEST(test_real_machine)
 		"[Match]\nDriver=virtio-pci\nClass=01*\n[Quiesce]\nAction=unbind\n",
 		NULL,
 	};
-	struct inventory *inv = test_inventory("real-debian12");
-	struct policy_set *ps = policies(files);
-	struct plan *p = build(inv, ps);
+	inv = test_inventory("real-debian12");
+	plan_with(policies(files));
 
 	ck_assert_uint_eq(p->n, 2);
 	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "vda"), STEP(STEP_UNBIND, "0000:00:02.0")));
-	plan_free(p);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
 START_TEST(test_deterministic)
 {
-	struct inventory *inv = test_inventory("server");
-	struct policy_set *ps = test_policies("server");
+	inv = test_inventory("server");
+	ps = test_policies("server");
 	char *a = NULL, *b = NULL;
 	size_t la = 0, lb = 0;
 
 	for (int k = 0; k < 2; k++) {
-		struct plan *p = build(inv, ps);
+		struct plan *q = build(inv, ps);
 		FILE *f = open_memstream(k ? &b : &a, k ? &lb : &la);
 
-		ck_assert_int_eq(plan_write_json(p, inv, f), 0);
+		ck_assert_int_eq(plan_write_json(q, inv, f), 0);
 		fclose(f);
-		plan_free(p);
+		plan_free(q);
 	}
 	ck_assert_str_eq(a, b);
 	free(a);
 	free(b);
-	policy_set_free(ps);
-	inventory_free(inv);
 }
 END_TEST
 
 START_TEST(test_no_policies)
 {
-	struct inventory *inv = test_inventory("server");
-	struct plan *p = build(inv, NULL);
+	inv = test_inventory("server");
+	p = build(inv, NULL);
 
 	ck_assert_uint_eq(p->n, 0);
 	ck_assert_uint_eq(p->n_devices, 18);
-	plan_free(p);
-	inventory_free(inv);
 }
 END_TEST
 
@@ -375,6 +340,8 @@ static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
 	TCase *tc = test_tcase("plan");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
 
 	tcase_add_test(tc, test_server);
 	tcase_add_test(tc, test_unpatched_kernel);

@@ -5,11 +5,7 @@
 # are missing or KEXECQ_VM_TESTS=skip.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-vm=${top_srcdir:-.}/tests/vm
-[ "${KEXECQ_VM_TESTS:-}" = skip ] && skip "KEXECQ_VM_TESTS=skip"
-. "$vm/lib.sh" || exit 1
-set +e
-missing=$(vm_missing) || skip "VM prerequisites missing:$missing (contrib/install-deps.sh)"
+require_vm
 
 logs=${top_builddir:-.}/tests/vm-logs
 mkdir -p "$logs"
