@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -306,18 +307,10 @@ static int device_from_json(const struct loader *l, json_object *o, struct devic
 
 int inventory_load_json(const char *path, struct inventory **ret)
 {
-	_cleanup_(inventory_freep) struct inventory *inv = inventory_new();
-	_cleanup_(json_tokener_freep) json_tokener *tok = NULL;
-	_cleanup_json_ json_object *root = NULL;
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
-	json_object *v, *kernel, *devs;
 	size_t len = 0, cap = 0;
-	const char *fmt;
-	int r;
 
-	if (!inv)
-		return log_oom();
 	f = fopen(path, "re");
 	if (!f)
 		return log_error_errno(errno, "%s: cannot open: %m", path);
@@ -339,8 +332,23 @@ int inventory_load_json(const char *path, struct inventory **ret)
 	}
 	if (ferror(f))
 		return log_error_errno(EIO, "%s: read error", path);
-	buf[len] = 0;
+	return inventory_load_json_buffer(path, buf, len, ret);
+}
 
+int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
+			       struct inventory **ret)
+{
+	_cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+	_cleanup_(json_tokener_freep) json_tokener *tok = NULL;
+	_cleanup_json_ json_object *root = NULL;
+	json_object *v, *kernel, *devs;
+	const char *fmt;
+	int r;
+
+	if (!inv)
+		return log_oom();
+	if (len > INT_MAX)
+		return log_error_errno(EFBIG, "%s: too large", path);
 	tok = json_tokener_new();
 	if (!tok)
 		return log_oom();

@@ -14,5 +14,8 @@
 int inventory_save_json(const struct inventory *inv, FILE *f);
 /* Errors name the file and the device: "x.json: devices[3]: …". */
 int inventory_load_json(const char *path, struct inventory **ret);
+/* The same for a snapshot held in memory; path is the name used in messages. */
+int inventory_load_json_buffer(const char *path, const char *data, size_t size,
+			       struct inventory **ret);
 
 int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *f);

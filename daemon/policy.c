@@ -813,6 +813,38 @@ static int parse_stream(struct parser *p, FILE *f, struct policy *pol)
 	return 0;
 }
 
+int policy_parse_buffer(const char *path, const char *name, const char *data, size_t size,
+			enum policy_mode mode, struct policy **ret, unsigned *ret_n_errors)
+{
+	_cleanup_(policy_freep) struct policy *pol = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	struct parser p = {
+		.path = path,
+		.level = mode == POLICY_VERIFY ? LOG_ERR : LOG_WARNING,
+	};
+	int r;
+
+	if (ret_n_errors)
+		*ret_n_errors = 0;
+	f = fmemopen(size ? (void *)data : (void *)"", size ? size : 1, "r");
+	if (!f)
+		return -errno;
+	if (!size)
+		(void)fgetc(f);
+	pol = policy_new(path, name);
+	if (!pol)
+		return log_oom();
+	r = parse_stream(&p, f, pol);
+	if (r < 0)
+		return log_full_errno(p.level, r, "%s: read failed: %m", path);
+	if (ret_n_errors)
+		*ret_n_errors = p.n_errors;
+	if (p.n_errors > 0)
+		return -EINVAL;
+	*ret = TAKE_PTR(pol);
+	return 0;
+}
+
 int policy_parse_file(const char *path, const char *name, enum policy_mode mode,
 		      struct policy **ret, unsigned *ret_n_errors)
 {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "macro.h"
@@ -139,6 +140,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy_set *, policy_set_free)
  */
 int policy_parse_file(const char *path, const char *name, enum policy_mode mode,
 		      struct policy **ret, unsigned *ret_n_errors);
+
+/*
+ * Parse a policy held in memory (size bytes, need not be NUL-terminated);
+ * path is the name used in messages.  Same results as policy_parse_file().
+ */
+int policy_parse_buffer(const char *path, const char *name, const char *data, size_t size,
+			enum policy_mode mode, struct policy **ret, unsigned *ret_n_errors);
 
 /*
  * Load all policies from dirs (highest precedence first).  Files that fail
