@@ -187,12 +187,30 @@ int inventory_link(struct inventory *inv)
 		if (d->parent)
 			d->parent->n_children++;
 		d->physfn = NULL;
-		if (d->physfn_syspath) {
-			d->physfn = inventory_find(inv, d->physfn_syspath);
-			if (!d->physfn)
-				log_warning("%s: physical function %s is not in the inventory.",
-					    d->name, d->physfn_syspath);
-		}
+	}
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = inv->devices[i];
+		struct device *pf;
+
+		if (!d->physfn_syspath)
+			continue;
+		if (d->kind != DEVICE_PCI)
+			return log_error_errno(EINVAL, "%s: only a PCI function can have a physfn.",
+					       d->syspath);
+		if (streq(d->physfn_syspath, d->syspath))
+			return log_error_errno(EINVAL, "%s: physfn names the device itself.",
+					       d->syspath);
+		pf = inventory_find(inv, d->physfn_syspath);
+		if (!pf)
+			return log_error_errno(EINVAL,
+					       "%s: physfn %s is not a device of the inventory.",
+					       d->syspath, d->physfn_syspath);
+		if (pf->kind != DEVICE_PCI || pf->physfn_syspath)
+			return log_error_errno(
+				EINVAL, "%s: physfn %s is not a physical function (%s).",
+				d->syspath, pf->syspath,
+				pf->physfn_syspath ? "it is a VF itself" : "not a PCI function");
+		d->physfn = pf;
 	}
 	for (size_t i = 0; i < inv->n; i++) {
 		struct device *d = inv->devices[i];

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kmethod.h"
 #include "macro.h"
-#include "policy.h"
 
 #define INVENTORY_FORMAT "kexecq-inventory"
 #define INVENTORY_VERSION 1
@@ -73,7 +73,8 @@ struct inventory {
 	char *kernel_release;
 	/* Global default from a patched kernel; KMETHOD_UNSET: unpatched. */
 	enum kernel_method kernel_kexec_method;
-	char *source; /* "udev" or the snapshot file it came from */
+	char *source; /* the host name (live) or the snapshot file it came from */
+	bool live; /* scanned from this machine's sysfs */
 
 	struct device **devices; /* sorted by syspath after inventory_link() */
 	size_t n;
@@ -93,7 +94,9 @@ int inventory_add(struct inventory *inv, struct device *d);
 
 /*
  * Sort by syspath, reject duplicates, and derive parent, children and
- * physfn links.  Must be called after the last inventory_add().
+ * physfn links.  A physfn must name another PCI function of the inventory
+ * that is not a VF itself, so VF links are one level deep and never loop.
+ * Errors name the device.  Must be called after the last inventory_add().
  */
 int inventory_link(struct inventory *inv);
 

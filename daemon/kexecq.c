@@ -5,6 +5,7 @@
  * documented in man/kexecq.8.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,20 +14,33 @@
 
 #include "conf-files.h"
 #include "inventory.h"
-#include "json.h"
 #include "log.h"
 #include "match.h"
+#include "plan-output.h"
 #include "plan.h"
-#include "policy.h"
+#include "policy-set.h"
 #include "scan.h"
+#include "snapshot.h"
+#include "string-util.h"
 #include "strv.h"
 
+/* man/kexecq.8, EXIT STATUS. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
-	EXIT_POLICY = 3,
-	EXIT_PLAN = 4,
+	EXIT_FAIL = 1, /* a file or the inventory could not be read, out of memory */
+	EXIT_USAGE = 2, /* unknown command or option, missing argument */
+	EXIT_POLICY = 3, /* a policy has errors or cannot be trusted */
+	EXIT_PLAN = 4, /* the plan cannot be ordered */
+	EXIT_AT_RISK = 5, /* check: a device is at risk */
+};
+
+/* The verbs, as bits, so that each option can say where it belongs. */
+enum verb {
+	VERB_PLAN = 1 << 0,
+	VERB_CHECK = 1 << 1,
+	VERB_INVENTORY = 1 << 2,
+	VERB_POLICY = 1 << 3, /* verify, list, cat */
+	VERB_ANY = VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_POLICY,
 };
 
 static struct {
@@ -37,6 +51,8 @@ static struct {
 	const char *save;
 	bool json;
 	bool explain;
+	bool ignore_policy_errors;
+	bool help;
 } arg = {
 	.sysfs = "/sys",
 };
@@ -54,83 +70,92 @@ static void log_cli(int level, const char *msg, void *userdata)
 
 /* ---- help ------------------------------------------------------------- */
 
-static const char global_help[] =
-	"Global options:\n"
-	"  -h --help              Show this help\n"
-	"     --version           Show the version\n"
-	"  -P --policy-dir=DIR    Read policies from DIR (repeatable; replaces the\n"
-	"                         default /etc, /run, /usr/lib policy.d search path)\n"
+static const char common_help[] = "Options of every command:\n"
+				  "  -h --help              Show help\n"
+				  "     --log-level=LEVEL   err, warning, info or debug\n";
+
+static const char policy_dir_help[] =
+	"  -P --policy-dir=DIR    Read policies from DIR (repeatable, highest\n"
+	"                         precedence first; replaces the default search\n"
+	"                         path /etc, /run, /usr/lib kexecq/policy.d)\n";
+
+static const char source_help[] =
+	"     --inventory=FILE    Use a saved snapshot instead of this machine\n"
 	"     --sysfs=DIR         Root of sysfs (default /sys)\n"
-	"     --moddir=DIR        Kernel modules directory (default /lib/modules/`uname -r`)\n"
-	"     --log-level=LEVEL   err, warning, info or debug\n";
+	"     --moddir=DIR        Kernel modules (default /lib/modules/`uname -r`)\n";
+
+static const char ignore_help[] =
+	"     --ignore-policy-errors\n"
+	"                         Skip broken or untrusted policy files (warnings);\n"
+	"                         the next file of the same name governs\n";
 
 static int help_main(void)
 {
 	printf("Usage: kexecq [OPTIONS…] COMMAND …\n\n"
 	       "Quiesce devices before kexec, driven by per-driver policy.\n\n"
 	       "Commands:\n"
-	       "  plan [--json] [--explain] [--inventory FILE]\n"
-	       "                         Show what would be done before a kexec\n"
-	       "  check [--inventory FILE]\n"
-	       "                         List devices at risk: bound drivers without\n"
+	       "  plan                   Show what would be done before a kexec\n"
+	       "  check                  List devices at risk: bound drivers without\n"
 	       "                         ->shutdown() that no policy covers\n"
-	       "  inventory [--json] [--save FILE]\n"
-	       "                         Show or save the device inventory\n"
+	       "  inventory              Show or save the device inventory\n"
 	       "  policy verify [FILE…]  Check policy files; all installed ones by default\n"
 	       "  policy list            List policies in precedence order\n"
 	       "  policy cat NAME        Print the policy file that wins for NAME\n\n"
-	       "%s\n"
+	       "%s     --version           Show the version\n\n"
 	       "Run 'kexecq COMMAND --help' for a command's options.\n"
 	       "See kexecq(8) and kexecq.policy(5).\n",
-	       global_help);
+	       common_help);
 	return EXIT_OK;
 }
 
 static void help_plan(void)
 {
-	printf("Usage: kexecq plan [--json] [--explain] [--inventory FILE]\n\n"
+	printf("Usage: kexecq plan [OPTIONS…]\n\n"
 	       "Print the steps kexecq would take before a kexec, in order, each with\n"
 	       "the policy file and key that caused it.  Reads nothing but sysfs (or\n"
-	       "the snapshot) and the policy files; changes nothing.\n\n"
-	       "  --json             Machine-readable plan\n"
-	       "  --explain          Also say why each step and each device's policy\n"
-	       "  --inventory FILE   Plan for a saved snapshot instead of this machine\n\n%s",
-	       global_help);
+	       "the snapshot) and the policy files; changes nothing.  Exit status 3\n"
+	       "when a policy is broken or untrusted, 4 when the steps cannot be ordered.\n\n"
+	       "     --json             Machine-readable plan\n"
+	       "     --explain          Also say why each step and each device's policy\n"
+	       "%s%s%s%s",
+	       source_help, policy_dir_help, ignore_help, common_help);
 }
 
 static void help_inventory(void)
 {
-	printf("Usage: kexecq inventory [--json] [--save FILE]\n\n"
+	printf("Usage: kexecq inventory [OPTIONS…]\n\n"
 	       "Show PCI functions and what hangs below them (SCSI hosts, NVMe\n"
 	       "controllers, disks with their write cache, network interfaces,\n"
 	       "SR-IOV VFs), with driver, module and the kernel's kexec_method.\n\n"
-	       "  --json          Print the snapshot as JSON\n"
-	       "  --save FILE     Write the snapshot to FILE (\"-\" for stdout)\n"
-	       "  --inventory FILE  Show a saved snapshot instead\n\n%s",
-	       global_help);
+	       "     --json             Print the snapshot as JSON\n"
+	       "     --save=FILE        Write the snapshot to FILE (\"-\" for stdout)\n"
+	       "%s%s",
+	       source_help, common_help);
 }
 
 static void help_policy(void)
 {
-	printf("Usage: kexecq policy verify [FILE…]\n"
-	       "       kexecq policy list\n"
-	       "       kexecq policy cat NAME\n\n"
+	printf("Usage: kexecq policy verify [OPTIONS…] [FILE…]\n"
+	       "       kexecq policy list [OPTIONS…]\n"
+	       "       kexecq policy cat [OPTIONS…] NAME\n\n"
 	       "verify  Parse the files given, or every installed policy, and report\n"
 	       "        each problem as FILE:LINE: message.  Exit status 3 on errors.\n"
-	       "list    Show each policy name, whether it is active or masked, the\n"
-	       "        file that wins and the files it overrides.\n"
-	       "cat     Print the winning file for NAME (\".policy\" may be left out).\n\n%s",
-	       global_help);
+	       "list    Show each policy name, whether it is active, masked or refused,\n"
+	       "        the file that wins and the files it overrides.\n"
+	       "cat     Print the winning file for NAME (\".policy\" may be left out).\n\n"
+	       "%s%s",
+	       policy_dir_help, common_help);
 }
 
 static void help_check(void)
 {
-	printf("Usage: kexecq check [--inventory FILE]\n\n"
+	printf("Usage: kexecq check [OPTIONS…]\n\n"
 	       "List PCI functions whose bound driver has no ->shutdown() (known only\n"
 	       "on a kernel with the kexecq patches) and that no policy governs: on\n"
 	       "kexec they may keep doing DMA into the next kernel.  Exit status 5\n"
-	       "when any device is at risk.\n\n%s",
-	       global_help);
+	       "when any device is at risk, 3 when a policy is broken or untrusted.\n\n"
+	       "%s%s%s%s",
+	       source_help, policy_dir_help, ignore_help, common_help);
 }
 
 /* ---- shared helpers ------------------------------------------------------ */
@@ -138,6 +163,12 @@ static void help_check(void)
 static char *const *policy_dirs(void)
 {
 	return arg.policy_dirs ? arg.policy_dirs : policy_default_dirs;
+}
+
+static unsigned policy_load_flags(void)
+{
+	return (arg.policy_dirs ? POLICY_DIRS_EXPLICIT : 0) |
+	       (arg.ignore_policy_errors ? POLICY_SKIP_BROKEN : 0);
 }
 
 static int load_inventory(struct inventory **ret)
@@ -149,65 +180,47 @@ static int load_inventory(struct inventory **ret)
 	return inventory_scan(&o, ret);
 }
 
+/*
+ * The policies a run acts on.  A broken or untrusted file stops the run
+ * (EXIT_POLICY) unless --ignore-policy-errors: protection must never
+ * disappear without a word.  Returns EXIT_OK or the exit status.
+ */
 static int load_policies(struct policy_set **ret)
 {
-	return policy_set_load(policy_dirs(), POLICY_RUNTIME, ret, NULL);
-}
+	unsigned n_errors = 0;
+	int r;
 
-static const char *policy_name_or_default(const struct policy *p)
-{
-	return p ? p->name : "(default: kernel)";
+	r = policy_set_load(policy_dirs(), policy_load_flags(), ret, &n_errors);
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? EXIT_USAGE : EXIT_FAIL;
+	if (n_errors && !arg.ignore_policy_errors) {
+		*ret = policy_set_free(*ret);
+		log_error("%u problem%s in the policy files; fix %s, or run with "
+			  "--ignore-policy-errors to skip the broken files.",
+			  n_errors, n_errors == 1 ? "" : "s", n_errors == 1 ? "it" : "them");
+		return EXIT_POLICY;
+	}
+	return EXIT_OK;
 }
 
 /* ---- plan ------------------------------------------------------------------ */
 
-static void print_step(const struct step *s)
-{
-	_cleanup_free_ char *desc = step_describe(s);
-
-	printf("%4zu  %-17s %s", s->id, step_type_to_string(s->type), strna(desc));
-	if (s->n_deps) {
-		printf("  [after");
-		for (size_t i = 0; i < s->n_deps; i++)
-			printf("%s%zu", i ? "," : " ", s->deps[i]);
-		printf("]");
-	}
-	putchar('\n');
-	if (s->policy) {
-		unsigned line = s->policy->line[s->key];
-
-		if (arg.explain) {
-			printf("      because %s", s->policy->path);
-			if (line)
-				printf(":%u", line);
-			printf(" %s: %s\n", policy_key_to_string(s->key), strna(s->reason));
-			printf("      timeout %llus, on failure %s\n",
-			       (unsigned long long)(s->timeout_usec / 1000000),
-			       on_failure_to_string(s->on_failure));
-		} else {
-			printf("      <- %s %s%s", s->policy->name, policy_key_to_string(s->key),
-			       line ? "" : " (default)");
-			if (line)
-				printf(" (line %u)", line);
-			putchar('\n');
-		}
-	}
-}
-
-static int verb_plan(void)
+static int verb_plan(char **args)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
 	_cleanup_(plan_freep) struct plan *plan = NULL;
 	_cleanup_free_ char *error = NULL;
-	unsigned level = (unsigned)-1;
 	int r;
 
+	if (args[0]) {
+		log_error("plan takes no arguments (see 'kexecq plan --help').");
+		return EXIT_USAGE;
+	}
 	r = load_policies(&ps);
-	if (r < 0)
-		return EXIT_FAIL;
-	r = load_inventory(&inv);
-	if (r < 0)
+	if (r != EXIT_OK)
+		return r;
+	if (load_inventory(&inv) < 0)
 		return EXIT_FAIL;
 	r = plan_build(inv, ps, &plan, &error);
 	if (r == -ELOOP) {
@@ -218,57 +231,28 @@ static int verb_plan(void)
 		log_error_errno(r, "Failed to build the plan: %m");
 		return EXIT_FAIL;
 	}
-	if (arg.json)
-		return plan_write_json(plan, inv, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
-
-	printf("Plan for %s (%zu PCI functions, %zu polic%s): %zu step%s in %u level%s\n",
-	       inv->source, plan->n_devices, ps->n, ps->n == 1 ? "y" : "ies", plan->n,
-	       plan->n == 1 ? "" : "s", plan->n_levels, plan->n_levels == 1 ? "" : "s");
-	printf("Kernel kexec_method: %s\n",
-	       inv->kernel_kexec_method == KMETHOD_UNSET ?
-		       "not available (kernel without the kexecq patches)" :
-		       kernel_method_to_string(inv->kernel_kexec_method));
-	if (plan->n == 0)
-		printf("\nNothing to do: every device is left to the kernel's own shutdown.\n");
-	for (size_t i = 0; i < plan->n; i++) {
-		if (plan->steps[i].level != level) {
-			level = plan->steps[i].level;
-			printf("\nLevel %u%s:\n", level, level == 0 ? " (no prerequisites)" : "");
-		}
-		print_step(&plan->steps[i]);
-	}
-	if (arg.explain) {
-		printf("\nDevices:\n");
-		for (size_t i = 0; i < plan->n_devices; i++) {
-			const struct plan_device *pd = &plan->devices[i];
-			_cleanup_free_ char *why =
-				pd->policy ? match_explain(pd->policy, pd->device) : NULL;
-
-			printf("  %-14s %-16s %s", pd->device->name, strna(pd->device->driver),
-			       policy_name_or_default(pd->policy));
-			if (pd->policy)
-				printf(" Action=%s: %s",
-				       policy_action_to_string(pd->policy->action), strna(why));
-			putchar('\n');
-		}
-	}
-	if (plan->warnings) {
-		printf("\nWarnings:\n");
-		STRV_FOREACH (w, plan->warnings)
-			printf("  %s\n", *w);
-	}
-	return EXIT_OK;
+	r = arg.json ? plan_write_json(plan, inv, stdout) :
+		       plan_print_text(plan, inv, ps, arg.explain, stdout);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- check ----------------------------------------------------------------- */
 
-static int verb_check(void)
+static int verb_check(char **args)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
 	unsigned at_risk = 0, unknown = 0;
+	int r;
 
-	if (load_policies(&ps) < 0 || load_inventory(&inv) < 0)
+	if (args[0]) {
+		log_error("check takes no arguments (see 'kexecq check --help').");
+		return EXIT_USAGE;
+	}
+	r = load_policies(&ps);
+	if (r != EXIT_OK)
+		return r;
+	if (load_inventory(&inv) < 0)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct device *d = inv->devices[i];
@@ -296,14 +280,16 @@ static int verb_check(void)
 		       unknown, unknown == 1 ? "" : "s");
 	if (!at_risk && !unknown)
 		printf("No device at risk.\n");
-	return at_risk ? 5 : EXIT_OK;
+	return at_risk ? EXIT_AT_RISK : EXIT_OK;
 }
 
 /* ---- inventory -------------------------------------------------------------- */
 
-static void print_tree(const struct device *d, int depth)
+static void print_device(const struct device *d, size_t depth)
 {
-	printf("%*s%-*s %-9s", depth * 2, "", 16 - depth * 2 > 4 ? 16 - depth * 2 : 4, d->name,
+	int indent = depth > 6 ? 12 : (int)depth * 2;
+
+	printf("%*s%-*s %-9s", indent, "", 16 - indent > 4 ? 16 - indent : 4, d->name,
 	       device_kind_to_string(d->kind));
 	switch (d->kind) {
 	case DEVICE_PCI:
@@ -334,165 +320,252 @@ static void print_tree(const struct device *d, int depth)
 		break;
 	}
 	putchar('\n');
-	for (size_t i = 0; i < d->n_children; i++)
-		print_tree(d->children[i], depth + 1);
 }
 
-static int verb_inventory(void)
+/* Depth first, iteratively: the tree comes from syspaths, which may be crafted. */
+static int print_tree(const struct inventory *inv)
+{
+	_cleanup_free_ const struct device **stack = calloc(inv->n + 1, sizeof(*stack));
+	_cleanup_free_ size_t *depth = calloc(inv->n + 1, sizeof(*depth));
+	size_t sp = 0;
+
+	if (!stack || !depth)
+		return log_oom();
+	for (size_t i = inv->n; i-- > 0;)
+		if (!inv->devices[i]->parent) {
+			stack[sp] = inv->devices[i];
+			depth[sp++] = 0;
+		}
+	while (sp > 0) {
+		const struct device *d = stack[--sp];
+		size_t dd = depth[sp];
+
+		print_device(d, dd);
+		/* Each device is pushed once, by its parent: sp stays below n. */
+		for (size_t c = d->n_children; c-- > 0;) {
+			stack[sp] = d->children[c];
+			depth[sp++] = dd + 1;
+		}
+	}
+	return 0;
+}
+
+static int save_inventory(const struct inventory *inv, const char *path)
+{
+	_cleanup_free_ char *tmp = NULL;
+	FILE *f;
+	int fd, r;
+
+	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+		return log_oom();
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(errno, "Cannot save the inventory to %s: %m", path);
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return log_error_errno(r, "Cannot save the inventory to %s: %m", path);
+	}
+	r = inventory_save_json(inv, f);
+	if (fclose(f) != 0 && r >= 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return log_error_errno(r, "Cannot save the inventory to %s: %m", path);
+	}
+	return 0;
+}
+
+static int verb_inventory(char **args)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
-	int r;
+	_cleanup_free_ char *title = NULL;
 
+	if (args[0]) {
+		log_error("inventory takes no arguments (see 'kexecq inventory --help').");
+		return EXIT_USAGE;
+	}
 	if (load_inventory(&inv) < 0)
 		return EXIT_FAIL;
 	if (arg.save && !streq(arg.save, "-")) {
-		_cleanup_free_ char *tmp = NULL;
-		FILE *f;
-
-		if (asprintf(&tmp, "%s.tmpXXXXXX", arg.save) < 0)
-			return log_oom(), EXIT_FAIL;
-		int fd = mkstemp(tmp);
-
-		if (fd < 0) {
-			log_error_errno(errno, "Cannot create %s: %m", tmp);
+		if (save_inventory(inv, arg.save) < 0)
 			return EXIT_FAIL;
-		}
-		f = fdopen(fd, "w");
-		if (!f) {
-			close(fd);
-			unlink(tmp);
-			return EXIT_FAIL;
-		}
-		r = inventory_save_json(inv, f);
-		if (fclose(f) != 0 && r >= 0)
-			r = -errno;
-		if (r >= 0 && rename(tmp, arg.save) < 0)
-			r = -errno;
-		if (r < 0) {
-			unlink(tmp);
-			log_error_errno(r, "Failed to save inventory to %s: %m", arg.save);
-			return EXIT_FAIL;
-		}
 		printf("Saved %zu devices to %s\n", inv->n, arg.save);
 		return EXIT_OK;
 	}
 	if (arg.json || arg.save)
 		return inventory_save_json(inv, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 
-	printf("Inventory from %s, kernel %s, kexec_method %s\n", inv->source,
-	       strna(inv->kernel_release),
+	title = inventory_title(inv);
+	if (!title)
+		return log_oom(), EXIT_FAIL;
+	printf("Inventory of %s, kernel %s, kexec_method %s\n", title, strna(inv->kernel_release),
 	       inv->kernel_kexec_method == KMETHOD_UNSET ?
 		       "not available" :
 		       kernel_method_to_string(inv->kernel_kexec_method));
-	for (size_t i = 0; i < inv->n; i++)
-		if (!inv->devices[i]->parent)
-			print_tree(inv->devices[i], 0);
-	return EXIT_OK;
+	return print_tree(inv) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- policy -------------------------------------------------------------------- */
 
-static int verb_policy_verify(char **files)
+static int verify_files(char **files)
 {
-	unsigned errors = 0, n = 0;
-	int r;
+	_cleanup_(policy_set_freep) struct policy_set *s = calloc(1, sizeof(*s));
+	unsigned errors = 0;
 
-	if (files && files[0]) {
-		_cleanup_(policy_set_freep) struct policy_set *s = calloc(1, sizeof(*s));
+	if (!s || !(s->policies = calloc(strv_length(files), sizeof(*s->policies))))
+		return log_oom(), EXIT_FAIL;
+	STRV_FOREACH (f, files) {
+		const char *base = strrchr(*f, '/');
+		struct policy *p = NULL;
+		unsigned e = 0;
+		int r;
 
-		if (!s || !(s->policies = calloc(strv_length(files), sizeof(*s->policies))))
-			return log_oom(), EXIT_FAIL;
-		STRV_FOREACH (f, files) {
-			_cleanup_free_ char *copy = strdup(*f);
-			const char *base = copy ? strrchr(copy, '/') : NULL;
-			struct policy *p = NULL;
-			unsigned e = 0;
-
-			if (!copy)
-				return log_oom(), EXIT_FAIL;
-			n++;
-			r = policy_parse_file(*f, base ? base + 1 : copy, POLICY_VERIFY, &p, &e);
-			if (r < 0)
-				errors += e ? e : 1;
-			else
-				s->policies[s->n++] = p;
-		}
-		if (policy_set_check_order(s, POLICY_VERIFY) < 0)
-			errors++;
-	} else {
-		_cleanup_(policy_set_freep) struct policy_set *s = NULL;
-
-		r = policy_set_load(policy_dirs(), POLICY_VERIFY, &s, &errors);
-		if (r < 0)
+		r = policy_parse_file(*f, base ? base + 1 : *f, POLICY_VERIFY, &p, &e);
+		if (r == -ENOMEM)
 			return EXIT_FAIL;
-		n = (unsigned)s->n + errors;
+		if (r < 0)
+			errors += e ? e : 1;
+		else
+			s->policies[s->n++] = p;
 	}
+	if (policy_set_check_order(s, POLICY_VERIFY) < 0)
+		errors++;
 	if (errors) {
 		fprintf(stderr, "%u error%s.\n", errors, errors == 1 ? "" : "s");
 		return EXIT_POLICY;
 	}
-	printf("%u polic%s OK.\n", n, n == 1 ? "y" : "ies");
+	printf("%zu polic%s OK.\n", s->n, s->n == 1 ? "y" : "ies");
 	return EXIT_OK;
 }
 
-static int verb_policy_list(void)
+static int verb_policy_verify(char **files)
+{
+	_cleanup_(policy_set_freep) struct policy_set *s = NULL;
+	unsigned errors = 0;
+	int r;
+
+	if (files[0]) {
+		if (arg.policy_dirs) {
+			log_error("policy verify takes either FILE… or -P DIR, not both.");
+			return EXIT_USAGE;
+		}
+		return verify_files(files);
+	}
+	r = policy_set_load(policy_dirs(), policy_load_flags() & ~POLICY_SKIP_BROKEN, &s, &errors);
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? EXIT_USAGE : EXIT_FAIL;
+	if (errors) {
+		fprintf(stderr, "%u error%s.\n", errors, errors == 1 ? "" : "s");
+		return EXIT_POLICY;
+	}
+	printf("%zu polic%s OK.\n", s->n, s->n == 1 ? "y" : "ies");
+	return EXIT_OK;
+}
+
+static int list_policies(struct conf_file_list *l)
+{
+	unsigned flags = arg.policy_dirs ? CONF_FILES_DIRS_EXPLICIT : 0;
+	int r;
+
+	if (geteuid() == 0)
+		flags |= CONF_FILES_TRUST;
+	r = conf_files_list(policy_dirs(), POLICY_SUFFIX, flags, LOG_WARNING, l);
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? EXIT_USAGE : EXIT_FAIL;
+	return EXIT_OK;
+}
+
+static int verb_policy_list(char **args)
 {
 	struct conf_file_list l = {};
 	int r;
 
-	r = conf_files_list(policy_dirs(), POLICY_SUFFIX, &l);
-	if (r < 0)
-		return EXIT_FAIL;
+	if (args[0]) {
+		log_error("policy list takes no arguments.");
+		return EXIT_USAGE;
+	}
+	r = list_policies(&l);
+	if (r != EXIT_OK)
+		return r;
 	if (l.n == 0)
 		printf("No policies installed.\n");
 	for (size_t i = 0; i < l.n; i++) {
-		printf("%-32s %-7s %s\n", l.files[i].name, l.files[i].masked ? "masked" : "active",
-		       l.files[i].path);
-		STRV_FOREACH (s, l.files[i].shadowed)
-			printf("%-32s %-7s %s\n", "", "(over)", *s);
+		const struct conf_candidate *w = conf_file_winner(&l.files[i]);
+
+		for (size_t k = 0; k < l.files[i].n_candidates; k++) {
+			const struct conf_candidate *c = &l.files[i].candidates[k];
+			const char *state = c->problem ? "refused" :
+					    c != w     ? "(over)" :
+					    c->masked  ? "masked" :
+							 "active";
+
+			printf("%-32s %-7s %s", k == 0 ? l.files[i].name : "", state, c->path);
+			if (c->problem)
+				printf(" (%s)", c->problem);
+			putchar('\n');
+		}
 	}
 	conf_file_list_done(&l);
 	return EXIT_OK;
 }
 
-static int verb_policy_cat(const char *name)
+static int verb_policy_cat(char **args)
 {
 	_cleanup_free_ char *want = NULL;
 	struct conf_file_list l = {};
-	const struct conf_file *cf = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
+	const struct conf_candidate *c = NULL;
+	bool found = false;
 	char buf[4096];
-	size_t n;
-	int ret = EXIT_FAIL;
+	ssize_t n = 0;
+	int r;
 
-	if (strlen(name) > strlen(POLICY_SUFFIX) &&
-	    streq(name + strlen(name) - strlen(POLICY_SUFFIX), POLICY_SUFFIX))
-		want = strdup(name);
-	else if (asprintf(&want, "%s%s", name, POLICY_SUFFIX) < 0)
-		want = NULL;
-	if (!want)
-		return log_oom(), EXIT_FAIL;
-	if (conf_files_list(policy_dirs(), POLICY_SUFFIX, &l) < 0)
-		return EXIT_FAIL;
-	for (size_t i = 0; i < l.n && !cf; i++)
-		if (streq(l.files[i].name, want))
-			cf = &l.files[i];
+	if (!args[0] || args[1]) {
+		log_error("policy cat takes exactly one NAME.");
+		return EXIT_USAGE;
+	}
+	want = policy_name_normalize(args[0]);
+	if (!want) {
+		_cleanup_free_ char *shown = cescape(args[0]);
 
-	if (!cf) {
+		log_error("\"%s\" is not a policy name.", strna(shown));
+		return EXIT_USAGE;
+	}
+	r = list_policies(&l);
+	if (r != EXIT_OK)
+		return r;
+	r = EXIT_FAIL;
+	for (size_t i = 0; i < l.n; i++)
+		if (streq(l.files[i].name, want)) {
+			found = true;
+			c = conf_file_winner(&l.files[i]);
+		}
+	if (!found) {
 		log_error("No policy named %s.", want);
-	} else if (cf->masked) {
-		printf("# %s (masked)\n", cf->path);
-		ret = EXIT_OK;
-	} else if (!(f = fopen(cf->path, "re"))) {
-		log_error_errno(errno, "%s: cannot open: %m", cf->path);
+	} else if (!c) {
+		log_error("Every file named %s was refused (see 'kexecq policy list').", want);
+	} else if (c->masked) {
+		printf("# %s (masked)\n", c->path);
+		r = EXIT_OK;
 	} else {
-		printf("# %s\n", cf->path);
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, stdout);
-		ret = EXIT_OK;
+		/* The descriptor that was checked, not the path again. */
+		printf("# %s\n", c->path);
+		fflush(stdout);
+		r = EXIT_OK;
+		while (r == EXIT_OK && (n = read(c->fd, buf, sizeof(buf))) > 0)
+			if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+				r = EXIT_FAIL;
+		if (n < 0) {
+			log_error_errno(errno, "%s: cannot read: %m", c->path);
+			r = EXIT_FAIL;
+		}
 	}
 	conf_file_list_done(&l);
-	return ret;
+	return r;
 }
 
 /* ---- argument parsing ------------------------------------------------------------- */
@@ -506,77 +579,120 @@ enum {
 	OPT_EXPLAIN,
 	OPT_INVENTORY,
 	OPT_SAVE,
+	OPT_IGNORE_POLICY_ERRORS,
 };
 
-static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-					 { "version", no_argument, NULL, OPT_VERSION },
-					 { "policy-dir", required_argument, NULL, 'P' },
-					 { "sysfs", required_argument, NULL, OPT_SYSFS },
-					 { "moddir", required_argument, NULL, OPT_MODDIR },
-					 { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-					 { "json", no_argument, NULL, OPT_JSON },
-					 { "explain", no_argument, NULL, OPT_EXPLAIN },
-					 { "inventory", required_argument, NULL, OPT_INVENTORY },
-					 { "save", required_argument, NULL, OPT_SAVE },
-					 {} };
+static const struct option options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "policy-dir", required_argument, NULL, 'P' },
+	{ "sysfs", required_argument, NULL, OPT_SYSFS },
+	{ "moddir", required_argument, NULL, OPT_MODDIR },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "inventory", required_argument, NULL, OPT_INVENTORY },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "ignore-policy-errors", no_argument, NULL, OPT_IGNORE_POLICY_ERRORS },
+	{},
+};
 
-static int usage_error(const char *msg)
+/* Which verbs take each option; 0 means the option needs no verb (--version). */
+static unsigned option_verbs(int c)
 {
-	log_error("%s (see 'kexecq --help')", msg);
-	return EXIT_USAGE;
+	switch (c) {
+	case 'P':
+		return VERB_PLAN | VERB_CHECK | VERB_POLICY;
+	case OPT_SYSFS:
+	case OPT_MODDIR:
+	case OPT_INVENTORY:
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY;
+	case OPT_JSON:
+		return VERB_PLAN | VERB_INVENTORY;
+	case OPT_EXPLAIN:
+		return VERB_PLAN;
+	case OPT_SAVE:
+		return VERB_INVENTORY;
+	case OPT_IGNORE_POLICY_ERRORS:
+		return VERB_PLAN | VERB_CHECK;
+	case OPT_VERSION:
+		return 0;
+	default: /* --help, --log-level */
+		return VERB_ANY;
+	}
 }
 
-/* Returns 0, or an exit status to stop with. */
-static int parse_option(int c, char ***dirs, bool *help)
+static const struct {
+	const char *name;
+	enum verb verb;
+	void (*help)(void);
+} verbs[] = {
+	{ "plan", VERB_PLAN, help_plan },
+	{ "check", VERB_CHECK, help_check },
+	{ "inventory", VERB_INVENTORY, help_inventory },
+	{ "policy", VERB_POLICY, help_policy },
+};
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_option(int c, char ***dirs)
 {
 	int r;
 
 	switch (c) {
 	case 'h':
-		*help = true;
-		return 0;
-	case OPT_VERSION:
-		printf("kexecq %s\n", PACKAGE_VERSION);
+		arg.help = true;
 		return -1;
 	case 'P':
 		if (strv_extend(dirs, optarg) < 0)
 			return log_oom(), EXIT_FAIL;
 		arg.policy_dirs = *dirs;
-		return 0;
+		return -1;
 	case OPT_SYSFS:
 		arg.sysfs = optarg;
-		return 0;
+		return -1;
 	case OPT_MODDIR:
 		arg.moddir = optarg;
-		return 0;
+		return -1;
 	case OPT_LOG_LEVEL:
 		r = log_level_from_string(optarg);
-		if (r < 0)
-			return usage_error("Invalid --log-level.");
+		if (r < 0) {
+			log_error("Invalid --log-level \"%s\" (err, warning, info or debug).",
+				  optarg);
+			return EXIT_USAGE;
+		}
 		log_set_max_level(r);
-		return 0;
+		return -1;
 	case OPT_JSON:
 		arg.json = true;
-		return 0;
+		return -1;
 	case OPT_EXPLAIN:
 		arg.explain = true;
-		return 0;
+		return -1;
 	case OPT_INVENTORY:
 		arg.inventory = optarg;
-		return 0;
+		return -1;
 	case OPT_SAVE:
 		arg.save = optarg;
-		return 0;
-	default:
+		return -1;
+	case OPT_IGNORE_POLICY_ERRORS:
+		arg.ignore_policy_errors = true;
+		return -1;
+	case OPT_VERSION:
+		return -1;
+	default: /* getopt has said what is wrong */
+		fprintf(stderr, "See 'kexecq --help'.\n");
 		return EXIT_USAGE;
 	}
 }
 
 int main(int argc, char *argv[])
 {
-	_cleanup_strv_free_ char **dirs = NULL;
-	bool help = false;
-	const char *verb, *e;
+	_cleanup_strv_free_ char **dirs = NULL, **args = NULL;
+	unsigned long long seen = 0; /* bit i: options[i] was given */
+	bool version = false;
+	const char *e;
+	enum verb verb = 0;
+	size_t vi = 0;
 	int c, r;
 
 	log_set_fn(log_cli, NULL);
@@ -585,65 +701,85 @@ int main(int argc, char *argv[])
 	if (e && log_level_from_string(e) >= 0)
 		log_set_max_level(log_level_from_string(e));
 
-	/* Global options, then the verb, then the verb's options. */
-	while ((c = getopt_long(argc, argv, "+hP:", options, NULL)) >= 0) {
-		r = parse_option(c, &dirs, &help);
-		if (r)
-			return r < 0 ? EXIT_OK : r;
-	}
-	if (optind >= argc) {
-		if (help)
-			return help_main();
-		return usage_error("Missing command.");
-	}
-	verb = argv[optind++];
+	/*
+	 * One pass over everything, options anywhere ("kexecq -P d plan",
+	 * "kexecq policy list -P d"); "--" ends them.  What each verb accepts
+	 * is checked once the verb is known.
+	 */
 	while ((c = getopt_long(argc, argv, "hP:", options, NULL)) >= 0) {
-		r = parse_option(c, &dirs, &help);
-		if (r)
-			return r < 0 ? EXIT_OK : r;
+		r = parse_option(c, &dirs);
+		if (r >= 0)
+			return r;
+		if (c == OPT_VERSION)
+			version = true;
+		for (size_t i = 0; options[i].name; i++)
+			if (options[i].val == c)
+				seen |= 1ULL << i;
+	}
+	for (int i = optind; i < argc; i++)
+		if (strv_extend(&args, argv[i]) < 0)
+			return log_oom(), EXIT_FAIL;
+	if (!args && !(args = calloc(1, sizeof(char *))))
+		return log_oom(), EXIT_FAIL;
+
+	if (version) {
+		printf("kexecq %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	if (!args[0] || streq(args[0], "help")) {
+		if (args[0] || arg.help)
+			return help_main();
+		log_error("Missing command (see 'kexecq --help').");
+		return EXIT_USAGE;
+	}
+	for (vi = 0; vi < ELEMENTSOF(verbs); vi++)
+		if (streq(args[0], verbs[vi].name)) {
+			verb = verbs[vi].verb;
+			break;
+		}
+	if (!verb) {
+		_cleanup_free_ char *shown = cescape(args[0]);
+
+		log_error("Unknown command \"%s\" (see 'kexecq --help').", strna(shown));
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; options[i].name; i++)
+		if ((seen & (1ULL << i)) && !(option_verbs(options[i].val) & verb)) {
+			log_error("%s does not take --%s (see 'kexecq %s --help').", args[0],
+				  options[i].name, args[0]);
+			return EXIT_USAGE;
+		}
+	if (arg.help) {
+		verbs[vi].help();
+		return EXIT_OK;
 	}
 
-	if (streq(verb, "help"))
-		return help_main();
-	if (streq(verb, "plan")) {
-		if (help)
-			return help_plan(), EXIT_OK;
-		if (optind < argc)
-			return usage_error("plan takes no arguments.");
-		return verb_plan();
-	}
-	if (streq(verb, "check")) {
-		if (help)
-			return help_check(), EXIT_OK;
-		if (optind < argc)
-			return usage_error("check takes no arguments.");
-		return verb_check();
-	}
-	if (streq(verb, "inventory")) {
-		if (help)
-			return help_inventory(), EXIT_OK;
-		if (optind < argc)
-			return usage_error("inventory takes no arguments.");
-		return verb_inventory();
-	}
-	if (streq(verb, "policy")) {
-		const char *sub = optind < argc ? argv[optind++] : NULL;
-
-		if (help || !sub) {
+	switch (verb) {
+	case VERB_PLAN:
+		return verb_plan(args + 1);
+	case VERB_CHECK:
+		return verb_check(args + 1);
+	case VERB_INVENTORY:
+		return verb_inventory(args + 1);
+	case VERB_POLICY:
+		if (!args[1]) {
 			help_policy();
-			return help ? EXIT_OK : EXIT_USAGE;
+			return EXIT_USAGE;
 		}
-		if (streq(sub, "verify"))
-			return verb_policy_verify(argv + optind);
-		if (streq(sub, "list"))
-			return verb_policy_list();
-		if (streq(sub, "cat")) {
-			if (argc - optind != 1)
-				return usage_error("policy cat takes exactly one NAME.");
-			return verb_policy_cat(argv[optind]);
+		if (streq(args[1], "verify"))
+			return verb_policy_verify(args + 2);
+		if (streq(args[1], "list"))
+			return verb_policy_list(args + 2);
+		if (streq(args[1], "cat"))
+			return verb_policy_cat(args + 2);
+		{
+			_cleanup_free_ char *shown = cescape(args[1]);
+
+			log_error("Unknown policy command \"%s\" (verify, list or cat).",
+				  strna(shown));
 		}
-		return usage_error("Unknown policy command.");
+		return EXIT_USAGE;
+	default:
+		return EXIT_USAGE;
 	}
-	log_error("Unknown command \"%s\" (see 'kexecq --help').", verb);
-	return EXIT_USAGE;
 }

@@ -28,6 +28,14 @@
 		_p_;                     \
 	})
 
+/* Move ownership of a file descriptor out of a _cleanup_close_ variable. */
+#define TAKE_FD(fd)              \
+	({                       \
+		int _fd_ = (fd); \
+		(fd) = -EBADF;   \
+		_fd_;            \
+	})
+
 static inline bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
@@ -60,6 +68,13 @@ static inline const char *startswith(const char *s, const char *prefix)
 	size_t l = strlen(prefix);
 
 	return strncmp(s, prefix, l) == 0 ? s + l : NULL;
+}
+
+/* free() that returns NULL, for "p = mfree(p);". */
+static inline void *mfree(void *p)
+{
+	free(p);
+	return NULL;
 }
 
 static inline void freep(void *p)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,45 +8,18 @@
 #include "match.h"
 #include "strv.h"
 
-static const enum policy_key field_key[_MATCH_FIELD_MAX] = {
-	[MATCH_DRIVER] = KEY_DRIVER,
-	[MATCH_MODULE] = KEY_MODULE,
-	[MATCH_VENDOR] = KEY_VENDOR,
-	[MATCH_DEVICE] = KEY_DEVICE,
-	[MATCH_SUBSYSTEM_VENDOR] = KEY_SUBSYSTEM_VENDOR,
-	[MATCH_SUBSYSTEM_DEVICE] = KEY_SUBSYSTEM_DEVICE,
-	[MATCH_CLASS] = KEY_CLASS,
-	[MATCH_MODALIAS] = KEY_MODALIAS,
-	[MATCH_PATH] = KEY_PATH,
-	[MATCH_SLOT] = KEY_SLOT,
+/* Where each [Match] field's value lives in struct device (policy.h's table). */
+static const size_t field_offset[_MATCH_FIELD_MAX] = {
+#define X(id, name, field, kind) [MATCH_##id] = offsetof(struct device, field),
+	MATCH_FIELDS(X)
+#undef X
 };
 
 const char *match_field_value(const struct device *d, enum match_field f)
 {
-	switch (f) {
-	case MATCH_DRIVER:
-		return d->driver;
-	case MATCH_MODULE:
-		return d->module;
-	case MATCH_VENDOR:
-		return d->vendor;
-	case MATCH_DEVICE:
-		return d->device_id;
-	case MATCH_SUBSYSTEM_VENDOR:
-		return d->subsystem_vendor;
-	case MATCH_SUBSYSTEM_DEVICE:
-		return d->subsystem_device;
-	case MATCH_CLASS:
-		return d->class;
-	case MATCH_MODALIAS:
-		return d->modalias;
-	case MATCH_PATH:
-		return d->id_path;
-	case MATCH_SLOT:
-		return d->slot;
-	default:
+	if (f < 0 || f >= _MATCH_FIELD_MAX)
 		return NULL;
-	}
+	return *(char *const *)((const char *)d + field_offset[f]);
 }
 
 /*
@@ -67,19 +41,15 @@ static bool list_matches(const struct match_list *m, const char *value)
 	return any != m->invert;
 }
 
+/* "KEY=glob": the device has property KEY and its value matches glob. */
 static bool property_matches(const struct device *d, const char *kv)
 {
-	const char *eq = strchr(kv, '=');
-	char key[256];
-	const char *v;
-	size_t kl = (size_t)(eq - kv);
+	size_t kl = strcspn(kv, "=");
 
-	if (kl >= sizeof(key))
-		return false;
-	memcpy(key, kv, kl);
-	key[kl] = 0;
-	v = device_get_property(d, key);
-	return v && fnmatch(eq + 1, v, 0) == 0;
+	STRV_FOREACH (p, d->properties)
+		if (strncmp(*p, kv, kl) == 0 && (*p)[kl] == '=')
+			return fnmatch(kv + kl + 1, *p + kl + 1, 0) == 0;
+	return false;
 }
 
 bool policy_matches(const struct policy *p, const struct device *d)
@@ -123,7 +93,7 @@ char *match_explain(const struct policy *p, const struct device *d)
 			continue;
 		pats = strv_join(m->patterns, " ");
 		fprintf(f, "%s%s=%s%s (line %u: %s)", first ? "" : ", ", match_field_to_string(i),
-			m->invert ? "!" : "", strempty(pats), p->line[field_key[i]],
+			m->invert ? "!" : "", strempty(pats), m->line,
 			strna(match_field_value(d, i)));
 		first = false;
 	}

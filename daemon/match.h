@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "inventory.h"
-#include "policy.h"
+#include "policy-set.h"
 
 /* True when every [Match] key of p matches d (a PCI function). */
 bool policy_matches(const struct policy *p, const struct device *d);

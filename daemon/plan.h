@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "inventory.h"
-#include "policy.h"
+#include "policy-set.h"
 
 enum step_type {
 	STEP_SET_KERNEL_METHOD, /* write /sys/bus/pci/drivers/D/kexec_method */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Policy files: parsing one file (systemd.syntax(7)) and loading the set
- * from the policy.d directories with override-by-name and masking.
+ * The policy language: what one file says (struct policy) and how it is
+ * parsed (policy.c, on conf-parser.c).  Loading the set from the policy.d
+ * directories with precedence, masking and trust is policy-set.c.
  * See man/kexecq.policy.5 for the language.
  */
 #pragma once
@@ -10,9 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmethod.h"
 #include "macro.h"
 
 #define POLICY_SUFFIX ".policy"
+/* Longest Description=, Documentation= entry or match pattern. */
+#define POLICY_VALUE_MAX 4096
 
 enum policy_action {
 	ACTION_KERNEL, /* leave the device to the kernel's own callbacks */
@@ -20,14 +24,6 @@ enum policy_action {
 	ACTION_UNLOAD,
 	ACTION_RESET,
 	_ACTION_MAX,
-};
-
-enum kernel_method {
-	KMETHOD_UNSET = -1,
-	KMETHOD_AUTO,
-	KMETHOD_SHUTDOWN,
-	KMETHOD_REMOVE,
-	_KMETHOD_MAX,
 };
 
 enum tristate {
@@ -41,22 +37,45 @@ enum on_failure {
 	ONFAIL_ABORT,
 };
 
-/* Keys whose origin --explain reports; index into policy.line[]. */
+/*
+ * The [Match] keys that compare one device field against a list of globs.
+ * This table is the only place a new key is declared: its enum value, its
+ * name in files, how its patterns are normalised and the struct device
+ * field it reads (used by match.c with offsetof) all come from here.
+ *
+ *   X(ENUM, "Name", device_field, value kind)
+ */
+enum match_value {
+	MATCH_VALUE_TEXT, /* a glob compared as is */
+	MATCH_VALUE_HEX4, /* a 4-digit hex id: plain values zero-padded */
+	MATCH_VALUE_CLASS, /* a 6-digit class: plain values shorter are prefixes */
+};
+
+#define MATCH_FIELDS(X)                                                            \
+	X(DRIVER, "Driver", driver, MATCH_VALUE_TEXT)                              \
+	X(MODULE, "Module", module, MATCH_VALUE_TEXT)                              \
+	X(VENDOR, "Vendor", vendor, MATCH_VALUE_HEX4)                              \
+	X(DEVICE, "Device", device_id, MATCH_VALUE_HEX4)                           \
+	X(SUBSYSTEM_VENDOR, "SubsystemVendor", subsystem_vendor, MATCH_VALUE_HEX4) \
+	X(SUBSYSTEM_DEVICE, "SubsystemDevice", subsystem_device, MATCH_VALUE_HEX4) \
+	X(CLASS, "Class", class, MATCH_VALUE_CLASS)                                \
+	X(MODALIAS, "Modalias", modalias, MATCH_VALUE_TEXT)                        \
+	X(PATH, "Path", id_path, MATCH_VALUE_TEXT)                                 \
+	X(SLOT, "Slot", slot, MATCH_VALUE_TEXT)
+
+enum match_field {
+#define X(id, name, field, kind) MATCH_##id,
+	MATCH_FIELDS(X)
+#undef X
+		_MATCH_FIELD_MAX,
+};
+
+/* The other keys, whose origin --explain reports; index into policy.line[]. */
 enum policy_key {
 	KEY_DESCRIPTION,
 	KEY_DOCUMENTATION,
 	KEY_AFTER,
 	KEY_BEFORE,
-	KEY_DRIVER,
-	KEY_MODULE,
-	KEY_VENDOR,
-	KEY_DEVICE,
-	KEY_SUBSYSTEM_VENDOR,
-	KEY_SUBSYSTEM_DEVICE,
-	KEY_CLASS,
-	KEY_MODALIAS,
-	KEY_PATH,
-	KEY_SLOT,
 	KEY_PROPERTY,
 	KEY_ACTION,
 	KEY_KERNEL_METHOD,
@@ -72,20 +91,7 @@ enum policy_key {
 struct match_list {
 	char **patterns; /* NULL: key not set */
 	bool invert;
-};
-
-enum match_field {
-	MATCH_DRIVER,
-	MATCH_MODULE,
-	MATCH_VENDOR,
-	MATCH_DEVICE,
-	MATCH_SUBSYSTEM_VENDOR,
-	MATCH_SUBSYSTEM_DEVICE,
-	MATCH_CLASS,
-	MATCH_MODALIAS,
-	MATCH_PATH,
-	MATCH_SLOT,
-	_MATCH_FIELD_MAX,
+	unsigned line; /* where it was last set */
 };
 
 struct policy {
@@ -111,14 +117,10 @@ struct policy {
 	unsigned line[_KEY_MAX]; /* 0: not set in the file (default) */
 };
 
-struct policy_set {
-	struct policy **policies; /* lexical order of name */
-	size_t n;
-};
-
 /*
- * How strict to be.  VERIFY reports every problem as an error; RUNTIME
- * logs warnings and drops a bad file as a whole.
+ * How problems are reported: VERIFY logs them as errors, RUNTIME as
+ * warnings (for a run that was told to skip broken files).  Either way a
+ * file with any problem is rejected whole.
  */
 enum policy_mode {
 	POLICY_VERIFY,
@@ -126,47 +128,41 @@ enum policy_mode {
 };
 
 #define POLICY_TIMEOUT_DEFAULT_USEC (30ULL * 1000000ULL)
+#define POLICY_TIMEOUT_MAX_USEC (3600ULL * 1000000ULL)
 
 struct policy *policy_free(struct policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
-struct policy_set *policy_set_free(struct policy_set *s);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy_set *, policy_set_free)
-
-/*
- * Parse one file.  name is the policy's name (basename).  Problems are
- * logged as "file:line: message" at err (VERIFY) or warning (RUNTIME).
- * Returns 0 and the policy, or -EINVAL with *ret_n_errors set when the
- * file has errors, or another -errno when it cannot be read.
- */
-int policy_parse_file(const char *path, const char *name, enum policy_mode mode,
-		      struct policy **ret, unsigned *ret_n_errors);
 
 /*
  * Parse a policy held in memory (size bytes, need not be NUL-terminated);
- * path is the name used in messages.  Same results as policy_parse_file().
+ * path is the name used in messages, name the policy's name (basename).
+ * Problems are logged as "path:line: message".  Returns 0 and the policy,
+ * or -EINVAL with *ret_n_errors set when the file has problems, or
+ * -ENOMEM.  ret_n_errors may be NULL.
  */
 int policy_parse_buffer(const char *path, const char *name, const char *data, size_t size,
 			enum policy_mode mode, struct policy **ret, unsigned *ret_n_errors);
 
 /*
- * Load all policies from dirs (highest precedence first).  Files that fail
- * to parse are logged and skipped (RUNTIME) or counted (VERIFY); the set
- * holds the good ones either way.  ret_n_errors may be NULL.
+ * Parse an open file: read whole (a regular file of at most
+ * CONF_FILE_MAX bytes, checked on fd), then as policy_parse_buffer().
  */
-int policy_set_load(char *const *dirs, enum policy_mode mode, struct policy_set **ret,
-		    unsigned *ret_n_errors);
+int policy_parse_fd(int fd, const char *path, const char *name, enum policy_mode mode,
+		    struct policy **ret, unsigned *ret_n_errors);
 
-/* Checks that After=/Before= among the set's policies form no cycle. */
-int policy_set_check_order(const struct policy_set *s, enum policy_mode mode);
+/*
+ * Parse a file named on the command line (policy verify FILE): opened
+ * without blocking on a FIFO, then as policy_parse_fd().
+ */
+int policy_parse_file(const char *path, const char *name, enum policy_mode mode,
+		      struct policy **ret, unsigned *ret_n_errors);
 
 const char *policy_action_to_string(enum policy_action a) _pure_;
-const char *kernel_method_to_string(enum kernel_method m) _pure_;
-int kernel_method_from_string(const char *s) _pure_;
 const char *tristate_to_string(enum tristate t) _pure_;
 const char *on_failure_to_string(enum on_failure f) _pure_;
 /* "Quiesce.Action" style name of a key, for --explain. */
 const char *policy_key_to_string(enum policy_key k) _pure_;
 const char *match_field_to_string(enum match_field f) _pure_;
 
-/* The default policy search path, highest precedence first. */
-extern char *const policy_default_dirs[];
+/* "lpfc" and "lpfc.policy" both give "lpfc.policy"; NULL if not a name. */
+char *policy_name_normalize(const char *s);

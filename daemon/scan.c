@@ -17,10 +17,12 @@ int inventory_scan(const struct scan_options *o, struct inventory **ret)
 
 	if (!inv)
 		return log_oom();
-	inv->source = strdup("udev");
-	if (!inv->source)
-		return log_oom();
-	if (uname(&u) == 0 && !(inv->kernel_release = strdup(u.release)))
+	if (uname(&u) < 0)
+		return log_error_errno(errno, "uname() failed: %m");
+	inv->live = true;
+	inv->source = strdup(u.nodename);
+	inv->kernel_release = strdup(u.release);
+	if (!inv->source || !inv->kernel_release)
 		return log_oom();
 
 	r = udev_scan(o->sysfs ? o->sysfs : "/sys", inv);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "policy.h"
+#include "kmethod.h"
 #include "sysfs.h"
 #include "strv.h"
 #include "udev-adapter.h"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "snapshot.h"
 #include "log.h"
 #include "strv.h"
 #include "testlib.h"
@@ -124,7 +124,7 @@ struct policy_set *test_policies(const char *name)
 
 	ck_assert_int_ge(asprintf(&dir, "%s/policy/%s", TESTDATA, name), 0);
 	dirs[0] = dir;
-	ck_assert_int_eq(policy_set_load(dirs, POLICY_RUNTIME, &s, &errors), 0);
+	ck_assert_int_eq(policy_set_load(dirs, 0, &s, &errors), 0);
 	ck_assert_msg(errors == 0, "%u errors in %s", errors, dir);
 	return s;
 }

@@ -7,7 +7,7 @@
 
 #include "inventory.h"
 #include "plan.h"
-#include "policy.h"
+#include "policy-set.h"
 
 /* Capture everything logged, for asserting on messages. */
 void testlog_start(void);

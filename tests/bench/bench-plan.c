@@ -22,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "snapshot.h"
 #include "log.h"
 #include "plan.h"
-#include "policy.h"
+#include "policy-set.h"
 #include "strv.h"
 
 #define N_PF 16
@@ -246,7 +246,7 @@ int main(int argc, char *argv[])
 	dirv[0] = write_policies();
 	dirv[1] = NULL;
 	t0 = now_ms();
-	if (policy_set_load(dirv, POLICY_RUNTIME, &ps, &errors) < 0 || errors) {
+	if (policy_set_load(dirv, 0, &ps, &errors) < 0 || errors) {
 		fprintf(stderr, "policies did not load\n");
 		return 1;
 	}

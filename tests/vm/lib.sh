@@ -36,19 +36,21 @@ vm_source() {
 	# Tests run in parallel: one unpacks, the others wait for it.
 	exec {lockfd}>"$cache/src.lock"
 	flock "$lockfd"
+	# Unpacked beside it and renamed: the tree is complete or absent.
 	if [ ! -f "$src/.unpacked" ]; then
 		log "unpacking $tarball"
-		rm -rf "$src"
-		mkdir -p "$src"
-		tar -xf "$tarball" -C "$src" --strip-components=1
-		touch "$src/.unpacked"
+		rm -rf "$src" "$src.new"
+		mkdir -p "$src.new"
+		tar -xf "$tarball" -C "$src.new" --strip-components=1
+		touch "$src.new/.unpacked"
+		mv -T "$src.new" "$src"
 	fi
 	flock -u "$lockfd"
 	echo "$src"
 }
 
 # Bump when kbuild.sh changes what it produces (not for locking, messages).
-build_recipe=2
+build_recipe=3
 
 # Cache key of a build: what goes into it.
 vm_key() { # patched|unpatched

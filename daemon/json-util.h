@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small json-c helpers shared by its two users, snapshot.c and plan-output.c. */
+#pragma once
+
+#include <errno.h>
+#include <json-c/json.h>
+
+#include "macro.h"
+
+static inline void json_object_putp(json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_object_putp)
+
+static inline json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* json_object_object_add() takes ownership; NULL values are left out. */
+static inline int json_add(json_object *o, const char *k, json_object *v)
+{
+	if (!v)
+		return 0;
+	return json_object_object_add(o, k, v) < 0 ? -ENOMEM : 0;
+}
+
+static inline int json_add_str(json_object *o, const char *k, const char *v)
+{
+	json_object *s;
+
+	if (!v)
+		return 0;
+	s = json_object_new_string(v);
+	if (!s)
+		return -ENOMEM;
+	return json_add(o, k, s);
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json-util.h"
+#include "match.h"
+#include "plan-output.h"
+#include "strv.h"
+
+char *inventory_title(const struct inventory *inv)
+{
+	char *t;
+
+	if (asprintf(&t, inv->live ? "host %s (live)" : "snapshot %s", strna(inv->source)) < 0)
+		return NULL;
+	return t;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void print_step(const struct step *s, bool explain, FILE *f)
+{
+	_cleanup_free_ char *desc = step_describe(s);
+
+	fprintf(f, "%4zu  %-17s %s", s->id, step_type_to_string(s->type), strna(desc));
+	if (s->n_deps) {
+		fprintf(f, "  [after");
+		for (size_t i = 0; i < s->n_deps; i++)
+			fprintf(f, "%s%zu", i ? "," : " ", s->deps[i]);
+		fprintf(f, "]");
+	}
+	fputc('\n', f);
+	if (!s->policy)
+		return;
+	unsigned line = s->policy->line[s->key];
+
+	if (explain) {
+		fprintf(f, "      because %s", s->policy->path);
+		if (line)
+			fprintf(f, ":%u", line);
+		fprintf(f, " %s: %s\n", policy_key_to_string(s->key), strna(s->reason));
+		fprintf(f, "      timeout %llus, on failure %s\n",
+			(unsigned long long)(s->timeout_usec / 1000000),
+			on_failure_to_string(s->on_failure));
+	} else {
+		fprintf(f, "      <- %s %s%s", s->policy->name, policy_key_to_string(s->key),
+			line ? "" : " (default)");
+		if (line)
+			fprintf(f, " (line %u)", line);
+		fputc('\n', f);
+	}
+}
+
+int plan_print_text(const struct plan *plan, const struct inventory *inv,
+		    const struct policy_set *ps, bool explain, FILE *f)
+{
+	_cleanup_free_ char *title = inventory_title(inv);
+	unsigned level = (unsigned)-1;
+
+	if (!title)
+		return -ENOMEM;
+	fprintf(f, "Plan for %s: %zu PCI functions, %zu polic%s, %zu step%s in %u level%s\n", title,
+		plan->n_devices, ps->n, ps->n == 1 ? "y" : "ies", plan->n, plan->n == 1 ? "" : "s",
+		plan->n_levels, plan->n_levels == 1 ? "" : "s");
+	fprintf(f, "Kernel kexec_method: %s\n",
+		inv->kernel_kexec_method == KMETHOD_UNSET ?
+			"not available (kernel without the kexecq patches)" :
+			kernel_method_to_string(inv->kernel_kexec_method));
+	if (plan->n == 0)
+		fprintf(f, "\nNothing to do: every device is left to the kernel's own shutdown.\n");
+	for (size_t i = 0; i < plan->n; i++) {
+		if (plan->steps[i].level != level) {
+			level = plan->steps[i].level;
+			fprintf(f, "\nLevel %u%s:\n", level,
+				level == 0 ? " (no prerequisites)" : "");
+		}
+		print_step(&plan->steps[i], explain, f);
+	}
+	if (explain) {
+		fprintf(f, "\nDevices:\n");
+		for (size_t i = 0; i < plan->n_devices; i++) {
+			const struct plan_device *pd = &plan->devices[i];
+			_cleanup_free_ char *why =
+				pd->policy ? match_explain(pd->policy, pd->device) : NULL;
+
+			fprintf(f, "  %-14s %-16s %s", pd->device->name, strna(pd->device->driver),
+				pd->policy ? pd->policy->name : "(default: kernel)");
+			if (pd->policy)
+				fprintf(f, " Action=%s: %s",
+					policy_action_to_string(pd->policy->action), strna(why));
+			fputc('\n', f);
+		}
+	}
+	if (plan->warnings) {
+		fprintf(f, "\nWarnings:\n");
+		STRV_FOREACH (w, plan->warnings)
+			fprintf(f, "  %s\n", *w);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static json_object *step_to_json(const struct step *s)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	_cleanup_free_ char *desc = step_describe(s);
+	json_object *deps;
+	int r = 0;
+
+	if (!o || !desc)
+		return NULL;
+	r |= json_add(o, "id", json_object_new_int64((int64_t)s->id));
+	r |= json_add_str(o, "type", step_type_to_string(s->type));
+	r |= json_add_str(o, "object", s->object);
+	r |= json_add_str(o, "description", desc);
+	if (s->device)
+		r |= json_add_str(o, "syspath", s->device->syspath);
+	r |= json_add_str(o, "driver", s->driver);
+	if (s->type == STEP_SET_KERNEL_METHOD) {
+		r |= json_add_str(o, "method", kernel_method_to_string(s->method));
+		r |= json_add_str(o, "previous_method",
+				  kernel_method_to_string(s->previous_method));
+	}
+	r |= json_add(o, "level", json_object_new_int((int)s->level));
+	deps = json_object_new_array();
+	r |= json_add(o, "after", deps);
+	if (!deps)
+		return NULL;
+	for (size_t i = 0; i < s->n_deps; i++)
+		r |= json_object_array_add(deps, json_object_new_int64((int64_t)s->deps[i]));
+	r |= json_add(o, "timeout_usec", json_object_new_int64((int64_t)s->timeout_usec));
+	r |= json_add_str(o, "on_failure", on_failure_to_string(s->on_failure));
+	if (s->policy) {
+		r |= json_add_str(o, "policy", s->policy->name);
+		r |= json_add_str(o, "policy_path", s->policy->path);
+		r |= json_add_str(o, "key", policy_key_to_string(s->key));
+		if (s->policy->line[s->key])
+			r |= json_add(o, "line", json_object_new_int((int)s->policy->line[s->key]));
+	}
+	r |= json_add_str(o, "reason", s->reason);
+	return r ? NULL : TAKE_PTR(o);
+}
+
+int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *f)
+{
+	_cleanup_json_ json_object *root = json_object_new_object();
+	json_object *steps, *devs, *warn;
+	int r = 0;
+
+	if (!root)
+		return -ENOMEM;
+	r |= json_add_str(root, "format", "kexecq-plan");
+	r |= json_add(root, "version", json_object_new_int(1));
+	r |= json_add_str(root, "inventory", inv->source);
+	r |= json_add(root, "live", json_object_new_boolean(inv->live));
+	r |= json_add(root, "kernel_kexec_method",
+		      jstr(kernel_method_to_string(inv->kernel_kexec_method)));
+	r |= json_add(root, "levels", json_object_new_int((int)plan->n_levels));
+	steps = json_object_new_array();
+	devs = json_object_new_array();
+	warn = json_object_new_array();
+	r |= json_add(root, "steps", steps);
+	r |= json_add(root, "devices", devs);
+	r |= json_add(root, "warnings", warn);
+	if (!steps || !devs || !warn || r)
+		return -ENOMEM;
+	for (size_t i = 0; i < plan->n; i++) {
+		json_object *s = step_to_json(&plan->steps[i]);
+
+		if (!s || json_object_array_add(steps, s) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < plan->n_devices; i++) {
+		const struct plan_device *pd = &plan->devices[i];
+		json_object *o = json_object_new_object();
+
+		if (!o || json_object_array_add(devs, o) < 0)
+			return -ENOMEM;
+		r |= json_add_str(o, "name", pd->device->name);
+		r |= json_add_str(o, "driver", pd->device->driver);
+		r |= json_add_str(o, "policy", pd->policy ? pd->policy->name : NULL);
+		if (pd->policy) {
+			_cleanup_free_ char *why = match_explain(pd->policy, pd->device);
+
+			r |= json_add_str(o, "action", policy_action_to_string(pd->policy->action));
+			r |= json_add_str(o, "match", why);
+		} else {
+			r |= json_add_str(o, "action", "kernel");
+		}
+	}
+	STRV_FOREACH (w, plan->warnings)
+		r |= json_object_array_add(warn, json_object_new_string(*w));
+	if (r)
+		return -ENOMEM;
+	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+	fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
+}

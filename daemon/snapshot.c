@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conf-parser.h"
+#include "json-util.h"
+#include "log.h"
+#include "snapshot.h"
+#include "string-util.h"
+#include "strv.h"
+#include "values.h"
+
+static void json_tokener_freep(json_tokener **t)
+{
+	if (*t)
+		json_tokener_free(*t);
+}
+
+static json_object *device_to_json(const struct device *d)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= json_add_str(o, "kind", device_kind_to_string(d->kind));
+	r |= json_add_str(o, "syspath", d->syspath);
+	r |= json_add_str(o, "name", d->name);
+	r |= json_add_str(o, "driver", d->driver);
+	r |= json_add_str(o, "module", d->module);
+	if (d->module_builtin)
+		r |= json_add(o, "module_builtin", json_object_new_boolean(1));
+	if (d->kind == DEVICE_PCI) {
+		r |= json_add_str(o, "vendor", d->vendor);
+		r |= json_add_str(o, "device", d->device_id);
+		r |= json_add_str(o, "subsystem_vendor", d->subsystem_vendor);
+		r |= json_add_str(o, "subsystem_device", d->subsystem_device);
+		r |= json_add_str(o, "class", d->class);
+		r |= json_add_str(o, "modalias", d->modalias);
+		r |= json_add_str(o, "slot", d->slot);
+		r |= json_add_str(o, "id_path", d->id_path);
+		r |= json_add_str(o, "physfn", d->physfn_syspath);
+		if (d->sriov_totalvfs) {
+			r |= json_add(o, "sriov_numvfs", json_object_new_int64(d->sriov_numvfs));
+			r |= json_add(o, "sriov_totalvfs",
+				      json_object_new_int64(d->sriov_totalvfs));
+		}
+		r |= json_add_str(o, "kexec_method", kernel_method_to_string(d->kexec_method));
+		if (d->has_shutdown >= 0)
+			r |= json_add(o, "has_shutdown", json_object_new_boolean(d->has_shutdown));
+	}
+	if (d->kind == DEVICE_DISK) {
+		r |= json_add_str(o, "devnode", d->devnode);
+		r |= json_add_str(o, "write_cache", write_cache_to_string(d->write_cache));
+	}
+	if (d->kind == DEVICE_NET)
+		r |= json_add(o, "up", json_object_new_boolean(d->up));
+	if (d->properties) {
+		json_object *p = json_object_new_object();
+
+		if (!p)
+			return NULL;
+		r |= json_add(o, "properties", p);
+		STRV_FOREACH (kv, d->properties) {
+			const char *eq = strchr(*kv, '=');
+			_cleanup_free_ char *k = eq ? strndup(*kv, (size_t)(eq - *kv)) : NULL;
+
+			if (!k)
+				continue;
+			r |= json_add_str(p, k, eq + 1);
+		}
+	}
+	return r ? NULL : TAKE_PTR(o);
+}
+
+int inventory_save_json(const struct inventory *inv, FILE *f)
+{
+	_cleanup_json_ json_object *root = json_object_new_object();
+	json_object *kernel, *devs;
+	int r = 0;
+
+	if (!root)
+		return -ENOMEM;
+	r |= json_add_str(root, "format", INVENTORY_FORMAT);
+	r |= json_add(root, "version", json_object_new_int(INVENTORY_VERSION));
+	kernel = json_object_new_object();
+	r |= json_add(root, "kernel", kernel);
+	if (!kernel)
+		return -ENOMEM;
+	r |= json_add_str(kernel, "release", inv->kernel_release);
+	r |= json_add(kernel, "kexec_method",
+		      jstr(kernel_method_to_string(inv->kernel_kexec_method)));
+	devs = json_object_new_array();
+	r |= json_add(root, "devices", devs);
+	if (!devs || r)
+		return -ENOMEM;
+	for (size_t i = 0; i < inv->n; i++) {
+		json_object *d = device_to_json(inv->devices[i]);
+
+		if (!d || json_object_array_add(devs, d) < 0)
+			return -ENOMEM;
+	}
+	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+	fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+struct loader {
+	const char *path;
+	size_t index;
+	const char *name; /* of the device, once known */
+};
+
+/* "x.json: devices[3] (0000:00:02.0): <what> "<value>"", value escaped. */
+static int bad(const struct loader *l, const char *what, const char *value)
+{
+	_cleanup_free_ char *shown = value ? cescape(value) : NULL;
+	_cleanup_free_ char *name = l->name ? cescape(l->name) : NULL;
+
+	return log_error_errno(EBADMSG, "%s: devices[%zu]%s%s%s: %s%s%s%s", l->path, l->index,
+			       name ? " (" : "", strempty(name), name ? ")" : "", what,
+			       value ? " \"" : "", strempty(shown), value ? "\"" : "");
+}
+
+static int get_str(const struct loader *l, json_object *o, const char *key, bool required,
+		   char **ret)
+{
+	json_object *v;
+	const char *s;
+
+	*ret = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return required ? bad(l, "missing", key) : 0;
+	if (!json_object_is_type(v, json_type_string))
+		return bad(l, "expected a string for", key);
+	s = json_object_get_string(v);
+	/* json-c accepts \u0000: a string must not end early. */
+	if ((size_t)json_object_get_string_len(v) != strlen(s))
+		return bad(l, "NUL byte in", key);
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int get_bool(const struct loader *l, json_object *o, const char *key, int *ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return bad(l, "expected true or false for", key);
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static int get_uint(const struct loader *l, json_object *o, const char *key, unsigned *ret)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return bad(l, "expected a number for", key);
+	n = json_object_get_int64(v);
+	if (n < 0 || n > 65535)
+		return bad(l, "out of range:", key);
+	*ret = (unsigned)n;
+	return 0;
+}
+
+/* How a string field of a device is checked and normalised. */
+enum field_check {
+	CHECK_NAME, /* name_is_valid(): drivers, modules, slots */
+	CHECK_PATH, /* syspath_is_valid(): physfn, devnode */
+	CHECK_HEX4, /* a 4-digit hex id, normalised */
+	CHECK_CLASS, /* a 6-digit hex class, normalised */
+	CHECK_TEXT, /* printable UTF-8: modalias, ID_PATH */
+};
+
+static int check_field(const struct loader *l, const char *key, enum field_check c, char **v)
+{
+	char *n = NULL;
+	int r;
+
+	switch (c) {
+	case CHECK_NAME:
+		return name_is_valid(*v) ? 0 : bad(l, key, *v);
+	case CHECK_PATH:
+		return syspath_is_valid(*v) ? 0 : bad(l, key, *v);
+	case CHECK_TEXT:
+		return text_is_valid(*v, SNAPSHOT_VALUE_MAX) ? 0 : bad(l, key, *v);
+	case CHECK_HEX4:
+	case CHECK_CLASS:
+		r = hex_id_normalize(*v, c == CHECK_HEX4 ? 4 : 6, &n);
+		if (r == -EINVAL)
+			return bad(l, key, *v);
+		if (r < 0)
+			return r;
+		free(*v);
+		*v = n;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool property_key_is_valid(const char *k)
+{
+	size_t n = strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+
+	return n > 0 && n <= VALUE_NAME_MAX && k[n] == 0;
+}
+
+static int device_from_json(struct loader *l, json_object *o, struct device **ret)
+{
+	_cleanup_free_ char *kind = NULL, *syspath = NULL, *name = NULL, *s = NULL;
+	_cleanup_(device_freep) struct device *d = NULL;
+	json_object *props;
+	int k, b, r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, "not an object", NULL);
+	r = get_str(l, o, "name", true, &name);
+	if (r < 0)
+		return r;
+	if (!name_is_valid(name))
+		return bad(l, "invalid name", name);
+	l->name = name;
+	r = get_str(l, o, "kind", true, &kind);
+	if (r < 0)
+		return r;
+	k = device_kind_from_string(kind);
+	if (k < 0)
+		return bad(l, "unknown kind", kind);
+	r = get_str(l, o, "syspath", true, &syspath);
+	if (r < 0)
+		return r;
+	if (!syspath_is_valid(syspath))
+		return bad(l, "invalid syspath (absolute, no \".\" or \"..\", no \"//\")", syspath);
+	d = device_new(k, syspath, name);
+	if (!d)
+		return -ENOMEM;
+
+	const struct {
+		const char *key;
+		char **field;
+		enum field_check check;
+	} strs[] = {
+		{ "driver", &d->driver, CHECK_NAME },
+		{ "module", &d->module, CHECK_NAME },
+		{ "vendor", &d->vendor, CHECK_HEX4 },
+		{ "device", &d->device_id, CHECK_HEX4 },
+		{ "subsystem_vendor", &d->subsystem_vendor, CHECK_HEX4 },
+		{ "subsystem_device", &d->subsystem_device, CHECK_HEX4 },
+		{ "class", &d->class, CHECK_CLASS },
+		{ "modalias", &d->modalias, CHECK_TEXT },
+		{ "slot", &d->slot, CHECK_NAME },
+		{ "id_path", &d->id_path, CHECK_TEXT },
+		{ "physfn", &d->physfn_syspath, CHECK_PATH },
+		{ "devnode", &d->devnode, CHECK_PATH },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
+		r = get_str(l, o, strs[i].key, false, strs[i].field);
+		if (r < 0)
+			return r;
+		if (*strs[i].field) {
+			r = check_field(l, strs[i].key, strs[i].check, strs[i].field);
+			if (r < 0)
+				return r;
+		}
+	}
+	b = 0;
+	r = get_bool(l, o, "module_builtin", &b);
+	if (r < 0)
+		return r;
+	d->module_builtin = b;
+	r = get_bool(l, o, "has_shutdown", &d->has_shutdown);
+	if (r < 0)
+		return r;
+	b = 0;
+	r = get_bool(l, o, "up", &b);
+	if (r < 0)
+		return r;
+	d->up = b;
+	r = get_uint(l, o, "sriov_numvfs", &d->sriov_numvfs);
+	if (r < 0)
+		return r;
+	r = get_uint(l, o, "sriov_totalvfs", &d->sriov_totalvfs);
+	if (r < 0)
+		return r;
+	if (d->sriov_numvfs > d->sriov_totalvfs)
+		return bad(l, "sriov_numvfs exceeds sriov_totalvfs", NULL);
+
+	r = get_str(l, o, "kexec_method", false, &s);
+	if (r < 0)
+		return r;
+	if (s) {
+		k = kernel_method_from_string(s);
+		if (k < 0)
+			return bad(l, "invalid kexec_method", s);
+		d->kexec_method = k;
+		s = mfree(s);
+	}
+	r = get_str(l, o, "write_cache", false, &s);
+	if (r < 0)
+		return r;
+	if (s) {
+		k = write_cache_from_string(s);
+		if (k < 0)
+			return bad(l, "invalid write_cache", s);
+		d->write_cache = k;
+	}
+	if (json_object_object_get_ex(o, "properties", &props)) {
+		size_t n = 0;
+
+		if (!json_object_is_type(props, json_type_object))
+			return bad(l, "expected an object for properties", NULL);
+		json_object_object_foreach (props, key, val) {
+			const char *v;
+			char *kv;
+
+			if (++n > SNAPSHOT_PROPERTIES_MAX)
+				return bad(l, "too many properties", NULL);
+			if (!property_key_is_valid(key))
+				return bad(l, "invalid property name", key);
+			if (!json_object_is_type(val, json_type_string))
+				return bad(l, "expected a string for property", key);
+			v = json_object_get_string(val);
+			if ((size_t)json_object_get_string_len(val) != strlen(v) ||
+			    !text_is_valid(v, SNAPSHOT_VALUE_MAX))
+				return bad(l, "invalid value of property", key);
+			if (asprintf(&kv, "%s=%s", key, v) < 0)
+				return -ENOMEM;
+			if (strv_consume(&d->properties, kv) < 0) {
+				free(kv);
+				return -ENOMEM;
+			}
+		}
+	}
+	*ret = TAKE_PTR(d);
+	return 0;
+}
+
+int inventory_load_json(const char *path, struct inventory **ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t len;
+	int r;
+
+	/* A FIFO or a device named by mistake must not block or read forever. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return log_error_errno(errno, "%s: cannot open: %m", path);
+	r = read_regular_fd(fd, SNAPSHOT_FILE_MAX, &buf, &len);
+	if (r == -EBADFD)
+		return log_error_errno(r, "%s: not a regular file", path);
+	if (r == -EFBIG)
+		return log_error_errno(r, "%s: larger than %u bytes", path, SNAPSHOT_FILE_MAX);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read: %m", path);
+	return inventory_load_json_buffer(path, buf, len, ret);
+}
+
+int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
+			       struct inventory **ret)
+{
+	_cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+	_cleanup_(json_tokener_freep) json_tokener *tok = NULL;
+	_cleanup_json_ json_object *root = NULL;
+	json_object *v, *kernel, *devs;
+	const char *fmt;
+	int r;
+
+	if (!inv)
+		return log_oom();
+	if (len > SNAPSHOT_FILE_MAX)
+		return log_error_errno(EFBIG, "%s: larger than %u bytes", path, SNAPSHOT_FILE_MAX);
+	tok = json_tokener_new();
+	if (!tok)
+		return log_oom();
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+		size_t off = json_tokener_get_parse_end(tok), line = 1;
+
+		for (size_t i = 0; i < off && i < len; i++)
+			line += buf[i] == '\n';
+		return log_error_errno(EBADMSG, "%s:%zu: not valid JSON: %s", path, line,
+				       json_tokener_error_desc(json_tokener_get_error(tok)));
+	}
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "format", &v) || !(fmt = json_object_get_string(v)) ||
+	    !streq(fmt, INVENTORY_FORMAT))
+		return log_error_errno(EBADMSG,
+				       "%s: not a kexecq inventory (\"format\" is not \"%s\")",
+				       path, INVENTORY_FORMAT);
+	if (!json_object_object_get_ex(root, "version", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return log_error_errno(EBADMSG, "%s: missing \"version\"", path);
+	if (json_object_get_int(v) != INVENTORY_VERSION)
+		return log_error_errno(
+			EPROTONOSUPPORT,
+			"%s: inventory version %d is not supported (this kexecq reads %d)", path,
+			json_object_get_int(v), INVENTORY_VERSION);
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+		if (!strchr(" \t\r\n", buf[i]))
+			return log_error_errno(EBADMSG, "%s: data after the inventory object",
+					       path);
+	if (json_object_object_get_ex(root, "kernel", &kernel)) {
+		if (!json_object_is_type(kernel, json_type_object))
+			return log_error_errno(EBADMSG, "%s: \"kernel\" is not an object", path);
+		if (json_object_object_get_ex(kernel, "release", &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			if (!json_object_is_type(v, json_type_string) ||
+			    !name_is_valid(json_object_get_string(v)))
+				return log_error_errno(EBADMSG, "%s: kernel: invalid release",
+						       path);
+			inv->kernel_release = strdup(json_object_get_string(v));
+			if (!inv->kernel_release)
+				return log_oom();
+		}
+		if (json_object_object_get_ex(kernel, "kexec_method", &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			r = json_object_is_type(v, json_type_string) ?
+				    kernel_method_from_string(json_object_get_string(v)) :
+				    -EINVAL;
+			if (r < 0) {
+				_cleanup_free_ char *shown = cescape(json_object_get_string(v));
+
+				return log_error_errno(EBADMSG,
+						       "%s: kernel: invalid kexec_method \"%s\"",
+						       path, strna(shown));
+			}
+			inv->kernel_kexec_method = r;
+		}
+	}
+	if (!json_object_object_get_ex(root, "devices", &devs) ||
+	    !json_object_is_type(devs, json_type_array))
+		return log_error_errno(EBADMSG, "%s: missing \"devices\" array", path);
+
+	if (json_object_array_length(devs) > SNAPSHOT_DEVICES_MAX)
+		return log_error_errno(EFBIG, "%s: more than %u devices", path,
+				       SNAPSHOT_DEVICES_MAX);
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		struct loader l = { .path = path, .index = i };
+		struct device *d = NULL;
+
+		r = device_from_json(&l, json_object_array_get_idx(devs, i), &d);
+		if (r < 0)
+			return r;
+		r = inventory_add(inv, d);
+		if (r < 0) {
+			device_free(d);
+			return log_oom();
+		}
+	}
+	r = inventory_link(inv);
+	if (r < 0)
+		return log_error_errno(r, "%s: inconsistent inventory: %m", path);
+	inv->source = strdup(path);
+	if (!inv->source)
+		return log_oom();
+	*ret = TAKE_PTR(inv);
+	return 0;
+}

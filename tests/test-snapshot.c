@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Inventory snapshots: round trip against a file written by hand,
+ * versioning, validation of crafted input, and errors that say where.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot.h"
+#include "testlib.h"
+
+static char *save(const struct inventory *inv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(inventory_save_json(inv, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *read_text(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re");
+
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	ck_assert_int_ge(getdelim(&buf, &len, 0, f), 0);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * roundtrip-in.json holds ids as people write them (0x, upper case, short),
+ * devices out of order and a key from the future; roundtrip-out.json, also
+ * written by hand, is what the snapshot must say after loading it.
+ */
+START_TEST(test_round_trip)
+{
+	struct inventory *inv = NULL;
+	_cleanup_free_ char *in = NULL, *out = NULL, *expected = NULL, *text = NULL;
+	struct device *vf;
+
+	ck_assert_int_ge(asprintf(&in, "%s/snapshot/roundtrip-in.json", TESTDATA), 0);
+	ck_assert_int_ge(asprintf(&out, "%s/snapshot/roundtrip-out.json", TESTDATA), 0);
+	ck_assert_int_eq(inventory_load_json(in, &inv), 0);
+	text = save(inv);
+	expected = read_text(out);
+	ck_assert_str_eq(text, expected);
+
+	/* Links are derived on load. */
+	vf = inventory_find_name(inv, DEVICE_PCI, "0000:00:03.1");
+	ck_assert_ptr_nonnull(vf->physfn);
+	ck_assert_str_eq(vf->physfn->name, "0000:00:03.0");
+	ck_assert_str_eq(inventory_find_name(inv, DEVICE_DISK, "sda")->parent->name, "host0");
+	ck_assert_str_eq(inventory_find_name(inv, DEVICE_NET, "eth0")->parent->name,
+			 "0000:00:03.0");
+	ck_assert_int_eq(inv->kernel_kexec_method, KMETHOD_UNSET);
+	ck_assert(!inv->live);
+	inventory_free(inv);
+}
+END_TEST
+
+/* The fixtures the other suites use load, and say the same when saved again. */
+START_TEST(test_fixtures_stable)
+{
+	static const char *const names[] = { "server", "real-debian12" };
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		struct inventory *a = test_inventory(names[i]), *b = NULL;
+		_cleanup_free_ char *text = save(a), *again = NULL;
+
+		ck_assert_int_eq(inventory_load_json_buffer("copy.json", text, strlen(text), &b),
+				 0);
+		again = save(b);
+		ck_assert_str_eq(text, again);
+		inventory_free(a);
+		inventory_free(b);
+	}
+}
+END_TEST
+
+#define HEAD "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ "
+#define PCI(name) \
+	"{ \"kind\": \"pci\", \"syspath\": \"/sys/devices/" name "\", \"name\": \"" name "\""
+#define TAIL " ] }"
+
+static const struct {
+	const char *text;
+	const char *msg;
+} bad[] = {
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \n\"devices\": [ }",
+	  ":2: not valid JSON" },
+	{ "[]", "not a kexecq inventory" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [] }",
+	  "inventory version 2 is not supported" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1 }", "missing \"devices\" array" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	  "\"name\": \"x\" } ] }",
+	  "devices[0] (x): missing \"syspath\"" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	  "\"syspath\": \"/sys/a\", \"name\": \"a\" }, { \"kind\": \"toaster\", \"syspath\": \"/b\", "
+	  "\"name\": \"b\" } ] }",
+	  "devices[1] (b): unknown kind \"toaster\"" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	  "\"syspath\": \"/sys/a\", \"name\": \"a\", \"sriov_numvfs\": \"four\" } ] }",
+	  "devices[0] (a): expected a number for \"sriov_numvfs\"" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"disk\", "
+	  "\"syspath\": \"/sys/a\", \"name\": \"a\", \"write_cache\": \"sometimes\" } ] }",
+	  "invalid write_cache \"sometimes\"" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	  "\"syspath\": \"/sys/a\", \"name\": \"a\" }, { \"kind\": \"pci\", \"syspath\": \"/sys/a\", "
+	  "\"name\": \"a\" } ] }",
+	  "listed twice" },
+	/* Crafted ids, names and paths. */
+	{ HEAD PCI("a") ", \"vendor\": \"zz\" }" TAIL, "devices[0] (a): vendor \"zz\"" },
+	{ HEAD PCI("a") ", \"vendor\": \"0x123456789\" }" TAIL, "vendor \"0x123456789\"" },
+	{ HEAD PCI("a") ", \"class\": \"01*\" }" TAIL, "class \"01*\"" },
+	{ HEAD "{ \"kind\": \"pci\", \"syspath\": \"sys/a\", \"name\": \"a\" }" TAIL,
+	  "invalid syspath" },
+	{ HEAD "{ \"kind\": \"pci\", \"syspath\": \"/sys/../a\", \"name\": \"a\" }" TAIL,
+	  "invalid syspath" },
+	{ HEAD "{ \"kind\": \"pci\", \"syspath\": \"/sys//a\", \"name\": \"a\" }" TAIL,
+	  "invalid syspath" },
+	{ HEAD "{ \"kind\": \"pci\", \"syspath\": \"/sys/a\", \"name\": \"a/b\" }" TAIL,
+	  "devices[0]: invalid name \"a/b\"" },
+	{ HEAD PCI("a") ", \"driver\": \"lp fc\" }" TAIL, "driver \"lp fc\"" },
+	{ HEAD PCI("a") ", \"driver\": \"lpfc\\u0000x\" }" TAIL, "NUL byte in \"driver\"" },
+	{ HEAD PCI("a") ", \"modalias\": \"pci:\\u0007\" }" TAIL, "modalias \"pci:\\x07\"" },
+	{ HEAD PCI("a") ", \"properties\": { \"A B\": \"x\" } }" TAIL,
+	  "invalid property name \"A B\"" },
+	{ HEAD PCI("a") ", \"properties\": { \"A\": \"x\\ny\" } }" TAIL,
+	  "invalid value of property \"A\"" },
+	{ HEAD PCI("a") " }" TAIL " trailing", "data after the inventory object" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"kernel\": 7, \"devices\": [] }",
+	  "\"kernel\" is not an object" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"kernel\": { \"kexec_method\": "
+	  "\"\\u001b[31mred\" }, \"devices\": [] }",
+	  "invalid kexec_method \"\\x1b[31mred\"" },
+	/* SR-IOV links: one level, to a PCI function of the snapshot, never a loop. */
+	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/a\" }" TAIL,
+	  "/sys/devices/a: physfn names the device itself" },
+	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/b\" }, " PCI(
+		  "b") ", \"physfn\": \"/sys/devices/a\" }" TAIL,
+	  "is not a physical function (it is a VF itself)" },
+	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/zz\" }" TAIL,
+	  "physfn /sys/devices/zz is not a device of the inventory" },
+	{ HEAD PCI("a") " }, { \"kind\": \"net\", \"syspath\": \"/sys/devices/a/n\", \"name\": "
+			"\"n\", \"physfn\": \"/sys/devices/a\" }" TAIL,
+	  "only a PCI function can have a physfn" },
+};
+
+START_TEST(test_bad)
+{
+	_cleanup_free_ char *dir = testtmp_dir();
+	_cleanup_free_ char *path = testtmp_write(dir, "bad.json", bad[_i].text);
+	struct inventory *inv = NULL;
+
+	testlog_start();
+	ck_assert_int_lt(inventory_load_json(path, &inv), 0);
+	ck_assert_ptr_null(inv);
+	ck_assert_msg(testlog_contains(bad[_i].msg), "expected \"%s\" in: %s", bad[_i].msg,
+		      testlog_text());
+	ck_assert_msg(testlog_contains("bad.json"), "file not named: %s", testlog_text());
+	testlog_stop();
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct inventory *inv = NULL;
+
+	testlog_start();
+	ck_assert_int_eq(inventory_load_json("/nonexistent.json", &inv), -ENOENT);
+	ck_assert(testlog_contains("/nonexistent.json: cannot open"));
+	testlog_stop();
+}
+END_TEST
+
+static Suite *snapshot_suite(void)
+{
+	Suite *s = suite_create("snapshot");
+	TCase *tc = test_tcase("snapshot");
+
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_fixtures_stable);
+	tcase_add_loop_test(tc, test_bad, 0, (int)ELEMENTSOF(bad));
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(snapshot_suite());
+}
