@@ -492,6 +492,11 @@ static int verb_policy_list(char **args)
 	r = list_policies(&l);
 	if (r != EXIT_OK)
 		return r;
+	{
+		_cleanup_free_ char *path = strv_join(policy_dirs(), " ");
+
+		printf("Search path (highest precedence first): %s\n", strna(path));
+	}
 	if (l.n == 0)
 		printf("No policies installed.\n");
 	for (size_t i = 0; i < l.n; i++) {

@@ -87,6 +87,10 @@ if run 0 "$KEXECQ" -P "$tmp/etc" -P "$tmp/lib" policy list; then
 	expect out "(over)  $tmp/lib/10-a.policy" "list shows what it overrides"
 	expect out "20-b.policy                      masked  $tmp/etc/20-b.policy" "a link to //dev//null masks"
 fi
+# Whatever the configure prefix, the compiled-in search path is the documented one.
+run 0 "$KEXECQ" policy list &&
+	expect out "Search path (highest precedence first): /etc/kexecq/policy.d /run/kexecq/policy.d /usr/lib/kexecq/policy.d" \
+		"default search path is /etc, /run, /usr/lib"
 run 0 "$KEXECQ" policy list -P "$tmp/lib" && expect out "20-b.policy                      active  $tmp/lib/20-b.policy" "-P after policy list"
 run 0 "$KEXECQ" -P "$tmp/etc" -P "$tmp/lib" policy cat 10-a && expect out "Driver=a-from-etc" "cat prints the winner"
 run 0 "$KEXECQ" -P "$tmp/etc" -P "$tmp/lib" policy cat 20-b.policy && expect out "(masked)" "cat of a masked policy"
