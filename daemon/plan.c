@@ -9,6 +9,10 @@
  * that has one, and before the first of its PF's.  Because chains link up
  * the same way, edges to the nearest such step are enough: the rest
  * follows by transitivity.
+ *
+ * Inventories may come from crafted snapshots, so no walk here trusts the
+ * device graph to be a tree: walks are iterative, and each visits a device
+ * at most once (a physfn loop ends where it meets a device already seen).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -105,6 +109,10 @@ struct builder {
 	const struct policy **gov; /* governing policy per device index */
 	const struct policy **unloader; /* policy unloading the device's module */
 	char **warnings;
+	/* Device walks: a stack, and mark[i] == walk when device i was seen in this one. */
+	const struct device **stack;
+	size_t *mark;
+	size_t walk;
 };
 
 _printf_(2, 3) static int warn(struct builder *b, const char *fmt, ...)
@@ -223,24 +231,63 @@ static int chain_append(struct builder *b, const struct device *d, size_t step)
 	return 0;
 }
 
+/* Start a walk over devices: none is marked as seen in it yet. */
+static void walk_begin(struct builder *b)
+{
+	b->walk++;
+}
+
+/* Mark d as seen in this walk; false if it already was. */
+static bool walk_visit(struct builder *b, const struct device *d)
+{
+	if (b->mark[d->index] == b->walk)
+		return false;
+	b->mark[d->index] = b->walk;
+	return true;
+}
+
 /*
  * Step s acts on device x (or below it).  It must finish before the first
  * destructive step of x's nearest ancestor that has one, and before that
- * of x's PF (or, if the PF has none, the PF's ancestors').
+ * of x's PF (or, if the PF has none, of the PF's ancestors' and its PF's).
+ *
+ * Walks up the parent links from x and from every PF met on the way that
+ * has no destructive step of its own; each device is visited once, so the
+ * stack never holds more than inv->n entries.
  */
 static int edges_up(struct builder *b, size_t s, const struct device *x)
 {
+	size_t n_stack = 0;
 	int r;
 
-	for (const struct device *y = x; y; y = y->parent) {
-		if (y != x && b->first_destr[y->index])
-			return add_edge(b, s, b->first_destr[y->index] - 1);
-		if (y->physfn) {
-			size_t t = b->first_destr[y->physfn->index];
+	walk_begin(b);
+	walk_visit(b, x);
+	b->stack[n_stack++] = x;
+	while (n_stack > 0) {
+		const struct device *start = b->stack[--n_stack];
 
-			r = t ? add_edge(b, s, t - 1) : edges_up(b, s, y->physfn);
-			if (r < 0)
-				return r;
+		for (const struct device *y = start; y; y = y->parent) {
+			const struct device *pf = y->physfn;
+
+			if (y != start) {
+				/* Seen: what lies above it is walked already (or will be). */
+				if (!walk_visit(b, y))
+					break;
+				if (b->first_destr[y->index]) {
+					r = add_edge(b, s, b->first_destr[y->index] - 1);
+					if (r < 0)
+						return r;
+					break;
+				}
+			}
+			if (!pf || !walk_visit(b, pf))
+				continue;
+			if (b->first_destr[pf->index]) {
+				r = add_edge(b, s, b->first_destr[pf->index] - 1);
+				if (r < 0)
+					return r;
+			} else
+				b->stack[n_stack++] = pf;
 		}
 	}
 	return 0;
@@ -463,40 +510,55 @@ static int plan_unloads(struct builder *b)
 	return 0;
 }
 
-/* Flush and link-down for what hangs below PCI function d. */
-static int plan_children(struct builder *b, const struct device *pci, const struct device *d)
+/*
+ * Flush and link-down for what hangs below PCI function pci, in pre-order
+ * (a device, then what is below it, children in order), not descending
+ * into PCI functions: they are governed on their own.
+ */
+static int plan_children(struct builder *b, const struct device *pci)
 {
 	const struct policy *ep = effective(b, pci);
+	size_t n_stack = 0;
 	int r;
 
-	for (size_t c = 0; c < d->n_children; c++) {
-		const struct device *x = d->children[c];
+	if (!ep)
+		return 0;
+	walk_begin(b);
+	walk_visit(b, pci);
+	b->stack[n_stack++] = pci;
+	while (n_stack > 0) {
+		const struct device *x = b->stack[--n_stack];
 		size_t s;
 
-		if (x->kind == DEVICE_PCI)
-			continue; /* governed on its own */
-		if (ep && x->kind == DEVICE_DISK &&
-		    (ep->flush_cache == TRI_YES ||
-		     (ep->flush_cache == TRI_AUTO && x->write_cache == CACHE_WRITE_BACK))) {
-			r = add_step(b, STEP_FLUSH_CACHE, x, x->name, ep, KEY_FLUSH_CACHE,
-				     ep->flush_cache == TRI_YES ?
-					     fmt("FlushCache=yes (cache: %s)",
-						 write_cache_to_string(x->write_cache)) :
-					     fmt("volatile write cache below %s (FlushCache=auto)",
-						 pci->name),
-				     &s);
-			if (r < 0)
-				return r;
+		if (x != pci) {
+			if (x->kind == DEVICE_DISK &&
+			    (ep->flush_cache == TRI_YES ||
+			     (ep->flush_cache == TRI_AUTO && x->write_cache == CACHE_WRITE_BACK))) {
+				r = add_step(
+					b, STEP_FLUSH_CACHE, x, x->name, ep, KEY_FLUSH_CACHE,
+					ep->flush_cache == TRI_YES ?
+						fmt("FlushCache=yes (cache: %s)",
+						    write_cache_to_string(x->write_cache)) :
+						fmt("volatile write cache below %s (FlushCache=auto)",
+						    pci->name),
+					&s);
+				if (r < 0)
+					return r;
+			}
+			if (x->kind == DEVICE_NET && ep->network_down && x->up) {
+				r = add_step(b, STEP_NET_DOWN, x, x->name, ep, KEY_NETWORK_DOWN,
+					     fmt("NetworkDown=yes and %s is up", x->name), &s);
+				if (r < 0)
+					return r;
+			}
 		}
-		if (ep && x->kind == DEVICE_NET && ep->network_down && x->up) {
-			r = add_step(b, STEP_NET_DOWN, x, x->name, ep, KEY_NETWORK_DOWN,
-				     fmt("NetworkDown=yes and %s is up", x->name), &s);
-			if (r < 0)
-				return r;
+		/* Pushed last to first, so the first child comes off the stack first. */
+		for (size_t c = x->n_children; c-- > 0;) {
+			const struct device *y = x->children[c];
+
+			if (y->kind != DEVICE_PCI && walk_visit(b, y))
+				b->stack[n_stack++] = y;
 		}
-		r = plan_children(b, pci, x);
-		if (r < 0)
-			return r;
 	}
 	return 0;
 }
@@ -722,6 +784,38 @@ static int toposort(struct builder *b, struct plan *plan, char **ret_error)
 	return 0;
 }
 
+static bool linked_device(const struct inventory *inv, const struct device *d)
+{
+	return d && d->index < inv->n && inv->devices[d->index] == d;
+}
+
+/*
+ * The walks index per-device arrays by device->index and follow parent,
+ * children and physfn links: all of them must point into this inventory,
+ * as inventory_link() leaves them.  Loops among them are fine.
+ */
+static int check_links(const struct inventory *inv, char **ret_error)
+{
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		bool ok = d && d->index == i && (!d->parent || linked_device(inv, d->parent)) &&
+			  (!d->physfn || linked_device(inv, d->physfn)) &&
+			  (d->n_children == 0 || d->children);
+
+		for (size_t c = 0; ok && c < d->n_children; c++)
+			ok = linked_device(inv, d->children[c]);
+		if (!ok) {
+			if (ret_error && asprintf(ret_error,
+						  "inventory not linked: device %zu (%s) points "
+						  "outside it",
+						  i, d ? strna(d->name) : "NULL") < 0)
+				*ret_error = NULL;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static void builder_done(struct builder *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -735,6 +829,8 @@ static void builder_done(struct builder *b)
 	free(b->last_destr);
 	free(b->gov);
 	free(b->unloader);
+	free(b->stack);
+	free(b->mark);
 	strv_free(b->warnings);
 }
 
@@ -755,8 +851,14 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 	b.last_destr = calloc(n + 1, sizeof(size_t));
 	b.gov = calloc(n + 1, sizeof(*b.gov));
 	b.unloader = calloc(n + 1, sizeof(*b.unloader));
-	if (!plan || !b.first_destr || !b.last_destr || !b.gov || !b.unloader)
+	b.stack = calloc(n + 1, sizeof(*b.stack));
+	b.mark = calloc(n + 1, sizeof(*b.mark));
+	if (!plan || !b.first_destr || !b.last_destr || !b.gov || !b.unloader || !b.stack ||
+	    !b.mark)
 		return -ENOMEM;
+	r = check_links(inv, ret_error);
+	if (r < 0)
+		return r;
 
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
@@ -790,7 +892,7 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
-			r = plan_children(&b, inv->devices[i], inv->devices[i]);
+			r = plan_children(&b, inv->devices[i]);
 			if (r < 0)
 				return r;
 		}

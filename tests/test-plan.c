@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The planner on snapshot fixtures: ordering, SR-IOV, disks below HBAs, cycles. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,6 +337,280 @@ START_TEST(test_no_policies)
 }
 END_TEST
 
+/* ---- crafted inventories, built in C without the JSON loader -------------- */
+
+#define ROOT "/sys/devices/pci0000:00/0000:00:01.0"
+
+/* ck_assert() logs its location on every call; too slow in loops of 10^5 devices. */
+#define MUST(x)                                         \
+	do {                                            \
+		if (!(x))                               \
+			ck_abort_msg("failed: %s", #x); \
+	} while (0)
+
+static struct device *add_device(enum device_kind kind, const char *syspath)
+{
+	struct device *d = device_new(kind, syspath, strrchr(syspath, '/') + 1);
+
+	MUST(d);
+	MUST(inventory_add(inv, d) >= 0);
+	return d;
+}
+
+/* A PCI function bound to driver (module of the same name), kexec_method auto. */
+static struct device *add_pci(const char *syspath, const char *driver)
+{
+	struct device *d = add_device(DEVICE_PCI, syspath);
+
+	MUST(asprintf(&d->id_path, "pci-%s", d->name) >= 0);
+	d->kexec_method = KMETHOD_AUTO;
+	if (driver) {
+		d->driver = strdup(driver);
+		d->module = strdup(driver);
+		MUST(d->driver && d->module);
+	}
+	return d;
+}
+
+static void set_physfn(struct device *vf, const struct device *pf)
+{
+	free(vf->physfn_syspath);
+	vf->physfn_syspath = strdup(pf->syspath);
+	MUST(vf->physfn_syspath);
+}
+
+/* An interface that is up, below PCI function pci. */
+static struct device *add_netdev(const struct device *pci, const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	struct device *d;
+
+	MUST(asprintf(&path, "%s/net/%s", pci->syspath, name) >= 0);
+	d = add_device(DEVICE_NET, path);
+	d->up = true;
+	return d;
+}
+
+/* An inventory of a patched kernel holding the root port ROOT, ready for add_*(). */
+static void crafted_inventory(void)
+{
+	inv = inventory_new();
+	ck_assert_ptr_nonnull(inv);
+	inv->kernel_kexec_method = KMETHOD_AUTO;
+	inv->source = strdup("crafted");
+	add_device(DEVICE_PCI, ROOT);
+}
+
+/*
+ * plan_build on a crafted inventory must return: a plan, or an ordering
+ * cycle it explains.  Returns what it returned.
+ */
+static int build_crafted(struct policy_set *set)
+{
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	p = plan_free(p);
+	policy_set_free(ps);
+	ps = set;
+	r = plan_build(inv, ps, &p, &err);
+	if (r == -ELOOP) {
+		ck_assert_ptr_null(p);
+		ck_assert_msg(err && strstr(err, "ordering cycle:"), "%s", strna(err));
+	} else {
+		ck_assert_msg(r == 0, "plan_build: %s (%s)", strerror(-r), strna(err));
+		ck_assert_ptr_nonnull(p);
+	}
+	return r;
+}
+
+static const char *const net_down_only[] = {
+	"10-net.policy",
+	"[Match]\nDriver=vf pf\n[Quiesce]\nNetworkDown=yes\n",
+	NULL,
+};
+
+static const char *const reset_all[] = {
+	"10-reset.policy",
+	"[Match]\nDriver=vf pf\n[Quiesce]\nAction=reset\nNetworkDown=yes\n",
+	NULL,
+};
+
+START_TEST(test_crafted_physfn_self)
+{
+	struct device *vf;
+
+	crafted_inventory();
+	vf = add_pci(ROOT "/0000:01:00.1", "vf");
+	set_physfn(vf, vf);
+	add_netdev(vf, "eth0");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	ck_assert_ptr_eq(vf->physfn, vf);
+
+	/* Nothing destructive on the VF: the walk up from eth0 meets the loop. */
+	ck_assert_int_eq(build_crafted(policies(net_down_only)), 0);
+	ck_assert_uint_eq(p->n, 1);
+	STEP(STEP_NET_DOWN, "eth0");
+
+	/* The VF's own chain: the link to itself adds no edge. */
+	ck_assert_int_eq(build_crafted(policies(reset_all)), 0);
+	ck_assert_uint_eq(p->n, 3);
+	ck_assert(plan_before(p, STEP(STEP_NET_DOWN, "eth0"), STEP(STEP_UNBIND, "0000:01:00.1")));
+	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:01:00.1"),
+			      STEP(STEP_RESET, "0000:01:00.1")));
+}
+END_TEST
+
+START_TEST(test_crafted_physfn_pair)
+{
+	struct device *a, *b;
+
+	crafted_inventory();
+	a = add_pci(ROOT "/0000:01:00.0", "pf");
+	b = add_pci(ROOT "/0000:01:00.1", "pf");
+	set_physfn(a, b);
+	set_physfn(b, a);
+	add_netdev(a, "eth0");
+	add_netdev(b, "eth1");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	ck_assert_ptr_eq(a->physfn, b);
+	ck_assert_ptr_eq(b->physfn, a);
+
+	ck_assert_int_eq(build_crafted(policies(net_down_only)), 0);
+	ck_assert_uint_eq(p->n, 2);
+	STEP(STEP_NET_DOWN, "eth0");
+	STEP(STEP_NET_DOWN, "eth1");
+
+	/* Each is the other's PF, so each must go after the other: a cycle, reported. */
+	ck_assert_int_eq(build_crafted(policies(reset_all)), -ELOOP);
+}
+END_TEST
+
+/* Far deeper than the stack would allow a recursion per link. */
+#define CHAIN 200000
+
+static void chain_inventory(bool ring)
+{
+	struct device **vf = calloc(CHAIN, sizeof(*vf));
+
+	ck_assert_ptr_nonnull(vf);
+	crafted_inventory();
+	for (size_t i = 0; i < CHAIN; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), ROOT "/0000:%02zx:%02zx.%zu", 1 + i / 256,
+			 (i % 256) >> 3, i & 7);
+		vf[i] = add_pci(path, "vf");
+	}
+	/* vf[0] -> vf[1] -> ... -> vf[CHAIN - 1] (-> vf[0]) */
+	for (size_t i = 0; i + 1 < CHAIN; i++)
+		set_physfn(vf[i], vf[i + 1]);
+	if (ring)
+		set_physfn(vf[CHAIN - 1], vf[0]);
+	add_netdev(vf[0], "eth0");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	free(vf);
+}
+
+static const char *const chain_head_net_down[] = {
+	"10-head.policy",
+	"[Match]\nPath=pci-0000:01:00.0\n[Quiesce]\nNetworkDown=yes\n",
+	NULL,
+};
+
+START_TEST(test_crafted_physfn_chain)
+{
+	chain_inventory(false);
+	ck_assert_int_eq(build_crafted(policies(chain_head_net_down)), 0);
+	ck_assert_uint_eq(p->n, 1);
+	STEP(STEP_NET_DOWN, "eth0");
+}
+END_TEST
+
+START_TEST(test_crafted_physfn_ring)
+{
+	chain_inventory(true);
+	ck_assert_int_eq(build_crafted(policies(chain_head_net_down)), 0);
+	ck_assert_uint_eq(p->n, 1);
+	STEP(STEP_NET_DOWN, "eth0");
+}
+END_TEST
+
+/* Hosts nested DEPTH deep below an HBA, with a disk at the bottom and one on the way. */
+#define DEPTH 1000
+
+START_TEST(test_crafted_deep_tree)
+{
+	static const char *const files[] = {
+		"10-hba.policy",
+		"[Match]\nDriver=hba\n[Quiesce]\nAction=unbind\nFlushCache=auto\n",
+		NULL,
+	};
+	_cleanup_free_ char *path = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&path, &len);
+	struct device *hba, *d;
+
+	crafted_inventory();
+	hba = add_pci(ROOT "/0000:01:00.0", "hba");
+	ck_assert_ptr_nonnull(f);
+	fputs(hba->syspath, f);
+	for (int i = 0; i < DEPTH; i++) {
+		fprintf(f, "/h%d", i);
+		fflush(f);
+		add_device(DEVICE_SCSI_HOST, path);
+		if (i == 1) {
+			/* "a" sorts before "h2": the first child of h1. */
+			_cleanup_free_ char *a = NULL;
+
+			ck_assert_int_ge(asprintf(&a, "%s/a", path), 0);
+			d = add_device(DEVICE_DISK, a);
+			d->write_cache = CACHE_WRITE_BACK;
+		}
+	}
+	fputs("/sdz", f);
+	ck_assert_int_eq(fclose(f), 0);
+	d = add_device(DEVICE_DISK, path);
+	d->write_cache = CACHE_WRITE_BACK;
+	ck_assert_int_eq(inventory_link(inv), 0);
+
+	ck_assert_int_eq(build_crafted(policies(files)), 0);
+	ck_assert_uint_eq(p->n, 3);
+	/* Pre-order: the shallow disk first; both before the HBA's unbind. */
+	ck_assert_int_lt(STEP(STEP_FLUSH_CACHE, "a"), STEP(STEP_FLUSH_CACHE, "sdz"));
+	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "a"), STEP(STEP_UNBIND, "0000:01:00.0")));
+	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sdz"), STEP(STEP_UNBIND, "0000:01:00.0")));
+}
+END_TEST
+
+START_TEST(test_crafted_not_linked)
+{
+	_cleanup_(device_freep) struct device *stray = device_new(DEVICE_PCI, "/nowhere", "x");
+	char *err = NULL;
+	struct device *vf;
+
+	crafted_inventory();
+	vf = add_pci(ROOT "/0000:01:00.1", "vf");
+	add_netdev(vf, "eth0");
+	ps = policies(net_down_only);
+
+	/* Devices added but never linked: their indexes are all 0. */
+	ck_assert_int_eq(plan_build(inv, ps, &p, &err), -EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(err && strstr(err, "inventory not linked"), "%s", strna(err));
+	free(err);
+	err = NULL;
+
+	/* A physfn link to a device that is not in the inventory. */
+	ck_assert_int_eq(inventory_link(inv), 0);
+	ck_assert_ptr_nonnull(stray);
+	vf->physfn = stray;
+	ck_assert_int_eq(plan_build(inv, ps, &p, &err), -EINVAL);
+	ck_assert_msg(err && strstr(err, vf->name), "%s", strna(err));
+	free(err);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -356,6 +631,18 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_real_machine);
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_no_policies);
+	suite_add_tcase(s, tc);
+
+	/* Inventories the loader would reject; the big ones take a while under ASan. */
+	tc = test_tcase("crafted");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_crafted_physfn_self);
+	tcase_add_test(tc, test_crafted_physfn_pair);
+	tcase_add_test(tc, test_crafted_physfn_chain);
+	tcase_add_test(tc, test_crafted_physfn_ring);
+	tcase_add_test(tc, test_crafted_deep_tree);
+	tcase_add_test(tc, test_crafted_not_linked);
 	suite_add_tcase(s, tc);
 	return s;
 }
