@@ -100,7 +100,8 @@ struct plan *plan_free(struct plan *p)
 
 struct builder {
 	const struct inventory *inv;
-	const struct policy_set *ps;
+	const struct policy_set *ps; /* &sorted, or NULL */
+	struct policy_set sorted; /* the caller's policies in name order; not owned */
 	struct step *steps;
 	size_t n, allocated;
 	/* Per device index: first and last destructive step, as index + 1. */
@@ -816,6 +817,47 @@ static int check_links(const struct inventory *inv, char **ret_error)
 	return 0;
 }
 
+struct ranked {
+	struct policy *policy;
+	size_t index; /* in the caller's array: ties keep that order */
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c = strcmp(strempty(x->policy->name), strempty(y->policy->name));
+
+	return c != 0 ? c : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * The set in name order, whatever order the caller's array is in:
+ * everything here that depends on policy order (which policy governs a
+ * device, which KernelMethod= wins, the order of barriers) then depends on
+ * names only, as documented.  policy_set_load() sorts already; this costs
+ * one sort of a handful of pointers.
+ */
+static int sort_policies(struct builder *b, const struct policy_set *ps)
+{
+	_cleanup_free_ struct ranked *v = NULL;
+
+	if (!ps)
+		return 0;
+	b->sorted.policies = calloc(ps->n + 1, sizeof(*b->sorted.policies));
+	v = calloc(ps->n + 1, sizeof(*v));
+	if (!b->sorted.policies || !v)
+		return -ENOMEM;
+	for (size_t i = 0; i < ps->n; i++)
+		v[i] = (struct ranked){ .policy = ps->policies[i], .index = i };
+	if (ps->n > 1)
+		qsort(v, ps->n, sizeof(*v), cmp_ranked);
+	for (size_t i = 0; i < ps->n; i++)
+		b->sorted.policies[i] = v[i].policy;
+	b->sorted.n = ps->n;
+	b->ps = &b->sorted;
+	return 0;
+}
+
 static void builder_done(struct builder *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -831,6 +873,7 @@ static void builder_done(struct builder *b)
 	free(b->unloader);
 	free(b->stack);
 	free(b->mark);
+	free(b->sorted.policies);
 	strv_free(b->warnings);
 }
 
@@ -839,7 +882,6 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 {
 	_cleanup_(builder_done) struct builder b = {
 		.inv = inv,
-		.ps = policies,
 	};
 	_cleanup_(plan_freep) struct plan *plan = calloc(1, sizeof(*plan));
 	size_t n = inv->n, n_pci = 0;
@@ -859,10 +901,13 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 	r = check_links(inv, ret_error);
 	if (r < 0)
 		return r;
+	r = sort_policies(&b, policies);
+	if (r < 0)
+		return r;
 
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
-			b.gov[i] = match_device(policies, inv->devices[i]);
+			b.gov[i] = match_device(b.ps, inv->devices[i]);
 			n_pci++;
 		}
 	plan->devices = calloc(n_pci + 1, sizeof(*plan->devices));
