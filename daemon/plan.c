@@ -406,18 +406,65 @@ static int plan_pci(struct builder *b, const struct device *d)
 	return 0;
 }
 
+/* Index of p in the sorted set: a binary search by name, then a scan of equal names. */
+static size_t policy_rank(const struct builder *b, const struct policy *p)
+{
+	size_t lo = 0, hi = b->sorted.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(strempty(b->sorted.policies[mid]->name), strempty(p->name)) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < b->sorted.n; lo++)
+		if (b->sorted.policies[lo] == p)
+			return lo;
+	return SIZE_MAX; /* not reached: p governs a device, so it is in the set */
+}
+
+struct km_candidate {
+	const char *driver;
+	size_t rank; /* of the governing policy, in name order */
+	size_t index; /* of the device */
+};
+
+static int cmp_km_candidate(const void *a, const void *b)
+{
+	const struct km_candidate *x = a, *y = b;
+	int c = strcmp(x->driver, y->driver);
+
+	if (c != 0)
+		return c;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * KernelMethod= sets a driver's kexec_method, so the policies governing
+ * a driver's devices compete for it.  The first of them in policy order
+ * wins, whether or not its value needs a step (the driver may have it
+ * already); the others are warned about if they ask for something else.
+ * Steps and warnings are made in inventory order, at the first device
+ * governed by the winner and at each device of a losing policy.
+ */
 static int plan_kernel_methods(struct builder *b)
 {
 	const struct inventory *inv = b->inv;
-	_cleanup_free_ size_t *km = NULL; /* the set-kernel-method steps so far */
-	size_t n_km = 0;
+	_cleanup_free_ struct km_candidate *c = calloc(inv->n + 1, sizeof(*c));
+	/* Per device index: the device whose policy wins for its driver, as index + 1. */
+	_cleanup_free_ size_t *winner = calloc(inv->n + 1, sizeof(*winner));
+	size_t n_c = 0;
 	int r;
 
+	if (!c || !winner)
+		return -ENOMEM;
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct device *d = inv->devices[i];
 		const struct policy *p = b->gov[i];
-		bool done = false;
-		size_t s;
 
 		if (!p || p->kernel_method == KMETHOD_UNSET || !d->driver)
 			continue;
@@ -431,25 +478,44 @@ static int plan_kernel_methods(struct builder *b)
 				return r;
 			continue;
 		}
-		for (size_t j = 0; j < n_km; j++) {
-			struct step *o = &b->steps[km[j]];
+		c[n_c++] = (struct km_candidate){
+			.driver = d->driver,
+			.rank = policy_rank(b, p),
+			.index = i,
+		};
+	}
 
-			if (!streq(o->object, d->driver))
+	/* By driver, then policy order, then device: each driver's winner comes first. */
+	if (n_c > 1)
+		qsort(c, n_c, sizeof(*c), cmp_km_candidate);
+	for (size_t k = 0, first = 0; k < n_c; k++) {
+		if (!streq(c[k].driver, c[first].driver))
+			first = k;
+		winner[c[k].index] = c[first].index + 1;
+	}
+
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		const struct policy *p = b->gov[i], *w;
+		size_t s;
+
+		if (!winner[i])
+			continue;
+		w = b->gov[winner[i] - 1];
+		if (winner[i] - 1 != i) {
+			if (p->kernel_method == w->kernel_method)
 				continue;
-			if (o->method != p->kernel_method) {
-				r = warn(
-					b,
-					"%s: KernelMethod=%s for driver %s conflicts with %s, which "
-					"comes first and sets %s",
-					p->name, kernel_method_to_string(p->kernel_method),
-					d->driver, o->policy->name,
-					kernel_method_to_string(o->method));
-				if (r < 0)
-					return r;
-			}
-			done = true;
+			r = warn(b,
+				 "%s: KernelMethod=%s for driver %s ignored: it conflicts with %s, "
+				 "which comes first and asks for KernelMethod=%s",
+				 p->name, kernel_method_to_string(p->kernel_method), d->driver,
+				 w->name, kernel_method_to_string(w->kernel_method));
+			if (r < 0)
+				return r;
+			continue;
 		}
-		if (done || d->kexec_method == p->kernel_method)
+		/* The winner: a step only if the driver (as this device reports it) differs. */
+		if (d->kexec_method == p->kernel_method)
 			continue;
 		r = add_step(b, STEP_SET_KERNEL_METHOD, NULL, d->driver, p, KEY_KERNEL_METHOD,
 			     fmt("KernelMethod=%s", kernel_method_to_string(p->kernel_method)), &s);
@@ -460,14 +526,6 @@ static int plan_kernel_methods(struct builder *b)
 		b->steps[s].driver = strdup(d->driver);
 		if (!b->steps[s].driver)
 			return -ENOMEM;
-		{
-			size_t *n = realloc(km, (n_km + 1) * sizeof(*km));
-
-			if (!n)
-				return -ENOMEM;
-			km = n;
-			km[n_km++] = s;
-		}
 	}
 	return 0;
 }

@@ -404,9 +404,12 @@ static void assert_order_independent(void)
 START_TEST(test_order_independent)
 {
 	static const char *const files[] = {
-		/* Unloads ixgbe: also removes 0000:03:00.1, governed by 10-port1. */
+		/*
+		 * Unloads ixgbe: also removes 0000:03:00.1, governed by 10-port1.
+		 * Asks for ixgbe's kexec_method as it is: 10-port1's is ignored.
+		 */
 		"05-port0.policy",
-		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\n",
+		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\nKernelMethod=auto\n",
 		"10-port1.policy",
 		"[Match]\nPath=pci-0000:03:00.1\n[Quiesce]\nAction=unbind\n"
 		"KernelMethod=shutdown\n",
@@ -443,8 +446,10 @@ START_TEST(test_order_independent)
 	/* The set does what it is here for. */
 	ck_assert_uint_ge(strv_length(p->warnings), 2);
 	ck_assert(has_warning("also removes 0000:03:00.1"));
+	ck_assert(has_warning("10-port1.policy: KernelMethod=shutdown for driver ixgbe ignored"));
 	STEP(STEP_BARRIER, "40-nvme.policy");
-	STEP(STEP_SET_KERNEL_METHOD, "ixgbe");
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "ixgbe"), -1);
+	STEP(STEP_SET_KERNEL_METHOD, "ixgbevf");
 
 	inv = inventory_free(inv);
 	ps = policy_set_free(ps);
@@ -663,6 +668,84 @@ START_TEST(test_crafted_physfn_ring)
 }
 END_TEST
 
+/*
+ * Two functions of driver foo (kexec_method auto): 10-a.policy governs the
+ * one at a_slot and asks for a_method, 20-b.policy the other.  Plans into p.
+ */
+static void kernel_method_case(const char *a_slot, const char *a_method, const char *b_slot,
+			       const char *b_method)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL;
+
+	ck_assert_int_ge(asprintf(&a, "[Match]\nPath=pci-0000:%s\n[Quiesce]\nKernelMethod=%s\n",
+				  a_slot, a_method),
+			 0);
+	ck_assert_int_ge(asprintf(&b, "[Match]\nPath=pci-0000:%s\n[Quiesce]\nKernelMethod=%s\n",
+				  b_slot, b_method),
+			 0);
+	const char *const files[] = { "10-a.policy", a, "20-b.policy", b, NULL };
+
+	p = plan_free(p);
+	ps = policy_set_free(ps);
+	inv = inventory_free(inv);
+	crafted_inventory();
+	add_pci(ROOT "/0000:01:00.0", "foo");
+	add_pci(ROOT "/0000:02:00.0", "foo");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	plan_with(policies(files));
+}
+
+/* One warning, from 20-b.policy, naming 10-a.policy as the one that wins. */
+static void assert_b_loses(const char *a_method, const char *b_method)
+{
+	_cleanup_free_ char *want = NULL;
+
+	ck_assert_int_ge(
+		asprintf(&want,
+			 "20-b.policy: KernelMethod=%s for driver foo ignored: it conflicts "
+			 "with 10-a.policy, which comes first and asks for KernelMethod=%s",
+			 b_method, a_method),
+		0);
+	ck_assert_uint_eq(strv_length(p->warnings), 1);
+	ck_assert_str_eq(p->warnings[0], want);
+}
+
+START_TEST(test_kernel_method_first_policy_wins)
+{
+	static const char *const slots[][2] = {
+		{ "01:00.0", "02:00.0" }, /* 10-a's device comes first in the inventory */
+		{ "02:00.0", "01:00.0" }, /* 20-b's does */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(slots); i++) {
+		const char *sa = slots[i][0], *sb = slots[i][1];
+		int s;
+
+		/* The first asks for what the driver has: no step, and the second loses. */
+		kernel_method_case(sa, "auto", sb, "remove");
+		ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "foo"), -1);
+		ck_assert_uint_eq(p->n, 0);
+		assert_b_loses("auto", "remove");
+
+		/* The first asks for a change: its step, and the second loses. */
+		kernel_method_case(sa, "remove", sb, "shutdown");
+		ck_assert_uint_eq(p->n, 1);
+		s = STEP(STEP_SET_KERNEL_METHOD, "foo");
+		ck_assert_str_eq(p->steps[s].policy->name, "10-a.policy");
+		ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
+		ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_AUTO);
+		assert_b_loses("remove", "shutdown");
+
+		/* Agreeing policies: one step, from the first, and no warning. */
+		kernel_method_case(sa, "shutdown", sb, "shutdown");
+		ck_assert_uint_eq(p->n, 1);
+		ck_assert_str_eq(p->steps[STEP(STEP_SET_KERNEL_METHOD, "foo")].policy->name,
+				 "10-a.policy");
+		ck_assert_ptr_null(p->warnings);
+	}
+}
+END_TEST
+
 /* Hosts nested DEPTH deep below an HBA, with a disk at the bottom and one on the way. */
 #define DEPTH 1000
 
@@ -758,6 +841,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_real_machine);
 	tcase_add_test(tc, test_order_independent);
 	tcase_add_test(tc, test_no_policies);
+	tcase_add_test(tc, test_kernel_method_first_policy_wins);
 	suite_add_tcase(s, tc);
 
 	/* Inventories the loader would reject; the big ones take a while under ASan. */
