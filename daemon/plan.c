@@ -457,10 +457,12 @@ static int plan_kernel_methods(struct builder *b)
 	_cleanup_free_ struct km_candidate *c = calloc(inv->n + 1, sizeof(*c));
 	/* Per device index: the device whose policy wins for its driver, as index + 1. */
 	_cleanup_free_ size_t *winner = calloc(inv->n + 1, sizeof(*winner));
+	/* Per device index: the candidate that stands for it, as device index + 1. */
+	_cleanup_free_ size_t *run = calloc(inv->n + 1, sizeof(*run));
 	size_t n_c = 0;
 	int r;
 
-	if (!c || !winner)
+	if (!c || !winner || !run)
 		return -ENOMEM;
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct device *d = inv->devices[i];
@@ -478,6 +480,16 @@ static int plan_kernel_methods(struct builder *b)
 				return r;
 			continue;
 		}
+		/*
+		 * A run of devices with the same driver and policy (a PF's VFs)
+		 * needs one candidate: the first, which the others follow.
+		 */
+		if (n_c > 0 && b->gov[c[n_c - 1].index] == p &&
+		    streq(c[n_c - 1].driver, d->driver)) {
+			run[i] = c[n_c - 1].index + 1;
+			continue;
+		}
+		run[i] = i + 1;
 		c[n_c++] = (struct km_candidate){
 			.driver = d->driver,
 			.rank = policy_rank(b, p),
@@ -493,6 +505,10 @@ static int plan_kernel_methods(struct builder *b)
 			first = k;
 		winner[c[k].index] = c[first].index + 1;
 	}
+	/* A run's first device comes before the rest. */
+	for (size_t i = 0; i < inv->n; i++)
+		if (run[i])
+			winner[i] = winner[run[i] - 1];
 
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct device *d = inv->devices[i];

@@ -669,8 +669,9 @@ START_TEST(test_crafted_physfn_ring)
 END_TEST
 
 /*
- * Two functions of driver foo (kexec_method auto): 10-a.policy governs the
- * one at a_slot and asks for a_method, 20-b.policy the other.  Plans into p.
+ * Three functions of driver foo (kexec_method auto): 10-a.policy governs
+ * those at a_slot (a glob) and asks for a_method, 20-b.policy those at
+ * b_slot.  Plans into p.
  */
 static void kernel_method_case(const char *a_slot, const char *a_method, const char *b_slot,
 			       const char *b_method)
@@ -690,6 +691,7 @@ static void kernel_method_case(const char *a_slot, const char *a_method, const c
 	inv = inventory_free(inv);
 	crafted_inventory();
 	add_pci(ROOT "/0000:01:00.0", "foo");
+	add_pci(ROOT "/0000:01:00.1", "foo");
 	add_pci(ROOT "/0000:02:00.0", "foo");
 	ck_assert_int_eq(inventory_link(inv), 0);
 	plan_with(policies(files));
@@ -715,6 +717,10 @@ START_TEST(test_kernel_method_first_policy_wins)
 	static const char *const slots[][2] = {
 		{ "01:00.0", "02:00.0" }, /* 10-a's device comes first in the inventory */
 		{ "02:00.0", "01:00.0" }, /* 20-b's does */
+		{ "01:00.*", "02:00.0" }, /* 10-a governs two in a row */
+		{ "02:00.0", "01:00.*" }, /* 20-b does, before 10-a's */
+		{ "0[12]:00.0", "01:00.1" }, /* 10-a's devices on either side of 20-b's */
+		{ "01:00.1", "0[12]:00.0" }, /* 20-b's on either side of 10-a's */
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(slots); i++) {
