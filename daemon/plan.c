@@ -9,6 +9,10 @@
  * that has one, and before the first of its PF's.  Because chains link up
  * the same way, edges to the nearest such step are enough: the rest
  * follows by transitivity.
+ *
+ * Inventories may come from crafted snapshots, so no walk here trusts the
+ * device graph to be a tree: walks are iterative, and each visits a device
+ * at most once (a physfn loop ends where it meets a device already seen).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -96,7 +100,8 @@ struct plan *plan_free(struct plan *p)
 
 struct builder {
 	const struct inventory *inv;
-	const struct policy_set *ps;
+	const struct policy_set *ps; /* &sorted, or NULL */
+	struct policy_set sorted; /* the caller's policies in name order; not owned */
 	struct step *steps;
 	size_t n, allocated;
 	/* Per device index: first and last destructive step, as index + 1. */
@@ -105,6 +110,10 @@ struct builder {
 	const struct policy **gov; /* governing policy per device index */
 	const struct policy **unloader; /* policy unloading the device's module */
 	char **warnings;
+	/* Device walks: a stack, and mark[i] == walk when device i was seen in this one. */
+	const struct device **stack;
+	size_t *mark;
+	size_t walk;
 };
 
 _printf_(2, 3) static int warn(struct builder *b, const char *fmt, ...)
@@ -223,24 +232,63 @@ static int chain_append(struct builder *b, const struct device *d, size_t step)
 	return 0;
 }
 
+/* Start a walk over devices: none is marked as seen in it yet. */
+static void walk_begin(struct builder *b)
+{
+	b->walk++;
+}
+
+/* Mark d as seen in this walk; false if it already was. */
+static bool walk_visit(struct builder *b, const struct device *d)
+{
+	if (b->mark[d->index] == b->walk)
+		return false;
+	b->mark[d->index] = b->walk;
+	return true;
+}
+
 /*
  * Step s acts on device x (or below it).  It must finish before the first
  * destructive step of x's nearest ancestor that has one, and before that
- * of x's PF (or, if the PF has none, the PF's ancestors').
+ * of x's PF (or, if the PF has none, of the PF's ancestors' and its PF's).
+ *
+ * Walks up the parent links from x and from every PF met on the way that
+ * has no destructive step of its own; each device is visited once, so the
+ * stack never holds more than inv->n entries.
  */
 static int edges_up(struct builder *b, size_t s, const struct device *x)
 {
+	size_t n_stack = 0;
 	int r;
 
-	for (const struct device *y = x; y; y = y->parent) {
-		if (y != x && b->first_destr[y->index])
-			return add_edge(b, s, b->first_destr[y->index] - 1);
-		if (y->physfn) {
-			size_t t = b->first_destr[y->physfn->index];
+	walk_begin(b);
+	walk_visit(b, x);
+	b->stack[n_stack++] = x;
+	while (n_stack > 0) {
+		const struct device *start = b->stack[--n_stack];
 
-			r = t ? add_edge(b, s, t - 1) : edges_up(b, s, y->physfn);
-			if (r < 0)
-				return r;
+		for (const struct device *y = start; y; y = y->parent) {
+			const struct device *pf = y->physfn;
+
+			if (y != start) {
+				/* Seen: what lies above it is walked already (or will be). */
+				if (!walk_visit(b, y))
+					break;
+				if (b->first_destr[y->index]) {
+					r = add_edge(b, s, b->first_destr[y->index] - 1);
+					if (r < 0)
+						return r;
+					break;
+				}
+			}
+			if (!pf || !walk_visit(b, pf))
+				continue;
+			if (b->first_destr[pf->index]) {
+				r = add_edge(b, s, b->first_destr[pf->index] - 1);
+				if (r < 0)
+					return r;
+			} else
+				b->stack[n_stack++] = pf;
 		}
 	}
 	return 0;
@@ -358,18 +406,67 @@ static int plan_pci(struct builder *b, const struct device *d)
 	return 0;
 }
 
+/* Index of p in the sorted set: a binary search by name, then a scan of equal names. */
+static size_t policy_rank(const struct builder *b, const struct policy *p)
+{
+	size_t lo = 0, hi = b->sorted.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(strempty(b->sorted.policies[mid]->name), strempty(p->name)) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < b->sorted.n; lo++)
+		if (b->sorted.policies[lo] == p)
+			return lo;
+	return SIZE_MAX; /* not reached: p governs a device, so it is in the set */
+}
+
+struct km_candidate {
+	const char *driver;
+	size_t rank; /* of the governing policy, in name order */
+	size_t index; /* of the device */
+};
+
+static int cmp_km_candidate(const void *a, const void *b)
+{
+	const struct km_candidate *x = a, *y = b;
+	int c = strcmp(x->driver, y->driver);
+
+	if (c != 0)
+		return c;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * KernelMethod= sets a driver's kexec_method, so the policies governing
+ * a driver's devices compete for it.  The first of them in policy order
+ * wins, whether or not its value needs a step (the driver may have it
+ * already); the others are warned about if they ask for something else.
+ * Steps and warnings are made in inventory order, at the first device
+ * governed by the winner and at each device of a losing policy.
+ */
 static int plan_kernel_methods(struct builder *b)
 {
 	const struct inventory *inv = b->inv;
-	_cleanup_free_ size_t *km = NULL; /* the set-kernel-method steps so far */
-	size_t n_km = 0;
+	_cleanup_free_ struct km_candidate *c = calloc(inv->n + 1, sizeof(*c));
+	/* Per device index: the device whose policy wins for its driver, as index + 1. */
+	_cleanup_free_ size_t *winner = calloc(inv->n + 1, sizeof(*winner));
+	/* Per device index: the candidate that stands for it, as device index + 1. */
+	_cleanup_free_ size_t *run = calloc(inv->n + 1, sizeof(*run));
+	size_t n_c = 0;
 	int r;
 
+	if (!c || !winner || !run)
+		return -ENOMEM;
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct device *d = inv->devices[i];
 		const struct policy *p = b->gov[i];
-		bool done = false;
-		size_t s;
 
 		if (!p || p->kernel_method == KMETHOD_UNSET || !d->driver)
 			continue;
@@ -383,25 +480,58 @@ static int plan_kernel_methods(struct builder *b)
 				return r;
 			continue;
 		}
-		for (size_t j = 0; j < n_km; j++) {
-			struct step *o = &b->steps[km[j]];
-
-			if (!streq(o->object, d->driver))
-				continue;
-			if (o->method != p->kernel_method) {
-				r = warn(
-					b,
-					"%s: KernelMethod=%s for driver %s conflicts with %s, which "
-					"comes first and sets %s",
-					p->name, kernel_method_to_string(p->kernel_method),
-					d->driver, o->policy->name,
-					kernel_method_to_string(o->method));
-				if (r < 0)
-					return r;
-			}
-			done = true;
+		/*
+		 * A run of devices with the same driver and policy (a PF's VFs)
+		 * needs one candidate: the first, which the others follow.
+		 */
+		if (n_c > 0 && b->gov[c[n_c - 1].index] == p &&
+		    streq(c[n_c - 1].driver, d->driver)) {
+			run[i] = c[n_c - 1].index + 1;
+			continue;
 		}
-		if (done || d->kexec_method == p->kernel_method)
+		run[i] = i + 1;
+		c[n_c++] = (struct km_candidate){
+			.driver = d->driver,
+			.rank = policy_rank(b, p),
+			.index = i,
+		};
+	}
+
+	/* By driver, then policy order, then device: each driver's winner comes first. */
+	if (n_c > 1)
+		qsort(c, n_c, sizeof(*c), cmp_km_candidate);
+	for (size_t k = 0, first = 0; k < n_c; k++) {
+		if (!streq(c[k].driver, c[first].driver))
+			first = k;
+		winner[c[k].index] = c[first].index + 1;
+	}
+	/* A run's first device comes before the rest. */
+	for (size_t i = 0; i < inv->n; i++)
+		if (run[i])
+			winner[i] = winner[run[i] - 1];
+
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		const struct policy *p = b->gov[i], *w;
+		size_t s;
+
+		if (!winner[i])
+			continue;
+		w = b->gov[winner[i] - 1];
+		if (winner[i] - 1 != i) {
+			if (p->kernel_method == w->kernel_method)
+				continue;
+			r = warn(b,
+				 "%s: KernelMethod=%s for driver %s ignored: it conflicts with %s, "
+				 "which comes first and asks for KernelMethod=%s",
+				 p->name, kernel_method_to_string(p->kernel_method), d->driver,
+				 w->name, kernel_method_to_string(w->kernel_method));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		/* The winner: a step only if the driver (as this device reports it) differs. */
+		if (d->kexec_method == p->kernel_method)
 			continue;
 		r = add_step(b, STEP_SET_KERNEL_METHOD, NULL, d->driver, p, KEY_KERNEL_METHOD,
 			     fmt("KernelMethod=%s", kernel_method_to_string(p->kernel_method)), &s);
@@ -412,14 +542,6 @@ static int plan_kernel_methods(struct builder *b)
 		b->steps[s].driver = strdup(d->driver);
 		if (!b->steps[s].driver)
 			return -ENOMEM;
-		{
-			size_t *n = realloc(km, (n_km + 1) * sizeof(*km));
-
-			if (!n)
-				return -ENOMEM;
-			km = n;
-			km[n_km++] = s;
-		}
 	}
 	return 0;
 }
@@ -463,40 +585,55 @@ static int plan_unloads(struct builder *b)
 	return 0;
 }
 
-/* Flush and link-down for what hangs below PCI function d. */
-static int plan_children(struct builder *b, const struct device *pci, const struct device *d)
+/*
+ * Flush and link-down for what hangs below PCI function pci, in pre-order
+ * (a device, then what is below it, children in order), not descending
+ * into PCI functions: they are governed on their own.
+ */
+static int plan_children(struct builder *b, const struct device *pci)
 {
 	const struct policy *ep = effective(b, pci);
+	size_t n_stack = 0;
 	int r;
 
-	for (size_t c = 0; c < d->n_children; c++) {
-		const struct device *x = d->children[c];
+	if (!ep)
+		return 0;
+	walk_begin(b);
+	walk_visit(b, pci);
+	b->stack[n_stack++] = pci;
+	while (n_stack > 0) {
+		const struct device *x = b->stack[--n_stack];
 		size_t s;
 
-		if (x->kind == DEVICE_PCI)
-			continue; /* governed on its own */
-		if (ep && x->kind == DEVICE_DISK &&
-		    (ep->flush_cache == TRI_YES ||
-		     (ep->flush_cache == TRI_AUTO && x->write_cache == CACHE_WRITE_BACK))) {
-			r = add_step(b, STEP_FLUSH_CACHE, x, x->name, ep, KEY_FLUSH_CACHE,
-				     ep->flush_cache == TRI_YES ?
-					     fmt("FlushCache=yes (cache: %s)",
-						 write_cache_to_string(x->write_cache)) :
-					     fmt("volatile write cache below %s (FlushCache=auto)",
-						 pci->name),
-				     &s);
-			if (r < 0)
-				return r;
+		if (x != pci) {
+			if (x->kind == DEVICE_DISK &&
+			    (ep->flush_cache == TRI_YES ||
+			     (ep->flush_cache == TRI_AUTO && x->write_cache == CACHE_WRITE_BACK))) {
+				r = add_step(
+					b, STEP_FLUSH_CACHE, x, x->name, ep, KEY_FLUSH_CACHE,
+					ep->flush_cache == TRI_YES ?
+						fmt("FlushCache=yes (cache: %s)",
+						    write_cache_to_string(x->write_cache)) :
+						fmt("volatile write cache below %s (FlushCache=auto)",
+						    pci->name),
+					&s);
+				if (r < 0)
+					return r;
+			}
+			if (x->kind == DEVICE_NET && ep->network_down && x->up) {
+				r = add_step(b, STEP_NET_DOWN, x, x->name, ep, KEY_NETWORK_DOWN,
+					     fmt("NetworkDown=yes and %s is up", x->name), &s);
+				if (r < 0)
+					return r;
+			}
 		}
-		if (ep && x->kind == DEVICE_NET && ep->network_down && x->up) {
-			r = add_step(b, STEP_NET_DOWN, x, x->name, ep, KEY_NETWORK_DOWN,
-				     fmt("NetworkDown=yes and %s is up", x->name), &s);
-			if (r < 0)
-				return r;
+		/* Pushed last to first, so the first child comes off the stack first. */
+		for (size_t c = x->n_children; c-- > 0;) {
+			const struct device *y = x->children[c];
+
+			if (y->kind != DEVICE_PCI && walk_visit(b, y))
+				b->stack[n_stack++] = y;
 		}
-		r = plan_children(b, pci, x);
-		if (r < 0)
-			return r;
 	}
 	return 0;
 }
@@ -722,6 +859,79 @@ static int toposort(struct builder *b, struct plan *plan, char **ret_error)
 	return 0;
 }
 
+static bool linked_device(const struct inventory *inv, const struct device *d)
+{
+	return d && d->index < inv->n && inv->devices[d->index] == d;
+}
+
+/*
+ * The walks index per-device arrays by device->index and follow parent,
+ * children and physfn links: all of them must point into this inventory,
+ * as inventory_link() leaves them.  Loops among them are fine.
+ */
+static int check_links(const struct inventory *inv, char **ret_error)
+{
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		bool ok = d && d->index == i && (!d->parent || linked_device(inv, d->parent)) &&
+			  (!d->physfn || linked_device(inv, d->physfn)) &&
+			  (d->n_children == 0 || d->children);
+
+		for (size_t c = 0; ok && c < d->n_children; c++)
+			ok = linked_device(inv, d->children[c]);
+		if (!ok) {
+			if (ret_error && asprintf(ret_error,
+						  "inventory not linked: device %zu (%s) points "
+						  "outside it",
+						  i, d ? strna(d->name) : "NULL") < 0)
+				*ret_error = NULL;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+struct ranked {
+	struct policy *policy;
+	size_t index; /* in the caller's array: ties keep that order */
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c = strcmp(strempty(x->policy->name), strempty(y->policy->name));
+
+	return c != 0 ? c : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * The set in name order, whatever order the caller's array is in:
+ * everything here that depends on policy order (which policy governs a
+ * device, which KernelMethod= wins, the order of barriers) then depends on
+ * names only, as documented.  policy_set_load() sorts already; this costs
+ * one sort of a handful of pointers.
+ */
+static int sort_policies(struct builder *b, const struct policy_set *ps)
+{
+	_cleanup_free_ struct ranked *v = NULL;
+
+	if (!ps)
+		return 0;
+	b->sorted.policies = calloc(ps->n + 1, sizeof(*b->sorted.policies));
+	v = calloc(ps->n + 1, sizeof(*v));
+	if (!b->sorted.policies || !v)
+		return -ENOMEM;
+	for (size_t i = 0; i < ps->n; i++)
+		v[i] = (struct ranked){ .policy = ps->policies[i], .index = i };
+	if (ps->n > 1)
+		qsort(v, ps->n, sizeof(*v), cmp_ranked);
+	for (size_t i = 0; i < ps->n; i++)
+		b->sorted.policies[i] = v[i].policy;
+	b->sorted.n = ps->n;
+	b->ps = &b->sorted;
+	return 0;
+}
+
 static void builder_done(struct builder *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -735,6 +945,9 @@ static void builder_done(struct builder *b)
 	free(b->last_destr);
 	free(b->gov);
 	free(b->unloader);
+	free(b->stack);
+	free(b->mark);
+	free(b->sorted.policies);
 	strv_free(b->warnings);
 }
 
@@ -743,7 +956,6 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 {
 	_cleanup_(builder_done) struct builder b = {
 		.inv = inv,
-		.ps = policies,
 	};
 	_cleanup_(plan_freep) struct plan *plan = calloc(1, sizeof(*plan));
 	size_t n = inv->n, n_pci = 0;
@@ -755,12 +967,21 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 	b.last_destr = calloc(n + 1, sizeof(size_t));
 	b.gov = calloc(n + 1, sizeof(*b.gov));
 	b.unloader = calloc(n + 1, sizeof(*b.unloader));
-	if (!plan || !b.first_destr || !b.last_destr || !b.gov || !b.unloader)
+	b.stack = calloc(n + 1, sizeof(*b.stack));
+	b.mark = calloc(n + 1, sizeof(*b.mark));
+	if (!plan || !b.first_destr || !b.last_destr || !b.gov || !b.unloader || !b.stack ||
+	    !b.mark)
 		return -ENOMEM;
+	r = check_links(inv, ret_error);
+	if (r < 0)
+		return r;
+	r = sort_policies(&b, policies);
+	if (r < 0)
+		return r;
 
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
-			b.gov[i] = match_device(policies, inv->devices[i]);
+			b.gov[i] = match_device(b.ps, inv->devices[i]);
 			n_pci++;
 		}
 	plan->devices = calloc(n_pci + 1, sizeof(*plan->devices));
@@ -790,7 +1011,7 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
-			r = plan_children(&b, inv->devices[i], inv->devices[i]);
+			r = plan_children(&b, inv->devices[i]);
 			if (r < 0)
 				return r;
 		}

@@ -67,7 +67,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct plan *, plan_free)
 
 /*
  * Build the plan.  On an ordering cycle returns -ELOOP and, in
- * *ret_error, a message naming the policies and steps involved.
+ * *ret_error, a message naming the policies and steps involved.  Any
+ * linked inventory is accepted, loops among physfn links included; one
+ * whose links point outside it (inventory_link() not called after the last
+ * inventory_add()) gives -EINVAL and a message.
  */
 int plan_build(const struct inventory *inv, const struct policy_set *policies, struct plan **ret,
 	       char **ret_error);

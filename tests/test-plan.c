@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The planner on snapshot fixtures: ordering, SR-IOV, disks below HBAs, cycles. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,24 +307,156 @@ START_TEST(test_real_machine)
 }
 END_TEST
 
-START_TEST(test_deterministic)
+/* Fisher-Yates with a fixed-seed LCG: the same permutations on every run. */
+static void shuffle(void **v, size_t n, unsigned *seed)
 {
-	inv = test_inventory("server");
-	ps = test_policies("server");
-	char *a = NULL, *b = NULL;
-	size_t la = 0, lb = 0;
+	for (size_t i = n; i > 1; i--) {
+		size_t j;
+		void *t;
 
-	for (int k = 0; k < 2; k++) {
-		struct plan *q = build(inv, ps);
-		FILE *f = open_memstream(k ? &b : &a, k ? &lb : &la);
-
-		ck_assert_int_eq(plan_write_json(q, inv, f), 0);
-		fclose(f);
-		plan_free(q);
+		*seed = *seed * 1103515245u + 12345u;
+		j = (*seed >> 8) % i;
+		t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
 	}
-	ck_assert_str_eq(a, b);
-	free(a);
-	free(b);
+}
+
+static void reverse(void **v, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		void *t = v[i];
+
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
+static const char *policy_name(const struct policy *pol)
+{
+	return pol ? pol->name : "(built-in)";
+}
+
+/* Same steps, ids, deps, levels, warnings and governing policies. */
+static void assert_same_plan(const struct plan *a, const struct plan *b)
+{
+	size_t n_warnings = strv_length(a->warnings);
+
+	ck_assert_uint_eq(a->n, b->n);
+	ck_assert_uint_eq(a->n_levels, b->n_levels);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct step *x = &a->steps[i], *y = &b->steps[i];
+		_cleanup_free_ char *dx = step_describe(x), *dy = step_describe(y);
+
+		ck_assert_ptr_nonnull(dx);
+		ck_assert_ptr_nonnull(dy);
+		ck_assert_str_eq(dx, dy);
+		ck_assert_uint_eq(x->id, y->id);
+		ck_assert_ptr_eq(x->device, y->device);
+		ck_assert_str_eq(policy_name(x->policy), policy_name(y->policy));
+		ck_assert_int_eq(x->key, y->key);
+		ck_assert_str_eq(x->reason, y->reason);
+		ck_assert_uint_eq(x->level, y->level);
+		ck_assert_uint_eq(x->n_deps, y->n_deps);
+		for (size_t k = 0; k < x->n_deps; k++)
+			ck_assert_uint_eq(x->deps[k], y->deps[k]);
+	}
+	ck_assert_uint_eq(n_warnings, strv_length(b->warnings));
+	for (size_t i = 0; i < n_warnings; i++)
+		ck_assert_str_eq(a->warnings[i], b->warnings[i]);
+	ck_assert_uint_eq(a->n_devices, b->n_devices);
+	for (size_t i = 0; i < a->n_devices; i++) {
+		ck_assert_ptr_eq(a->devices[i].device, b->devices[i].device);
+		ck_assert_str_eq(policy_name(a->devices[i].policy),
+				 policy_name(b->devices[i].policy));
+	}
+}
+
+/*
+ * Plan with the inventory's devices and the set's policies in other
+ * orders (reversed, then shuffled): the plan must be the same.  The set
+ * is only a view here: its policies still belong to ps.
+ */
+static void assert_order_independent(void)
+{
+	_cleanup_free_ struct policy **v = calloc(ps->n + 1, sizeof(*v));
+	struct policy_set view = { .policies = v, .n = ps->n };
+	_cleanup_(plan_freep) struct plan *base = build(inv, ps);
+	unsigned seed = 1;
+
+	ck_assert_ptr_nonnull(v);
+	for (int k = 0; k < 8; k++) {
+		memcpy(v, ps->policies, ps->n * sizeof(*v));
+		if (k == 0) {
+			reverse((void **)v, ps->n);
+			reverse((void **)inv->devices, inv->n);
+		} else {
+			shuffle((void **)v, ps->n, &seed);
+			shuffle((void **)inv->devices, inv->n, &seed);
+		}
+		ck_assert_int_eq(inventory_link(inv), 0);
+
+		p = plan_free(p);
+		p = build(inv, &view);
+		assert_same_plan(base, p);
+	}
+}
+
+START_TEST(test_order_independent)
+{
+	static const char *const files[] = {
+		/*
+		 * Unloads ixgbe: also removes 0000:03:00.1, governed by 10-port1.
+		 * Asks for ixgbe's kexec_method as it is: 10-port1's is ignored.
+		 */
+		"05-port0.policy",
+		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\nKernelMethod=auto\n",
+		"10-port1.policy",
+		"[Match]\nPath=pci-0000:03:00.1\n[Quiesce]\nAction=unbind\n"
+		"KernelMethod=shutdown\n",
+		"20-ixgbe.policy",
+		"[Match]\nDriver=ixgbe ixgbevf\n[Quiesce]\nNetworkDown=yes\nKernelMethod=remove\n",
+		"30-megaraid.policy",
+		"[Policy]\nAfter=40-nvme.policy\n[Match]\nDriver=megaraid_sas\n"
+		"[Quiesce]\nAction=unbind\n",
+		"40-nvme.policy",
+		"[Policy]\nBefore=10-port1.policy\n[Match]\nDriver=nvme\n"
+		"[Quiesce]\nAction=reset\nFlushCache=yes\n",
+		"50-e1000e.policy",
+		"[Match]\nDriver=e1000e\n[Quiesce]\nAction=unload\n",
+		/* Matches all that the others leave: Action= on what they govern is not its. */
+		"90-rest.policy",
+		"[Match]\nDriver=*\n[Quiesce]\nNetworkDown=yes\nKernelMethod=remove\n",
+		NULL,
+	};
+	static const char *const sets[] = { "server", "order", "this-machine" };
+
+	for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+		inv = inventory_free(inv);
+		ps = policy_set_free(ps);
+		inv = test_inventory("server");
+		ps = test_policies(sets[i]);
+		assert_order_independent();
+	}
+
+	inv = inventory_free(inv);
+	ps = policy_set_free(ps);
+	inv = test_inventory("server");
+	ps = policies(files);
+	assert_order_independent();
+	/* The set does what it is here for. */
+	ck_assert_uint_ge(strv_length(p->warnings), 2);
+	ck_assert(has_warning("also removes 0000:03:00.1"));
+	ck_assert(has_warning("10-port1.policy: KernelMethod=shutdown for driver ixgbe ignored"));
+	STEP(STEP_BARRIER, "40-nvme.policy");
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "ixgbe"), -1);
+	STEP(STEP_SET_KERNEL_METHOD, "ixgbevf");
+
+	inv = inventory_free(inv);
+	ps = policy_set_free(ps);
+	inv = test_inventory("real-debian12");
+	ps = test_policies("this-machine");
+	assert_order_independent();
 }
 END_TEST
 
@@ -334,6 +467,364 @@ START_TEST(test_no_policies)
 
 	ck_assert_uint_eq(p->n, 0);
 	ck_assert_uint_eq(p->n_devices, 18);
+}
+END_TEST
+
+/* ---- crafted inventories, built in C without the JSON loader -------------- */
+
+#define ROOT "/sys/devices/pci0000:00/0000:00:01.0"
+
+/* ck_assert() logs its location on every call; too slow in loops of 10^5 devices. */
+#define MUST(x)                                         \
+	do {                                            \
+		if (!(x))                               \
+			ck_abort_msg("failed: %s", #x); \
+	} while (0)
+
+static struct device *add_device(enum device_kind kind, const char *syspath)
+{
+	struct device *d = device_new(kind, syspath, strrchr(syspath, '/') + 1);
+
+	MUST(d);
+	MUST(inventory_add(inv, d) >= 0);
+	return d;
+}
+
+/* A PCI function bound to driver (module of the same name), kexec_method auto. */
+static struct device *add_pci(const char *syspath, const char *driver)
+{
+	struct device *d = add_device(DEVICE_PCI, syspath);
+
+	MUST(asprintf(&d->id_path, "pci-%s", d->name) >= 0);
+	d->kexec_method = KMETHOD_AUTO;
+	if (driver) {
+		d->driver = strdup(driver);
+		d->module = strdup(driver);
+		MUST(d->driver && d->module);
+	}
+	return d;
+}
+
+static void set_physfn(struct device *vf, const struct device *pf)
+{
+	free(vf->physfn_syspath);
+	vf->physfn_syspath = strdup(pf->syspath);
+	MUST(vf->physfn_syspath);
+}
+
+/* An interface that is up, below PCI function pci. */
+static struct device *add_netdev(const struct device *pci, const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	struct device *d;
+
+	MUST(asprintf(&path, "%s/net/%s", pci->syspath, name) >= 0);
+	d = add_device(DEVICE_NET, path);
+	d->up = true;
+	return d;
+}
+
+/* An inventory of a patched kernel holding the root port ROOT, ready for add_*(). */
+static void crafted_inventory(void)
+{
+	inv = inventory_new();
+	ck_assert_ptr_nonnull(inv);
+	inv->kernel_kexec_method = KMETHOD_AUTO;
+	inv->source = strdup("crafted");
+	add_device(DEVICE_PCI, ROOT);
+}
+
+/*
+ * plan_build on a crafted inventory must return: a plan, or an ordering
+ * cycle it explains.  Returns what it returned.
+ */
+static int build_crafted(struct policy_set *set)
+{
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	p = plan_free(p);
+	policy_set_free(ps);
+	ps = set;
+	r = plan_build(inv, ps, &p, &err);
+	if (r == -ELOOP) {
+		ck_assert_ptr_null(p);
+		ck_assert_msg(err && strstr(err, "ordering cycle:"), "%s", strna(err));
+	} else {
+		ck_assert_msg(r == 0, "plan_build: %s (%s)", strerror(-r), strna(err));
+		ck_assert_ptr_nonnull(p);
+	}
+	return r;
+}
+
+static const char *const net_down_only[] = {
+	"10-net.policy",
+	"[Match]\nDriver=vf pf\n[Quiesce]\nNetworkDown=yes\n",
+	NULL,
+};
+
+static const char *const reset_all[] = {
+	"10-reset.policy",
+	"[Match]\nDriver=vf pf\n[Quiesce]\nAction=reset\nNetworkDown=yes\n",
+	NULL,
+};
+
+START_TEST(test_crafted_physfn_self)
+{
+	struct device *vf;
+
+	crafted_inventory();
+	vf = add_pci(ROOT "/0000:01:00.1", "vf");
+	set_physfn(vf, vf);
+	add_netdev(vf, "eth0");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	ck_assert_ptr_eq(vf->physfn, vf);
+
+	/* Nothing destructive on the VF: the walk up from eth0 meets the loop. */
+	ck_assert_int_eq(build_crafted(policies(net_down_only)), 0);
+	ck_assert_uint_eq(p->n, 1);
+	STEP(STEP_NET_DOWN, "eth0");
+
+	/* The VF's own chain: the link to itself adds no edge. */
+	ck_assert_int_eq(build_crafted(policies(reset_all)), 0);
+	ck_assert_uint_eq(p->n, 3);
+	ck_assert(plan_before(p, STEP(STEP_NET_DOWN, "eth0"), STEP(STEP_UNBIND, "0000:01:00.1")));
+	ck_assert(plan_before(p, STEP(STEP_UNBIND, "0000:01:00.1"),
+			      STEP(STEP_RESET, "0000:01:00.1")));
+}
+END_TEST
+
+START_TEST(test_crafted_physfn_pair)
+{
+	struct device *a, *b;
+
+	crafted_inventory();
+	a = add_pci(ROOT "/0000:01:00.0", "pf");
+	b = add_pci(ROOT "/0000:01:00.1", "pf");
+	set_physfn(a, b);
+	set_physfn(b, a);
+	add_netdev(a, "eth0");
+	add_netdev(b, "eth1");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	ck_assert_ptr_eq(a->physfn, b);
+	ck_assert_ptr_eq(b->physfn, a);
+
+	ck_assert_int_eq(build_crafted(policies(net_down_only)), 0);
+	ck_assert_uint_eq(p->n, 2);
+	STEP(STEP_NET_DOWN, "eth0");
+	STEP(STEP_NET_DOWN, "eth1");
+
+	/* Each is the other's PF, so each must go after the other: a cycle, reported. */
+	ck_assert_int_eq(build_crafted(policies(reset_all)), -ELOOP);
+}
+END_TEST
+
+/* Far deeper than the stack would allow a recursion per link. */
+#define CHAIN 200000
+
+static void chain_inventory(bool ring)
+{
+	struct device **vf = calloc(CHAIN, sizeof(*vf));
+
+	ck_assert_ptr_nonnull(vf);
+	crafted_inventory();
+	for (size_t i = 0; i < CHAIN; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), ROOT "/0000:%02zx:%02zx.%zu", 1 + i / 256,
+			 (i % 256) >> 3, i & 7);
+		vf[i] = add_pci(path, "vf");
+	}
+	/* vf[0] -> vf[1] -> ... -> vf[CHAIN - 1] (-> vf[0]) */
+	for (size_t i = 0; i + 1 < CHAIN; i++)
+		set_physfn(vf[i], vf[i + 1]);
+	if (ring)
+		set_physfn(vf[CHAIN - 1], vf[0]);
+	add_netdev(vf[0], "eth0");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	free(vf);
+}
+
+static const char *const chain_head_net_down[] = {
+	"10-head.policy",
+	"[Match]\nPath=pci-0000:01:00.0\n[Quiesce]\nNetworkDown=yes\n",
+	NULL,
+};
+
+START_TEST(test_crafted_physfn_chain)
+{
+	chain_inventory(false);
+	ck_assert_int_eq(build_crafted(policies(chain_head_net_down)), 0);
+	ck_assert_uint_eq(p->n, 1);
+	STEP(STEP_NET_DOWN, "eth0");
+}
+END_TEST
+
+START_TEST(test_crafted_physfn_ring)
+{
+	chain_inventory(true);
+	ck_assert_int_eq(build_crafted(policies(chain_head_net_down)), 0);
+	ck_assert_uint_eq(p->n, 1);
+	STEP(STEP_NET_DOWN, "eth0");
+}
+END_TEST
+
+/*
+ * Three functions of driver foo (kexec_method auto): 10-a.policy governs
+ * those at a_slot (a glob) and asks for a_method, 20-b.policy those at
+ * b_slot.  Plans into p.
+ */
+static void kernel_method_case(const char *a_slot, const char *a_method, const char *b_slot,
+			       const char *b_method)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL;
+
+	ck_assert_int_ge(asprintf(&a, "[Match]\nPath=pci-0000:%s\n[Quiesce]\nKernelMethod=%s\n",
+				  a_slot, a_method),
+			 0);
+	ck_assert_int_ge(asprintf(&b, "[Match]\nPath=pci-0000:%s\n[Quiesce]\nKernelMethod=%s\n",
+				  b_slot, b_method),
+			 0);
+	const char *const files[] = { "10-a.policy", a, "20-b.policy", b, NULL };
+
+	p = plan_free(p);
+	ps = policy_set_free(ps);
+	inv = inventory_free(inv);
+	crafted_inventory();
+	add_pci(ROOT "/0000:01:00.0", "foo");
+	add_pci(ROOT "/0000:01:00.1", "foo");
+	add_pci(ROOT "/0000:02:00.0", "foo");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	plan_with(policies(files));
+}
+
+/* One warning, from 20-b.policy, naming 10-a.policy as the one that wins. */
+static void assert_b_loses(const char *a_method, const char *b_method)
+{
+	_cleanup_free_ char *want = NULL;
+
+	ck_assert_int_ge(
+		asprintf(&want,
+			 "20-b.policy: KernelMethod=%s for driver foo ignored: it conflicts "
+			 "with 10-a.policy, which comes first and asks for KernelMethod=%s",
+			 b_method, a_method),
+		0);
+	ck_assert_uint_eq(strv_length(p->warnings), 1);
+	ck_assert_str_eq(p->warnings[0], want);
+}
+
+START_TEST(test_kernel_method_first_policy_wins)
+{
+	static const char *const slots[][2] = {
+		{ "01:00.0", "02:00.0" }, /* 10-a's device comes first in the inventory */
+		{ "02:00.0", "01:00.0" }, /* 20-b's does */
+		{ "01:00.*", "02:00.0" }, /* 10-a governs two in a row */
+		{ "02:00.0", "01:00.*" }, /* 20-b does, before 10-a's */
+		{ "0[12]:00.0", "01:00.1" }, /* 10-a's devices on either side of 20-b's */
+		{ "01:00.1", "0[12]:00.0" }, /* 20-b's on either side of 10-a's */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(slots); i++) {
+		const char *sa = slots[i][0], *sb = slots[i][1];
+		int s;
+
+		/* The first asks for what the driver has: no step, and the second loses. */
+		kernel_method_case(sa, "auto", sb, "remove");
+		ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "foo"), -1);
+		ck_assert_uint_eq(p->n, 0);
+		assert_b_loses("auto", "remove");
+
+		/* The first asks for a change: its step, and the second loses. */
+		kernel_method_case(sa, "remove", sb, "shutdown");
+		ck_assert_uint_eq(p->n, 1);
+		s = STEP(STEP_SET_KERNEL_METHOD, "foo");
+		ck_assert_str_eq(p->steps[s].policy->name, "10-a.policy");
+		ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
+		ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_AUTO);
+		assert_b_loses("remove", "shutdown");
+
+		/* Agreeing policies: one step, from the first, and no warning. */
+		kernel_method_case(sa, "shutdown", sb, "shutdown");
+		ck_assert_uint_eq(p->n, 1);
+		ck_assert_str_eq(p->steps[STEP(STEP_SET_KERNEL_METHOD, "foo")].policy->name,
+				 "10-a.policy");
+		ck_assert_ptr_null(p->warnings);
+	}
+}
+END_TEST
+
+/* Hosts nested DEPTH deep below an HBA, with a disk at the bottom and one on the way. */
+#define DEPTH 1000
+
+START_TEST(test_crafted_deep_tree)
+{
+	static const char *const files[] = {
+		"10-hba.policy",
+		"[Match]\nDriver=hba\n[Quiesce]\nAction=unbind\nFlushCache=auto\n",
+		NULL,
+	};
+	_cleanup_free_ char *path = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&path, &len);
+	struct device *hba, *d;
+
+	crafted_inventory();
+	hba = add_pci(ROOT "/0000:01:00.0", "hba");
+	ck_assert_ptr_nonnull(f);
+	fputs(hba->syspath, f);
+	for (int i = 0; i < DEPTH; i++) {
+		fprintf(f, "/h%d", i);
+		fflush(f);
+		add_device(DEVICE_SCSI_HOST, path);
+		if (i == 1) {
+			/* "a" sorts before "h2": the first child of h1. */
+			_cleanup_free_ char *a = NULL;
+
+			ck_assert_int_ge(asprintf(&a, "%s/a", path), 0);
+			d = add_device(DEVICE_DISK, a);
+			d->write_cache = CACHE_WRITE_BACK;
+		}
+	}
+	fputs("/sdz", f);
+	ck_assert_int_eq(fclose(f), 0);
+	d = add_device(DEVICE_DISK, path);
+	d->write_cache = CACHE_WRITE_BACK;
+	ck_assert_int_eq(inventory_link(inv), 0);
+
+	ck_assert_int_eq(build_crafted(policies(files)), 0);
+	ck_assert_uint_eq(p->n, 3);
+	/* Pre-order: the shallow disk first; both before the HBA's unbind. */
+	ck_assert_int_lt(STEP(STEP_FLUSH_CACHE, "a"), STEP(STEP_FLUSH_CACHE, "sdz"));
+	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "a"), STEP(STEP_UNBIND, "0000:01:00.0")));
+	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sdz"), STEP(STEP_UNBIND, "0000:01:00.0")));
+}
+END_TEST
+
+START_TEST(test_crafted_not_linked)
+{
+	_cleanup_(device_freep) struct device *stray = device_new(DEVICE_PCI, "/nowhere", "x");
+	char *err = NULL;
+	struct device *vf;
+
+	crafted_inventory();
+	vf = add_pci(ROOT "/0000:01:00.1", "vf");
+	add_netdev(vf, "eth0");
+	ps = policies(net_down_only);
+
+	/* Devices added but never linked: their indexes are all 0. */
+	ck_assert_int_eq(plan_build(inv, ps, &p, &err), -EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(err && strstr(err, "inventory not linked"), "%s", strna(err));
+	free(err);
+	err = NULL;
+
+	/* A physfn link to a device that is not in the inventory. */
+	ck_assert_int_eq(inventory_link(inv), 0);
+	ck_assert_ptr_nonnull(stray);
+	vf->physfn = stray;
+	ck_assert_int_eq(plan_build(inv, ps, &p, &err), -EINVAL);
+	ck_assert_msg(err && strstr(err, vf->name), "%s", strna(err));
+	free(err);
 }
 END_TEST
 
@@ -355,8 +846,21 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_bridge_after_children);
 	tcase_add_test(tc, test_real_machine);
-	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_order_independent);
 	tcase_add_test(tc, test_no_policies);
+	tcase_add_test(tc, test_kernel_method_first_policy_wins);
+	suite_add_tcase(s, tc);
+
+	/* Inventories the loader would reject; the big ones take a while under ASan. */
+	tc = test_tcase("crafted");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_crafted_physfn_self);
+	tcase_add_test(tc, test_crafted_physfn_pair);
+	tcase_add_test(tc, test_crafted_physfn_chain);
+	tcase_add_test(tc, test_crafted_physfn_ring);
+	tcase_add_test(tc, test_crafted_deep_tree);
+	tcase_add_test(tc, test_crafted_not_linked);
 	suite_add_tcase(s, tc);
 	return s;
 }
