@@ -12,7 +12,8 @@
 # Environment: KEXECQ_FUZZ_JOBS (make -j, default 1), KEXECQ_FUZZ_LOG=1 (let
 # the harnesses log).  Per run, under DIR/fuzz-out: corpus/<harness> (fresh
 # every run: seeds plus what libFuzzer adds), artifacts/<harness> (crash-*,
-# leak-*, timeout-*, oom-* inputs) and <harness>.log (libFuzzer's output).
+# leak-*, timeout-*, oom-* inputs), <harness>.log (libFuzzer's output) and
+# summary (the lines printed per harness).
 # Reproduce one crash: DIR/tests/fuzz/fuzz-<harness> <artifact>.
 set -euo pipefail
 
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
 	--runs=*) runs=${1#*=}; shift ;;
 	--build-dir) build=${2:?--build-dir needs a directory}; shift 2 ;;
 	--build-dir=*) build=${1#*=}; shift ;;
-	-h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	policy | snapshot | plan) harnesses+=("$1"); shift ;;
 	fuzz-policy | fuzz-snapshot | fuzz-plan) harnesses+=("${1#fuzz-}"); shift ;;
 	*) echo "run.sh: unknown argument '$1' (harnesses: policy snapshot plan)" >&2; exit 2 ;;
@@ -50,12 +51,13 @@ if ! grep -q '^FUZZ_LDFLAGS = .*fuzzer' "$build/Makefile"; then
 	echo "run.sh: $build is not configured with --enable-fuzzing" >&2
 	exit 2
 fi
+out=$build/fuzz-out
+rm -f "$out/summary"
 targets=()
 for h in "${harnesses[@]}"; do targets+=("tests/fuzz/fuzz-$h"); done
 make -s -C "$build" -j"${KEXECQ_FUZZ_JOBS:-1}" "${targets[@]}"
 
 # ---- seed corpora -------------------------------------------------------------
-out=$build/fuzz-out
 data=$top/tests/data
 seeds=$top/tests/fuzz/seeds
 
@@ -174,8 +176,9 @@ for h in "${harnesses[@]}"; do
 	for f in "${found[@]}"; do echo "    $f"; lines+=("    $f"); done
 done
 
+printf '%s\n' "${lines[@]}" >"$out/summary"
 if [ ${#harnesses[@]} -gt 1 ]; then
 	echo "---- fuzz summary ($runs runs each; logs in $out)"
-	printf '%s\n' "${lines[@]}"
+	cat "$out/summary"
 fi
 exit $status
