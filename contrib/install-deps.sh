@@ -19,10 +19,13 @@ echo 'kexec-tools kexec-tools/load_kexec boolean false' | debconf-set-selections
 build="build-essential autoconf automake libtool pkg-config gettext
        libudev-dev libkmod-dev libsystemd-dev libjson-c-dev check
        kexec-tools dbus umockdev clang-format"
+# tests/fuzz: libclang-rt-14-dev ships libclang_rt.fuzzer-x86_64.a (clang only
+# recommends it, via libclang-common-14-dev); llvm-14 has llvm-symbolizer.
+fuzzdeps="clang libclang-rt-14-dev llvm-14"
 vmdeps="linux-source-6.12 qemu-system-x86 busybox-static cpio xz-utils
         bc bison flex libelf-dev libssl-dev quilt perl python3 python3-ply python3-git kmod"
 
-pkgs=$build
+pkgs="$build $fuzzdeps"
 [ "$vm" = yes ] && pkgs="$pkgs $vmdeps"
 
 missing=

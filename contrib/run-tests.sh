@@ -1,7 +1,8 @@
 #!/bin/bash
 # Set everything up and run every test: dependencies, build, unit and CLI
-# tests, the same tests under ASan+UBSan, and make distcheck.  The VM tests
-# (tests/vm) run as part of 'make check' once their prerequisites are in.
+# tests, the same tests under ASan+UBSan, the fuzz harnesses (tests/fuzz),
+# and make distcheck.  The VM tests (tests/vm) run as part of 'make check'
+# once their prerequisites are in.
 #
 # Usage (as root, on Debian 12): contrib/run-tests.sh
 set -euo pipefail
@@ -53,6 +54,13 @@ step "build and test with AddressSanitizer and UndefinedBehaviorSanitizer"
 KEXECQ_VM_TESTS=skip build_and_check _build/sanitizers --enable-sanitizers || status=1
 read -r p2 f2 < <(summary _build/sanitizers)
 
+step "fuzz: libFuzzer harnesses, 100000 runs each (tests/fuzz/run.sh)"
+rm -rf _build/fuzz
+if ! KEXECQ_FUZZ_JOBS=$jobs tests/fuzz/run.sh --runs 100000; then
+	echo "fuzzing failed; crash inputs: _build/fuzz/fuzz-out/artifacts"
+	status=1
+fi
+
 step "make distcheck"
 if ! KEXECQ_VM_TESTS=skip make -s -C _build/plain distcheck >_build/distcheck.log 2>&1; then
 	tail -60 _build/distcheck.log
@@ -68,4 +76,6 @@ step "summary"
 echo "plain build:     $p1 passed, $f1 failed"
 echo "sanitized build: $p2 passed, $f2 failed"
 echo "$((p1 + p2)) passed, $((f1 + f2)) failed"
+echo "fuzz (100000 runs each):"
+sed 's/^/  /' _build/fuzz/fuzz-out/summary 2>/dev/null || echo "  did not run (build failed?)"
 [ $status -eq 0 ] && [ $((f1 + f2)) -eq 0 ]

@@ -15,8 +15,8 @@ static void kmod_module_unref_listp(struct kmod_list **l)
 		kmod_module_unref_list(*l);
 }
 
-static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
-		     const char *format, va_list args)
+_printf_(6, 0) static void kmod_log(void *data, int priority, const char *file, int line,
+				    const char *fn, const char *format, va_list args)
 {
 	char buf[1024];
 

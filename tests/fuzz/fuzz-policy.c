@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libFuzzer harness: one policy file (daemon/policy.c) as `kexecq policy
+ * verify` parses it, then the After=/Before= check on a set of one.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "policy-set.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Messages are still formatted (that code runs as root too), then dropped. */
+static void log_drop(int level, const char *msg, void *userdata)
+{
+	(void)level;
+	(void)msg;
+	(void)userdata;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!getenv("KEXECQ_FUZZ_LOG"))
+		log_set_fn(log_drop, NULL);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct policy *p = NULL;
+	unsigned n_errors = 0;
+
+	if (policy_parse_buffer("fuzz.policy", "50-fuzz.policy", (const char *)data, size,
+				POLICY_VERIFY, &p, &n_errors) == 0) {
+		struct policy_set set = { .policies = &p, .n = 1 };
+
+		(void)policy_set_check_order(&set, POLICY_VERIFY);
+	}
+	policy_free(p);
+	return 0;
+}
