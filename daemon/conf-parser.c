@@ -13,6 +13,8 @@
 
 void conf_error(struct conf_parser *p, const char *fmt, ...)
 {
+	/* A file name may hold any byte but "/" and NUL. */
+	_cleanup_free_ char *path = cescape(p->path);
 	char msg[1024];
 	va_list ap;
 
@@ -20,9 +22,9 @@ void conf_error(struct conf_parser *p, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (p->line)
-		(void)log_full_errno(p->level, 0, "%s:%u: %s", p->path, p->line, msg);
+		(void)log_full_errno(p->level, 0, "%s:%u: %s", strna(path), p->line, msg);
 	else
-		(void)log_full_errno(p->level, 0, "%s: %s", p->path, msg);
+		(void)log_full_errno(p->level, 0, "%s: %s", strna(path), msg);
 	p->n_errors++;
 }
 

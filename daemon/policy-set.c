@@ -8,6 +8,7 @@
 #include "conf-files.h"
 #include "log.h"
 #include "policy-set.h"
+#include "string-util.h"
 #include "strv.h"
 
 /*
@@ -52,8 +53,11 @@ static int load_one(const struct conf_file *f, unsigned flags, struct policy **r
 
 		if (c->problem)
 			continue; /* logged and counted by conf_files_list() */
-		if (broken)
-			log_warning("%s: skipped; %s governs %s instead", broken, c->path, f->name);
+		if (broken) {
+			_cleanup_free_ char *b = cescape(broken), *w = cescape(c->path);
+
+			log_warning("%s: skipped; %s governs its name instead", strna(b), strna(w));
+		}
 		if (c->masked) {
 			log_debug("%s: masked by %s", f->name, c->path);
 			return 0;
@@ -68,10 +72,13 @@ static int load_one(const struct conf_file *f, unsigned flags, struct policy **r
 			return 0;
 		broken = c->path;
 	}
-	if (broken)
-		log_warning("%s: skipped; no other file named %s, so the built-in default "
-			    "governs its devices",
-			    broken, f->name);
+	if (broken) {
+		_cleanup_free_ char *b = cescape(broken);
+
+		log_warning("%s: skipped; no other file has its name, so the built-in "
+			    "default governs its devices",
+			    strna(b));
+	}
 	return 0;
 }
 

@@ -99,7 +99,7 @@ char *cescape_n(const char *s, size_t n, size_t max_out)
 
 char *cescape(const char *s)
 {
-	return cescape_n(s, strlen(s), 256);
+	return cescape_n(s, strlen(s), 1024);
 }
 
 int extract_first_word(const char **p, char **ret)

@@ -19,7 +19,7 @@ bool utf8_is_valid_n(const char *s, size_t n);
  * Returns NULL on OOM.
  */
 char *cescape_n(const char *s, size_t n, size_t max_out);
-/* The same for a NUL-terminated string, showing at most 256 bytes. */
+/* The same for a NUL-terminated string, showing at most 1024 bytes. */
 char *cescape(const char *s);
 
 /*

@@ -55,6 +55,10 @@ run 3 "$KEXECQ" policy verify "$tmp/esc.policy" && expect err 'Driver=: control 
 printf '[Match]\nDriver=x\n[Quiesce]\nAction=\x1b[2J\n' >"$tmp/esc.policy"
 run 3 "$KEXECQ" policy verify "$tmp/esc.policy" && expect err 'invalid value "\x1b[2J"' "control characters are escaped in messages"
 
+evil="$tmp/$(printf 'x\033[2Jy').policy"
+printf '[Match]\n' >"$evil"
+run 3 "$KEXECQ" policy verify "$evil" && expect err "$tmp/x\x1b[2Jy.policy:1: no [Match] keys" "control characters in file names are escaped"
+
 # --- broken policies never silently remove protection
 mkdir -p "$tmp/etc" "$tmp/lib"
 printf '[Match]\nDriver=lpfc\n[Quiesce]\nAction=unload\n' >"$tmp/lib/30-lpfc.policy"
@@ -69,7 +73,7 @@ if run 3 "$KEXECQ" -P "$tmp/etc" -P "$tmp/lib" check --inventory "$inv"; then
 	expect err "30-lpfc.policy:5:" "check stops on a broken policy"
 fi
 if run 0 "$KEXECQ" -P "$tmp/etc" -P "$tmp/lib" plan --ignore-policy-errors --inventory "$inv"; then
-	expect err "warning: $tmp/etc/30-lpfc.policy: skipped; $tmp/lib/30-lpfc.policy governs 30-lpfc.policy instead" \
+	expect err "warning: $tmp/etc/30-lpfc.policy: skipped; $tmp/lib/30-lpfc.policy governs its name instead" \
 		"--ignore-policy-errors falls back to the vendor file, and says so"
 	expect out "unload module lpfc" "the vendor policy still protects lpfc"
 fi
