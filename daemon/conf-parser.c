@@ -103,6 +103,21 @@ static int logical_line(struct conf_parser *p, char *l, char **section)
 	return r < 0 ? r : 0;
 }
 
+/* A problem with physical line lineno, which may sit inside a continued line. */
+static void line_problem(struct conf_parser *p, unsigned lineno, const char *what, const char *l,
+			 size_t n)
+{
+	_cleanup_free_ char *shown = l ? cescape_n(l, n, 256) : NULL;
+	unsigned keep = p->line;
+
+	p->line = lineno;
+	if (l)
+		conf_error(p, "%s: \"%s\"", what, strna(shown));
+	else
+		conf_error(p, "%s", what);
+	p->line = keep;
+}
+
 int conf_parse_buffer(struct conf_parser *p, const char *data, size_t size)
 {
 	_cleanup_free_ char *section = NULL, *logical = NULL;
@@ -119,7 +134,7 @@ int conf_parse_buffer(struct conf_parser *p, const char *data, size_t size)
 	while (pos < end) {
 		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
 		size_t n = nl ? (size_t)(nl - pos) : (size_t)(end - pos);
-		const char *l = pos;
+		const char *l = pos, *problem;
 		bool cont, last = !nl || nl + 1 >= end;
 
 		pos = nl ? nl + 1 : end;
@@ -129,34 +144,15 @@ int conf_parse_buffer(struct conf_parser *p, const char *data, size_t size)
 		if (n > 0 && l[n - 1] == '\r')
 			n--;
 
-		if (n > CONF_LINE_MAX) {
-			unsigned keep = p->line;
-
-			p->line = lineno;
-			conf_error(p, "line is longer than %u bytes", CONF_LINE_MAX);
-			p->line = keep;
-			broken = true;
-			n = 0;
-		} else if (memchr(l, 0, n)) {
-			unsigned keep = p->line;
-			_cleanup_free_ char *shown = cescape_n(l, n, 256);
-
-			p->line = lineno;
-			conf_error(p, "NUL byte in line: \"%s\"", strna(shown));
-			p->line = keep;
-			broken = true;
-			n = 0;
-		} else if (!utf8_is_valid_n(l, n)) {
-			unsigned keep = p->line;
-			_cleanup_free_ char *shown = cescape_n(l, n, 256);
-
-			p->line = lineno;
-			conf_error(p, "invalid UTF-8: \"%s\"", strna(shown));
-			p->line = keep;
+		problem = n > CONF_LINE_MAX	 ? "line is longer than 65536 bytes" :
+			  memchr(l, 0, n)	 ? "NUL byte in line" :
+			  !utf8_is_valid_n(l, n) ? "invalid UTF-8" :
+						   NULL;
+		if (problem) {
+			line_problem(p, lineno, problem, n > CONF_LINE_MAX ? NULL : l, n);
 			broken = true;
 			n = 0;
 		}
-
 		/* Comment lines are skipped, even inside a continuation. */
 		{
 			size_t ws = 0;

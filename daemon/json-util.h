@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 
 #include "macro.h"
 
@@ -37,4 +38,14 @@ static inline int json_add_str(json_object *o, const char *k, const char *v)
 	if (!s)
 		return -ENOMEM;
 	return json_add(o, k, s);
+}
+
+/* Print o as kexecq prints JSON: pretty, spaced, "/" unescaped, one newline. */
+static inline int json_write(json_object *o, FILE *f)
+{
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+	fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
 }

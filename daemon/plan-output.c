@@ -194,10 +194,5 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 		r |= json_object_array_add(warn, json_object_new_string(*w));
 	if (r)
 		return -ENOMEM;
-	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_SPACED |
-							   JSON_C_TO_STRING_NOSLASHESCAPE),
-	      f);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	return json_write(root, f);
 }

@@ -103,12 +103,7 @@ int inventory_save_json(const struct inventory *inv, FILE *f)
 		if (!d || json_object_array_add(devs, d) < 0)
 			return -ENOMEM;
 	}
-	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_SPACED |
-							   JSON_C_TO_STRING_NOSLASHESCAPE),
-	      f);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	return json_write(root, f);
 }
 
 /* ---- loading ------------------------------------------------------------ */

@@ -15,34 +15,12 @@
 #include <string.h>
 
 #include "snapshot.h"
-#include "log.h"
+#include "fuzz-common.h"
 #include "plan-output.h"
 #include "plan.h"
 #include "policy-set.h"
 
 #define MAX_POLICIES 16 /* one input must not take seconds */
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static FILE *devnull;
-
-static void log_drop(int level, const char *msg, void *userdata)
-{
-	(void)level;
-	(void)msg;
-	(void)userdata;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (!getenv("KEXECQ_FUZZ_LOG"))
-		log_set_fn(log_drop, NULL);
-	devnull = fopen("/dev/null", "we");
-	return devnull ? 0 : -1;
-}
 
 /* Length of the chunk at s (up to the next "----" line) and where the next one starts. */
 static size_t chunk(const char *s, const char *end, const char **next)

@@ -7,28 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "fuzz-common.h"
 #include "policy-set.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Messages are still formatted (that code runs as root too), then dropped. */
-static void log_drop(int level, const char *msg, void *userdata)
-{
-	(void)level;
-	(void)msg;
-	(void)userdata;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (!getenv("KEXECQ_FUZZ_LOG"))
-		log_set_fn(log_drop, NULL);
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,29 +10,7 @@
 #include <stdlib.h>
 
 #include "snapshot.h"
-#include "log.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static FILE *devnull;
-
-static void log_drop(int level, const char *msg, void *userdata)
-{
-	(void)level;
-	(void)msg;
-	(void)userdata;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (!getenv("KEXECQ_FUZZ_LOG"))
-		log_set_fn(log_drop, NULL);
-	devnull = fopen("/dev/null", "we");
-	return devnull ? 0 : -1;
-}
+#include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
