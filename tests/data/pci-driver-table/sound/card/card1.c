@@ -1,0 +1,2 @@
+#define CARD_NAME "one"
+#include "common.c"

@@ -1,0 +1,2 @@
+#define CARD_NAME "two"
+#include "common.c"
