@@ -52,7 +52,7 @@ struct device *device_new(enum device_kind kind, const char *syspath, const char
 		return NULL;
 	d->kind = kind;
 	d->kexec_method = KMETHOD_UNSET;
-	d->has_shutdown = -1;
+	d->kexec_action = KACTION_UNKNOWN;
 	d->syspath = strdup(syspath);
 	d->name = strdup(name);
 	if (!d->syspath || !d->name)

@@ -13,7 +13,7 @@
 #include "macro.h"
 
 #define INVENTORY_FORMAT "kexecq-inventory"
-#define INVENTORY_VERSION 1
+#define INVENTORY_VERSION 2
 
 enum device_kind {
 	DEVICE_PCI,
@@ -51,8 +51,8 @@ struct device {
 	char *physfn_syspath; /* set on SR-IOV VFs */
 	unsigned sriov_numvfs;
 	unsigned sriov_totalvfs;
-	enum kernel_method kexec_method; /* the driver's, from a patched kernel */
-	int has_shutdown; /* -1 unknown */
+	enum kernel_method kexec_method; /* the driver's own, from a patched kernel */
+	enum kexec_action kexec_action; /* what a kexec does to it; UNKNOWN unpatched */
 
 	/* disks */
 	char *devnode;

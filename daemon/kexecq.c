@@ -150,9 +150,10 @@ static void help_policy(void)
 static void help_check(void)
 {
 	printf("Usage: kexecq check [OPTIONS…]\n\n"
-	       "List PCI functions whose bound driver has no ->shutdown() (known only\n"
-	       "on a kernel with the kexecq patches) and that no policy governs: on\n"
-	       "kexec they may keep doing DMA into the next kernel.  Exit status 5\n"
+	       "List PCI functions that a kexec would leave running (their driver has\n"
+	       "no ->shutdown() and is not unbound: kexec_action \"nothing\", known\n"
+	       "only on a kernel with the kexecq patches) and that no policy governs:\n"
+	       "they may keep doing DMA into the next kernel.  Exit status 5\n"
 	       "when any device is at risk, 3 when a policy is broken or untrusted.\n\n"
 	       "%s%s%s%s",
 	       source_help, policy_dir_help, ignore_help, common_help);
@@ -261,22 +262,20 @@ static int verb_check(char **args)
 		if (d->kind != DEVICE_PCI || !d->driver)
 			continue;
 		p = match_device(ps, d);
-		if (d->has_shutdown < 0) {
+		if (d->kexec_action == KACTION_UNKNOWN) {
 			unknown++;
 			continue;
 		}
-		if (d->has_shutdown || p)
+		if (d->kexec_action != KACTION_NOTHING || p)
 			continue;
 		at_risk++;
-		printf("%s  %s: driver has no ->shutdown() and no policy governs it%s\n", d->name,
-		       d->driver,
-		       d->kexec_method == KMETHOD_AUTO || d->kexec_method == KMETHOD_REMOVE ?
-			       " (the kernel will fall back to ->remove())" :
-			       "");
+		printf("%s  %s: left running on kexec (no ->shutdown(), not unbound) and no policy "
+		       "governs it\n",
+		       d->name, d->driver);
 	}
 	if (unknown)
-		printf("%u bound device%s not checked: the kernel does not say whether their "
-		       "drivers have ->shutdown() (it lacks the kexecq patches)\n",
+		printf("%u bound device%s not checked: the kernel does not say what kexec does "
+		       "to them (it lacks the kexecq patches)\n",
 		       unknown, unknown == 1 ? "" : "s");
 	if (!at_risk && !unknown)
 		printf("No device at risk.\n");
@@ -301,8 +300,8 @@ static void print_device(const struct device *d, size_t depth)
 			printf(" (built in)");
 		if (d->kexec_method != KMETHOD_UNSET)
 			printf(" kexec_method %s", kernel_method_to_string(d->kexec_method));
-		if (d->has_shutdown == 0)
-			printf(" no-shutdown");
+		if (d->kexec_action != KACTION_UNKNOWN)
+			printf(" on-kexec %s", kexec_action_to_string(d->kexec_action));
 		if (d->sriov_totalvfs)
 			printf(" vfs %u/%u", d->sriov_numvfs, d->sriov_totalvfs);
 		if (d->physfn)

@@ -318,8 +318,9 @@ static int parse_kernel_method(struct conf_parser *p, const char *key, const cha
 	r = kernel_method_from_string(value);
 	if (r < 0) {
 		SHOW(value);
-		conf_error(p, "%s=: invalid value \"%s\" (expected auto, shutdown or remove)", key,
-			   strna(shown));
+		conf_error(p,
+			   "%s=: invalid value \"%s\" (expected auto, shutdown, remove or default)",
+			   key, strna(shown));
 		return 0;
 	}
 	*m = r;

@@ -49,8 +49,7 @@ static json_object *device_to_json(const struct device *d)
 				      json_object_new_int64(d->sriov_totalvfs));
 		}
 		r |= json_add_str(o, "kexec_method", kernel_method_to_string(d->kexec_method));
-		if (d->has_shutdown >= 0)
-			r |= json_add(o, "has_shutdown", json_object_new_boolean(d->has_shutdown));
+		r |= json_add_str(o, "kexec_action", kexec_action_to_string(d->kexec_action));
 	}
 	if (d->kind == DEVICE_DISK) {
 		r |= json_add_str(o, "devnode", d->devnode);
@@ -277,9 +276,6 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 	if (r < 0)
 		return r;
 	d->module_builtin = b;
-	r = get_bool(l, o, "has_shutdown", &d->has_shutdown);
-	if (r < 0)
-		return r;
 	b = 0;
 	r = get_bool(l, o, "up", &b);
 	if (r < 0)
@@ -302,6 +298,16 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 		if (k < 0)
 			return bad(l, "invalid kexec_method", s);
 		d->kexec_method = k;
+		s = mfree(s);
+	}
+	r = get_str(l, o, "kexec_action", false, &s);
+	if (r < 0)
+		return r;
+	if (s) {
+		k = kexec_action_from_string(s);
+		if (k < 0)
+			return bad(l, "invalid kexec_action", s);
+		d->kexec_action = k;
 		s = mfree(s);
 	}
 	r = get_str(l, o, "write_cache", false, &s);

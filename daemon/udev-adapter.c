@@ -74,7 +74,7 @@ struct driver_info {
 	char *name;
 	char *module;
 	enum kernel_method method;
-	int has_shutdown;
+	enum kexec_action action;
 };
 
 struct scan {
@@ -100,7 +100,7 @@ static const struct driver_info *driver_info(struct scan *s, const char *drv)
 		return NULL;
 	s->drivers = di;
 	di = &s->drivers[s->n_drivers];
-	*di = (struct driver_info){ .method = KMETHOD_UNSET, .has_shutdown = -1 };
+	*di = (struct driver_info){ .method = KMETHOD_UNSET, .action = KACTION_UNKNOWN };
 	di->name = strdup(drv);
 	if (!di->name)
 		return NULL;
@@ -114,27 +114,19 @@ static const struct driver_info *driver_info(struct scan *s, const char *drv)
 	v = udev_device_get_sysattr_value(ud, "module");
 	if (v && !(di->module = strdup(v)))
 		return NULL;
-	/* "auto [remove] shutdown": the bracketed word is the driver's method. */
+	/* "[default] auto shutdown remove": the bracketed word is the driver's own. */
 	v = udev_device_get_sysattr_value(ud, "kexec_method");
 	if (v) {
-		const char *o = strchr(v, '['), *c = o ? strchr(o, ']') : NULL;
+		int m = kernel_method_from_sysfs(v);
 
-		if (o && c) {
-			char w[16];
-			size_t l = (size_t)(c - o - 1);
-
-			if (l < sizeof(w)) {
-				memcpy(w, o + 1, l);
-				w[l] = 0;
-				di->method = kernel_method_from_string(w);
-				if ((int)di->method < 0)
-					di->method = KMETHOD_UNSET;
-			}
-		}
+		di->method = m >= 0 ? (enum kernel_method)m : KMETHOD_UNSET;
 	}
-	v = udev_device_get_sysattr_value(ud, "has_shutdown");
-	if (v)
-		di->has_shutdown = v[0] == '1';
+	v = udev_device_get_sysattr_value(ud, "kexec_action");
+	if (v) {
+		int a = kexec_action_from_string(v);
+
+		di->action = a >= 0 ? (enum kexec_action)a : KACTION_UNKNOWN;
+	}
 	return di;
 }
 
@@ -263,7 +255,7 @@ static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv
 		 */
 		d->module_builtin = !di->module;
 		d->kexec_method = di->method;
-		d->has_shutdown = di->has_shutdown;
+		d->kexec_action = di->action;
 	}
 	r = inventory_add(inv, d);
 	if (r < 0)

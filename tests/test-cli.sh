@@ -125,7 +125,7 @@ if run 4 "$KEXECQ" -P "$TESTDATA/policy/cycle" plan --inventory "$inv"; then
 fi
 run 1 "$KEXECQ" plan --inventory /nonexistent.json && expect err "/nonexistent.json: cannot open" "missing snapshot"
 run 1 "$KEXECQ" plan --inventory /dev/zero && expect err "/dev/zero: not a regular file" "a device as a snapshot is refused"
-printf '%s' '{ "format": "kexecq-inventory", "version": 1, "devices": [ { "kind": "pci", "syspath": "/sys/devices/a", "name": "a", "physfn": "/sys/devices/a" } ] }' >"$tmp/self.json"
+printf '%s' '{ "format": "kexecq-inventory", "version": 2, "devices": [ { "kind": "pci", "syspath": "/sys/devices/a", "name": "a", "physfn": "/sys/devices/a" } ] }' >"$tmp/self.json"
 run 1 "$KEXECQ" -P "$pol" plan --inventory "$tmp/self.json" &&
 	expect err "$tmp/self.json: inconsistent inventory" "a VF that is its own PF is refused, naming the file" &&
 	expect err "/sys/devices/a: physfn names the device itself" "and the device"
@@ -153,7 +153,7 @@ fi
 # --- check
 mkdir -p "$tmp/empty"
 if run 5 "$KEXECQ" -P "$tmp/empty" check --inventory "$inv"; then
-	expect out "0000:04:00.0  lpfc: driver has no ->shutdown() and no policy governs it" "check finds lpfc at risk"
+	expect out "0000:04:00.0  lpfc: left running on kexec (no ->shutdown(), not unbound) and no policy governs it" "check finds lpfc at risk"
 fi
 run 0 "$KEXECQ" -P "$pol" check --inventory "$inv" && expect out "No device at risk." "a policy covers lpfc"
 

@@ -10,7 +10,7 @@ umockdev_run=${UMOCKDEV_RUN:-$(command -v umockdev-run)}
 cat >"$tmp/setup.sh" <<'SETUP'
 set -e
 sys=$UMOCKDEV_DIR/sys
-drv() { # name module kexec_method has_shutdown
+drv() { # name module kexec_method kexec_action
 	d=$sys/bus/pci/drivers/$1
 	mkdir -p "$d"
 	if [ -n "$2" ]; then
@@ -20,17 +20,17 @@ drv() { # name module kexec_method has_shutdown
 	fi
 	if [ -n "$3" ]; then
 		echo "$3" >"$d/kexec_method"
-		echo "$4" >"$d/has_shutdown"
+		echo "$4" >"$d/kexec_action"
 	fi
 }
-drv pcieport "" "[auto] shutdown remove" 1
-drv megaraid_sas megaraid_sas "auto shutdown [remove]" 1
-drv nvme nvme "[auto] shutdown remove" 1
-drv ixgbe ixgbe "[auto] shutdown remove" 1
-drv ixgbevf ixgbevf "[auto] shutdown remove" 0
+drv pcieport "" "[default] auto shutdown remove" shutdown
+drv megaraid_sas megaraid_sas "default auto shutdown [remove]" remove
+drv nvme nvme "[default] auto shutdown remove" shutdown
+drv ixgbe ixgbe "default [auto] shutdown remove" shutdown
+drv ixgbevf ixgbevf "[default] auto shutdown remove" nothing
 mkdir -p "$sys/bus/pci/slots/7" "$sys/module/pci/parameters"
 echo 0000:00:03 >"$sys/bus/pci/slots/7/address"
-echo auto >"$sys/module/pci/parameters/kexec_method"
+echo shutdown >"$sys/module/pci/parameters/kexec_method"
 "$KEXECQ" inventory --json --moddir "$UMOCKDEV_DIR/nomodules"
 SETUP
 
@@ -46,6 +46,8 @@ if run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/set
 	expect out '"physfn": "/sys/devices/pci0000:00/0000:00:03.0"' "VF linked to its PF"
 	expect out '"slot": "7"' "slot from /sys/bus/pci/slots"
 	expect out '"kexec_method": "remove"' "driver kexec_method parsed from bracket form"
+	expect out '"kexec_method": "default"' "a driver following the global method reads as default"
+	expect out '"kexec_action": "nothing"' "kexec_action read"
 	expect out '"module_builtin": true' "built-in driver recognised"
 	if grep -q loop0 "$tmp/out"; then fail "virtual loop0 listed"; else pass "virtual devices left out"; fi
 	if grep -q '"sda1"' "$tmp/out"; then fail "partition listed"; else pass "partitions left out"; fi

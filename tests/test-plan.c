@@ -113,7 +113,7 @@ START_TEST(test_server)
 	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sdc"), STEP(STEP_UNLOAD_MODULE, "lpfc")));
 	s = STEP(STEP_SET_KERNEL_METHOD, "lpfc");
 	ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
-	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_AUTO);
+	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_DEFAULT);
 	ck_assert_int_eq(p->steps[STEP(STEP_UNLOAD_MODULE, "lpfc")].on_failure, ONFAIL_ABORT);
 	ck_assert_int_eq(plan_find(p, STEP_UNBIND, "0000:04:00.0"), -1);
 
@@ -410,7 +410,7 @@ START_TEST(test_order_independent)
 		 * Asks for ixgbe's kexec_method as it is: 10-port1's is ignored.
 		 */
 		"05-port0.policy",
-		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\nKernelMethod=auto\n",
+		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\nKernelMethod=default\n",
 		"10-port1.policy",
 		"[Match]\nPath=pci-0000:03:00.1\n[Quiesce]\nAction=unbind\n"
 		"KernelMethod=shutdown\n",

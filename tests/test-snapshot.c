@@ -84,7 +84,7 @@ START_TEST(test_fixtures_stable)
 }
 END_TEST
 
-#define HEAD "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ "
+#define HEAD "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ "
 #define PCI(name) \
 	"{ \"kind\": \"pci\", \"syspath\": \"/sys/devices/" name "\", \"name\": \"" name "\""
 #define TAIL " ] }"
@@ -93,26 +93,26 @@ static const struct {
 	const char *text;
 	const char *msg;
 } bad[] = {
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \n\"devices\": [ }",
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \n\"devices\": [ }",
 	  ":2: not valid JSON" },
 	{ "[]", "not a kexecq inventory" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [] }",
-	  "inventory version 2 is not supported" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1 }", "missing \"devices\" array" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [] }",
+	  "inventory version 1 is not supported (this kexecq reads 2)" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2 }", "missing \"devices\" array" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ { \"kind\": \"pci\", "
 	  "\"name\": \"x\" } ] }",
 	  "devices[0] (x): missing \"syspath\"" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ { \"kind\": \"pci\", "
 	  "\"syspath\": \"/sys/a\", \"name\": \"a\" }, { \"kind\": \"toaster\", \"syspath\": \"/b\", "
 	  "\"name\": \"b\" } ] }",
 	  "devices[1] (b): unknown kind \"toaster\"" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ { \"kind\": \"pci\", "
 	  "\"syspath\": \"/sys/a\", \"name\": \"a\", \"sriov_numvfs\": \"four\" } ] }",
 	  "devices[0] (a): expected a number for \"sriov_numvfs\"" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"disk\", "
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ { \"kind\": \"disk\", "
 	  "\"syspath\": \"/sys/a\", \"name\": \"a\", \"write_cache\": \"sometimes\" } ] }",
 	  "invalid write_cache \"sometimes\"" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [ { \"kind\": \"pci\", "
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ { \"kind\": \"pci\", "
 	  "\"syspath\": \"/sys/a\", \"name\": \"a\" }, { \"kind\": \"pci\", \"syspath\": \"/sys/a\", "
 	  "\"name\": \"a\" } ] }",
 	  "listed twice" },
@@ -136,9 +136,9 @@ static const struct {
 	{ HEAD PCI("a") ", \"properties\": { \"A\": \"x\\ny\" } }" TAIL,
 	  "invalid value of property \"A\"" },
 	{ HEAD PCI("a") " }" TAIL " trailing", "data after the inventory object" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"kernel\": 7, \"devices\": [] }",
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"kernel\": 7, \"devices\": [] }",
 	  "\"kernel\" is not an object" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"kernel\": { \"kexec_method\": "
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"kernel\": { \"kexec_method\": "
 	  "\"\\u001b[31mred\" }, \"devices\": [] }",
 	  "invalid kexec_method \"\\x1b[31mred\"" },
 	/* SR-IOV links: one level, to a PCI function of the snapshot, never a loop. */

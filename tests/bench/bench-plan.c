@@ -74,7 +74,7 @@ static void fill_pci(struct device *d, bool nvme, bool vf)
 	d->driver = xstrdup(nvme ? "nvme" : (vf ? "ixgbevf" : "ixgbe"));
 	d->module = xstrdup(d->driver);
 	d->kexec_method = KMETHOD_AUTO;
-	d->has_shutdown = 1;
+	d->kexec_action = KACTION_SHUTDOWN;
 	if (asprintf(&d->id_path, "pci-%s", d->name) < 0 ||
 	    asprintf(&d->modalias, "pci:v0000%sd0000%ssv0000%ssd00000001bc%.2ssc%.2si%.2s",
 		     d->vendor, d->device_id, d->vendor, d->class, d->class + 2, d->class + 4) < 0)
