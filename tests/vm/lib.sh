@@ -6,6 +6,7 @@ vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$vm_dir/../.." && pwd)
 patches=$top/kernel-patches
 fragment=$vm_dir/kernel.config
+debug_fragment=$vm_dir/kernel-debug.config
 cache=${KEXECQ_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kexecq-vm}
 tarball=${KEXECQ_LINUX_TARBALL:-$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -1)}
 jobs=${KEXECQ_VM_JOBS:-$(nproc)}
@@ -50,16 +51,22 @@ vm_source() {
 }
 
 # Bump when kbuild.sh changes what it produces (not for locking, messages).
-build_recipe=3
+build_recipe=4
+
+# The kernels: unpatched (A/B control), patched, and debug (patched, with
+# kernel-debug.config: lockdep, hung tasks, SLUB debugging).  patched and
+# debug are built from one source tree.
+vm_kinds="patched debug unpatched"
 
 # Cache key of a build: what goes into it.
-vm_key() { # patched|unpatched
+vm_key() { # patched|debug|unpatched
 	{
 		echo "$1 recipe $build_recipe"
 		basename "$tarball"
 		stat -c %s "$tarball"
 		cat "$fragment"
-		if [ "$1" = patched ]; then
+		[ "$1" != debug ] || cat "$debug_fragment"
+		if [ "$1" != unpatched ]; then
 			cat "$patches/series"
 			while read -r p; do cat "$patches/$p"; done <"$patches/series"
 		else

@@ -33,6 +33,8 @@ populate() { # root
 	cp -a "$kb/modules/lib/modules/$kver" "$root/lib/modules/"
 	rm -f "$root/lib/modules/$kver/build" "$root/lib/modules/$kver/source"
 	copy_with_libs "$root" "$(command -v kexec)"
+	# Needs only libc, which kexec brought.
+	cp "$work/bin/vfio-hold" "$root/bin/"
 	[ -z "${KEXECQ_VM_EXTRA_BINS:-}" ] || copy_with_libs "$root" $KEXECQ_VM_EXTRA_BINS
 }
 
@@ -42,6 +44,8 @@ pack() { # root image
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bin"
+cc -O2 -Wall -o "$work/bin/vfio-hold" "$vm_dir/vfio-hold.c"
 populate "$work/stage2"
 pack "$work/stage2" "$outdir/stage2.cpio.gz"
 populate "$work/stage1"

@@ -8,13 +8,21 @@
 # A scenario is a shell file sourced by the VM's /init; it may define
 # stage1() (runs before the kexec; may instead end with reboot -f or
 # poweroff -f) and stage2() (runs in the second kernel).  Header lines:
-#   # kernel: patched|unpatched     which kernel (default patched)
-#   # devices: edu edu megasas ...  QEMU devices (edu megasas nvme e1000 virtio-blk)
-#   # append: ARGS                  extra stage-1 kernel command line
+#   # kernel: patched|debug|unpatched  which kernel (default patched); debug
+#                                   boots with panic_on_warn=1 hung_task_panic=1
+#                                   slub_debug=FZPU
+#   # devices: edu edu megasas ...  QEMU devices: edu edu@ADDR (PCI slot, to
+#                                   share an INTx line) megasas nvme e1000
+#                                   virtio-blk virtio-blk-slow (throttled to
+#                                   1 MB/s) virtio-net ahci xhci-usb
+#   # append: ARGS                  extra kernel command line (stage 2 reuses it)
 #   # end: kexec|reboot|poweroff    how stage 1 ends (default kexec)
 #   # expect: REGEX                 must be in the log (grep -E)
-#   # expect-not: REGEX             must not be in the log
-#   # timeout: SECONDS              (default 120)
+#   # expect-not: REGEX             must not be in the log; every scenario
+#                                   also fails on an oops, a WARN, a lockdep
+#                                   report, a hung task or a panic
+#   # repeat: N                     boot N times; every run must pass
+#   # timeout: SECONDS              (default 120, per run)
 . "$(dirname "$0")/lib.sh"
 
 logdir=${KEXECQ_VM_LOGDIR:-$cache/logs}
@@ -35,10 +43,17 @@ end=$(header end | head -1)
 end=${end:-kexec}
 timeout_s=$(header timeout | head -1)
 timeout_s=${timeout_s:-120}
+repeat=$(header repeat | head -1)
+repeat=${repeat:-1}
 
-# The test driver of the unpatched build comes from the patched tree.
-"$vm_dir/kbuild.sh" >/dev/null
-kb=$("$vm_dir/kbuild.sh" $([ "$kernel" = unpatched ] && echo --unpatched))
+case $kernel in
+patched) kb=$("$vm_dir/kbuild.sh") ;;
+debug)
+	kb=$("$vm_dir/kbuild.sh" --debug)
+	append="panic_on_warn=1 hung_task_panic=1 slub_debug=FZPU $append" ;;
+unpatched) kb=$("$vm_dir/kbuild.sh" --unpatched) ;;
+*) die "$name: unknown kernel $kernel" ;;
+esac
 
 mkdir -p "$logdir"
 work=$(mktemp -d)
@@ -51,7 +66,9 @@ for dev in $devices; do
 	n=$((n + 1))
 	case $dev in
 	edu) qargs+=(-device edu) ;;
+	edu@*) qargs+=(-device "edu,addr=${dev#edu@}") ;;
 	e1000) qargs+=(-device e1000) ;;
+	virtio-net) qargs+=(-device virtio-net-pci) ;;
 	megasas)
 		truncate -s 64M "$work/sd$n.img"
 		qargs+=(-device "megasas,id=hba$n"
@@ -61,54 +78,84 @@ for dev in $devices; do
 		truncate -s 64M "$work/nvme$n.img"
 		qargs+=(-drive "if=none,id=nv$n,file=$work/nvme$n.img,format=raw"
 			-device "nvme,serial=kexecq$n,drive=nv$n") ;;
-	virtio-blk)
+	virtio-blk | virtio-blk-slow)
 		truncate -s 64M "$work/vd$n.img"
-		qargs+=(-drive "if=none,id=vd$n,file=$work/vd$n.img,format=raw"
+		throttle=
+		[ $dev = virtio-blk-slow ] && throttle=,throttling.bps-total=1048576
+		qargs+=(-drive "if=none,id=vd$n,file=$work/vd$n.img,format=raw,cache=none,aio=threads$throttle"
 			-device "virtio-blk-pci,drive=vd$n") ;;
+	ahci)
+		truncate -s 64M "$work/ad$n.img"
+		qargs+=(-device "ahci,id=ahci$n"
+			-drive "if=none,id=ad$n,file=$work/ad$n.img,format=raw"
+			-device "ide-hd,drive=ad$n,bus=ahci$n.0") ;;
+	xhci-usb)
+		truncate -s 64M "$work/usb$n.img"
+		qargs+=(-device "qemu-xhci,id=xhci$n"
+			-drive "if=none,id=usb$n,file=$work/usb$n.img,format=raw"
+			-device "usb-storage,bus=xhci$n.0,drive=usb$n") ;;
 	*) die "$name: unknown device $dev" ;;
 	esac
 done
 
-log="$logdir/$name.log"
-start=$(date +%s.%N)
-set +e
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -smp 2 \
-	-nodefaults -display none -no-reboot -serial "file:$log" \
-	-kernel "$kb/arch/x86/boot/bzImage" -initrd "$work/stage1.cpio.gz" \
-	-append "console=ttyS0 loglevel=7 panic=-1 $append" \
-	"${qargs[@]}" </dev/null >"$work/qemu.out" 2>&1
-qrc=$?
-set -e
-elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+# Kernel trouble fails every scenario.
+trouble='(BUG:|Oops|WARNING: CPU|general protection fault|INFO: task .* blocked|possible (recursive|circular) locking|inconsistent lock state|Kernel panic)'
 
-problems=()
-[ $qrc -eq 124 ] && problems+=("timed out after ${timeout_s}s")
-[ $qrc -ne 0 ] && [ $qrc -ne 124 ] && problems+=("qemu exited $qrc: $(head -3 "$work/qemu.out")")
-grep -q '^KEXECQ-STAGE1' "$log" || problems+=("stage 1 never started")
-case $end in
-kexec)
-	grep -q '^KEXECQ-STAGE2' "$log" || problems+=("the second kernel never reached its init")
-	grep -q '^KEXECQ-DONE' "$log" || problems+=("stage 2 did not finish") ;;
-reboot) grep -q 'reboot: Restarting system' "$log" || problems+=("no reboot") ;;
-poweroff) grep -q 'reboot: Power down' "$log" || problems+=("no power-off") ;;
-esac
-while read -r f; do problems+=("$f"); done < <(sed -n 's/^KEXECQ-FAIL /in-VM check failed: /p' "$log")
-while IFS= read -r re; do
-	[ -n "$re" ] || continue
-	grep -qE -- "$re" "$log" || problems+=("expected /$re/ in the log")
-done < <(header expect)
-while IFS= read -r re; do
-	[ -n "$re" ] || continue
-	if grep -qE -- "$re" "$log"; then problems+=("unexpected /$re/: $(grep -E -m1 -- "$re" "$log")"); fi
-done < <(header expect-not)
+boot() { # log; sets problems[]
+	local log=$1 start elapsed qrc re f
+	problems=()
+	start=$(date +%s.%N)
+	set +e
+	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -smp 2 \
+		-nodefaults -display none -no-reboot -serial "file:$log" \
+		-kernel "$kb/arch/x86/boot/bzImage" -initrd "$work/stage1.cpio.gz" \
+		-append "console=ttyS0 loglevel=7 panic=-1 $append" \
+		"${qargs[@]}" </dev/null >"$work/qemu.out" 2>&1
+	qrc=$?
+	set -e
+	elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+	total=$(echo "$total + $elapsed" | bc)
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
-if [ ${#problems[@]} -eq 0 ]; then
-	printf 'PASS %s (%s kernel, %.1f s)\n' "$name" "$kernel" "$elapsed"
-	exit 0
+	[ $qrc -eq 124 ] && problems+=("timed out after ${timeout_s}s")
+	[ $qrc -ne 0 ] && [ $qrc -ne 124 ] && problems+=("qemu exited $qrc: $(head -3 "$work/qemu.out")")
+	grep -q '^KEXECQ-STAGE1' "$log" || problems+=("stage 1 never started")
+	case $end in
+	kexec)
+		grep -q '^KEXECQ-STAGE2' "$log" || problems+=("the second kernel never reached its init")
+		grep -q '^KEXECQ-DONE' "$log" || problems+=("stage 2 did not finish") ;;
+	reboot) grep -q 'reboot: Restarting system' "$log" || problems+=("no reboot") ;;
+	poweroff) grep -q 'reboot: Power down' "$log" || problems+=("no power-off") ;;
+	esac
+	while read -r f; do problems+=("$f"); done < <(sed -n 's/^KEXECQ-FAIL /in-VM check failed: /p' "$log")
+	if grep -qE -- "$trouble" "$log"; then
+		problems+=("kernel trouble: $(grep -E -m1 -- "$trouble" "$log")")
+	fi
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		grep -qE -- "$re" "$log" || problems+=("expected /$re/ in the log")
+	done < <(header expect)
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		if grep -qE -- "$re" "$log"; then problems+=("unexpected /$re/: $(grep -E -m1 -- "$re" "$log")"); fi
+	done < <(header expect-not)
+}
+
+total=0
+for i in $(seq 1 "$repeat"); do
+	log="$logdir/$name.log"
+	[ "$repeat" -gt 1 ] && log="$logdir/$name.$i.log"
+	boot "$log"
+	if [ ${#problems[@]} -gt 0 ]; then
+		printf 'FAIL %s (%s kernel, run %d of %d)\n' "$name" "$kernel" "$i" "$repeat"
+		printf '  - %s\n' "${problems[@]}"
+		echo "  log: $log; last lines:"
+		grep -vE '^\s*$' "$log" | tail -25 | sed 's/^/  | /'
+		exit 1
+	fi
+done
+if [ "$repeat" -gt 1 ]; then
+	printf 'PASS %s (%s kernel, %d runs, %.1f s)\n' "$name" "$kernel" "$repeat" "$total"
+else
+	printf 'PASS %s (%s kernel, %.1f s)\n' "$name" "$kernel" "$total"
 fi
-printf 'FAIL %s (%s kernel, %.1f s)\n' "$name" "$kernel" "$elapsed"
-printf '  - %s\n' "${problems[@]}"
-echo "  log: $log; last lines:"
-grep -vE '^\s*$' "$log" | tail -25 | sed 's/^/  | /'
-exit 1

@@ -5,7 +5,8 @@
 stage1() {
 	load_edu has_shutdown=1
 	d=/sys/bus/pci/drivers/edu_kexec_test
-	check "has_shutdown reads 1" [ "$(cat $d/has_shutdown)" = 1 ]
+	check "kexec_action reads shutdown" [ "$(cat $d/kexec_action)" = shutdown ]
 	echo remove >$d/kexec_method
-	check "kexec_method set to remove" [ "$(cat $d/kexec_method)" = "auto shutdown [remove]" ]
+	check "kexec_method set to remove" [ "$(cat $d/kexec_method)" = "default auto shutdown [remove]" ]
+	check "kexec_action reads remove" [ "$(cat $d/kexec_action)" = remove ]
 }
