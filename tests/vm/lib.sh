@@ -21,7 +21,7 @@ die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
 vm_missing() {
 	local m=
 	[ -n "$tarball" ] && [ -f "$tarball" ] || m="$m linux-source-6.12"
-	for c in qemu-system-x86_64 busybox kexec cpio gzip quilt make gcc bc flex bison depmod; do
+	for c in qemu-system-x86_64 busybox kexec cpio gzip quilt make gcc bc flex bison depmod ip; do
 		command -v "$c" >/dev/null 2>&1 || m="$m $c"
 	done
 	[ -f /usr/include/libelf.h ] || m="$m libelf-dev"

@@ -35,6 +35,10 @@ populate() { # root
 	copy_with_libs "$root" "$(command -v kexec)"
 	# Needs only libc, which kexec brought.
 	cp "$work/bin/vfio-hold" "$root/bin/"
+	# iproute2's ip talks rtnetlink; busybox's needs an IPv4 socket, and
+	# the VM kernel has no IP stack.
+	copy_with_libs "$root" "$(readlink -f "$(command -v ip)")"
+	mv "$root$(readlink -f "$(command -v ip)")" "$root/bin/ip-netlink"
 	[ -z "${KEXECQ_VM_EXTRA_BINS:-}" ] || copy_with_libs "$root" $KEXECQ_VM_EXTRA_BINS
 }
 

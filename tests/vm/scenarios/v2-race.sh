@@ -4,7 +4,10 @@
 # no oops, and the kexec completes (debug kernel).
 # kernel: debug
 # devices: edu edu edu
-# append: pci.kexec_method=remove
+# The racers wait for the hanging ->remove() (5 s) and then for each other,
+# each unbind running ACPI's interpreter slowly under TCG and lockdep: the
+# hung-task limit is 60 s here, which still catches a deadlock.
+# append: pci.kexec_method=remove sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.hung_task_all_cpu_backtrace=1
 # expect: callback=remove hanging until hang=0
 # expect: callback=remove reason=kexec
 # expect-not: called twice
