@@ -102,20 +102,16 @@ static int parse_string(struct conf_parser *p, const char *key, const char *valu
 }
 
 /*
- * List keys: an empty value resets the list; otherwise the words, with
- * quoting, go to *ret_words (NULL after a reset or an error reported).
+ * The words of a list value, with quoting; every word must be text.
+ * Returns 0 and the words, 0 and NULL after reporting a problem, or -ENOMEM.
  */
-static int list_words(struct conf_parser *p, const char *key, const char *value, char ***l,
-		      char ***ret_words)
+static int split_words(struct conf_parser *p, const char *key, const char *value, char ***ret_words)
 {
+	_cleanup_strv_free_ char **words = NULL;
 	int r;
 
 	*ret_words = NULL;
-	if (isempty(value)) {
-		*l = strv_free(*l);
-		return 0;
-	}
-	r = strv_split_quoted(value, ret_words);
+	r = strv_split_quoted(value, &words);
 	if (r == -EINVAL) {
 		SHOW(value);
 		conf_error(p, "%s=: unterminated quote in \"%s\"", key, strna(shown));
@@ -123,12 +119,23 @@ static int list_words(struct conf_parser *p, const char *key, const char *value,
 	}
 	if (r < 0)
 		return r;
-	STRV_FOREACH (w, *ret_words)
-		if (!value_ok(p, key, *w)) {
-			*ret_words = strv_free(*ret_words);
+	STRV_FOREACH (w, words)
+		if (!value_ok(p, key, *w))
 			return 0;
-		}
+	*ret_words = TAKE_PTR(words);
 	return 0;
+}
+
+/* List keys: an empty value resets the list *l; otherwise as split_words(). */
+static int list_words(struct conf_parser *p, const char *key, const char *value, char ***l,
+		      char ***ret_words)
+{
+	*ret_words = NULL;
+	if (isempty(value)) {
+		*l = strv_free(*l);
+		return 0;
+	}
+	return split_words(p, key, value, ret_words);
 }
 
 static int parse_strv(struct conf_parser *p, const char *key, const char *value, void *data)
@@ -222,13 +229,8 @@ static int parse_match(struct conf_parser *p, const char *key, const char *value
 		invert = true;
 		v++;
 	}
-	r = strv_split_quoted(v, &words);
-	if (r == -EINVAL) {
-		SHOW(value);
-		conf_error(p, "%s=: unterminated quote in \"%s\"", key, strna(shown));
-		return 0;
-	}
-	if (r < 0)
+	r = split_words(p, key, v, &words);
+	if (r < 0 || !words)
 		return r;
 	if (!words[0]) {
 		conf_error(p, "%s=: \"!\" must be followed by a list of patterns", key);
@@ -243,8 +245,6 @@ static int parse_match(struct conf_parser *p, const char *key, const char *value
 	STRV_FOREACH (w, words) {
 		char *n;
 
-		if (!value_ok(p, key, *w))
-			continue;
 		r = normalize_pattern(p, key, match_fields[field].kind, *w, &n);
 		if (r < 0)
 			return r;
