@@ -143,6 +143,28 @@ static int get_str(const struct loader *l, json_object *o, const char *key, bool
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* An optional string naming an enum value: 1 and the value, 0 if absent. */
+static int get_enum(const struct loader *l, json_object *o, const char *key,
+		    int (*from_string)(const char *s), int *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	int r;
+
+	r = get_str(l, o, key, false, &s);
+	if (r < 0 || !s)
+		return r;
+	r = from_string(s);
+	if (r < 0) {
+		_cleanup_free_ char *what = NULL;
+
+		if (asprintf(&what, "invalid %s", key) < 0)
+			return -ENOMEM;
+		return bad(l, what, s);
+	}
+	*ret = r;
+	return 1;
+}
+
 static int get_bool(const struct loader *l, json_object *o, const char *key, int *ret)
 {
 	json_object *v;
@@ -215,7 +237,7 @@ static bool property_key_is_valid(const char *k)
 
 static int device_from_json(struct loader *l, json_object *o, struct device **ret)
 {
-	_cleanup_free_ char *kind = NULL, *syspath = NULL, *name = NULL, *s = NULL;
+	_cleanup_free_ char *kind = NULL, *syspath = NULL, *name = NULL;
 	_cleanup_(device_freep) struct device *d = NULL;
 	json_object *props;
 	int k, b, r;
@@ -290,35 +312,21 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 	if (d->sriov_numvfs > d->sriov_totalvfs)
 		return bad(l, "sriov_numvfs exceeds sriov_totalvfs", NULL);
 
-	r = get_str(l, o, "kexec_method", false, &s);
+	r = get_enum(l, o, "kexec_method", kernel_method_from_string, &k);
 	if (r < 0)
 		return r;
-	if (s) {
-		k = kernel_method_from_string(s);
-		if (k < 0)
-			return bad(l, "invalid kexec_method", s);
+	if (r > 0)
 		d->kexec_method = k;
-		s = mfree(s);
-	}
-	r = get_str(l, o, "kexec_action", false, &s);
+	r = get_enum(l, o, "kexec_action", kexec_action_from_string, &k);
 	if (r < 0)
 		return r;
-	if (s) {
-		k = kexec_action_from_string(s);
-		if (k < 0)
-			return bad(l, "invalid kexec_action", s);
+	if (r > 0)
 		d->kexec_action = k;
-		s = mfree(s);
-	}
-	r = get_str(l, o, "write_cache", false, &s);
+	r = get_enum(l, o, "write_cache", write_cache_from_string, &k);
 	if (r < 0)
 		return r;
-	if (s) {
-		k = write_cache_from_string(s);
-		if (k < 0)
-			return bad(l, "invalid write_cache", s);
+	if (r > 0)
 		d->write_cache = k;
-	}
 	if (json_object_object_get_ex(o, "properties", &props)) {
 		size_t n = 0;
 
