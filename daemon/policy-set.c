@@ -100,6 +100,12 @@ int policy_set_load(char *const *dirs, unsigned flags, struct policy_set **ret,
 	r = conf_files_list(dirs, POLICY_SUFFIX, cflags, level, &files);
 	if (r < 0)
 		return r;
+	/* The order check is quadratic in the number of policies. */
+	if (files.n > POLICY_FILES_MAX) {
+		conf_file_list_done(&files);
+		return log_error_errno(E2BIG, "More than %u policy files in the search path.",
+				       POLICY_FILES_MAX);
+	}
 	n_errors += files.n_problems;
 	s->policies = calloc(files.n ? files.n : 1, sizeof(*s->policies));
 	if (!s->policies) {
@@ -144,34 +150,25 @@ int policy_set_check_order(const struct policy_set *s, enum policy_mode mode)
 	if (!adj || !color || !stack || !iter)
 		return log_oom();
 
-	/* adj[a * n + b]: a must run before b. */
+	/* adj[a * n + b]: a must run before b.  After= names what goes first. */
 	for (size_t i = 0; i < n; i++) {
 		const struct policy *pi = s->policies[i];
 
-		STRV_FOREACH (a, pi->after) {
-			bool found = false;
+		for (int before = 0; before < 2; before++)
+			STRV_FOREACH (o, before ? pi->before : pi->after) {
+				bool found = false;
 
-			for (size_t j = 0; j < n; j++)
-				if (streq(s->policies[j]->name, *a)) {
-					adj[j * n + i] = 1;
-					found = true;
-				}
-			if (!found)
-				log_debug("%s:%u: After=%s names no loaded policy; ignored",
-					  pi->path, pi->line[KEY_AFTER], *a);
-		}
-		STRV_FOREACH (b, pi->before) {
-			bool found = false;
-
-			for (size_t j = 0; j < n; j++)
-				if (streq(s->policies[j]->name, *b)) {
-					adj[i * n + j] = 1;
-					found = true;
-				}
-			if (!found)
-				log_debug("%s:%u: Before=%s names no loaded policy; ignored",
-					  pi->path, pi->line[KEY_BEFORE], *b);
-		}
+				for (size_t j = 0; j < n; j++)
+					if (streq(s->policies[j]->name, *o)) {
+						adj[before ? i * n + j : j * n + i] = 1;
+						found = true;
+					}
+				if (!found)
+					log_debug("%s:%u: %s=%s names no loaded policy; ignored",
+						  pi->path,
+						  pi->line[before ? KEY_BEFORE : KEY_AFTER],
+						  before ? "Before" : "After", *o);
+			}
 	}
 
 	/* Iterative DFS; a grey node reached again closes a cycle. */

@@ -14,6 +14,9 @@
 
 #include "policy.h"
 
+/* More policy files than this in the search path is an error. */
+#define POLICY_FILES_MAX 4096U
+
 struct policy_set {
 	struct policy **policies; /* lexical order of name */
 	size_t n;
@@ -34,8 +37,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy_set *, policy_set_free)
  * count goes to *ret_n_errors (problems that were skipped under
  * POLICY_SKIP_BROKEN are counted too, as warnings do not stop a run).
  * Returns 0 and the set of the good files, or -ENOENT for a missing
- * explicit directory, -ENOMEM, or another -errno when a directory cannot
- * be read.
+ * explicit directory, -E2BIG for more than POLICY_FILES_MAX files,
+ * -ENOMEM, or another -errno when a directory cannot be read.
  */
 int policy_set_load(char *const *dirs, unsigned flags, struct policy_set **ret,
 		    unsigned *ret_n_errors);

@@ -59,36 +59,6 @@ bool strv_contains(char *const *l, const char *s)
 	return false;
 }
 
-int strv_split_ws(const char *s, char ***ret)
-{
-	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-	const char *p = s;
-
-	if (!l)
-		return -ENOMEM;
-	for (;;) {
-		size_t n;
-		char *w;
-		int r;
-
-		p += strspn(p, " \t\n");
-		if (!*p)
-			break;
-		n = strcspn(p, " \t\n");
-		w = strndup(p, n);
-		if (!w)
-			return -ENOMEM;
-		r = strv_consume(&l, w);
-		if (r < 0) {
-			free(w);
-			return r;
-		}
-		p += n;
-	}
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
 char *strv_join(char *const *l, const char *sep)
 {
 	size_t len = 0, sl = strlen(sep);

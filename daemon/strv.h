@@ -16,8 +16,6 @@ size_t strv_length(char *const *l);
 int strv_consume(char ***l, char *value);
 int strv_extend(char ***l, const char *value);
 bool strv_contains(char *const *l, const char *s);
-/* Splits on whitespace; empty input gives an empty (non-NULL) vector. */
-int strv_split_ws(const char *s, char ***ret);
 char *strv_join(char *const *l, const char *sep);
 
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)

@@ -595,6 +595,26 @@ START_TEST(test_missing_dirs)
 }
 END_TEST
 
+/* Too many files: refused before the quadratic order check. */
+START_TEST(test_too_many_files)
+{
+	char *dirv[2] = { testtmp_dir(), NULL };
+	struct policy_set *s = NULL;
+
+	for (unsigned i = 0; i <= POLICY_FILES_MAX; i++) {
+		_cleanup_free_ char *name = NULL;
+
+		ck_assert_int_ge(asprintf(&name, "%05u.policy", i), 0);
+		free(testtmp_write(dirv[0], name, ""));
+	}
+	testlog_start();
+	ck_assert_int_eq(policy_set_load(dirv, 0, &s, NULL), -E2BIG);
+	ck_assert(testlog_contains("More than 4096 policy files"));
+	testlog_stop();
+	free(dirv[0]);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -619,6 +639,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_broken_override);
 	tcase_add_test(tc, test_order_cycle);
 	tcase_add_test(tc, test_missing_dirs);
+	tcase_add_test(tc, test_too_many_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
