@@ -17,7 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 echo 'kexec-tools kexec-tools/load_kexec boolean false' | debconf-set-selections
 
 build="build-essential autoconf automake libtool pkg-config gettext
-       libudev-dev libkmod-dev libsystemd-dev libjson-c-dev check
+       libudev-dev libkmod-dev libsystemd-dev libjson-c-dev libmnl-dev check
        kexec-tools dbus umockdev clang-format"
 # tests/fuzz: libclang-rt-14-dev ships libclang_rt.fuzzer-x86_64.a (clang only
 # recommends it, via libclang-common-14-dev); llvm-14 has llvm-symbolizer.

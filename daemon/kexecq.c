@@ -13,26 +13,20 @@
 #include <unistd.h>
 
 #include "conf-files.h"
+#include "exit-status.h"
 #include "inventory.h"
 #include "log.h"
 #include "match.h"
 #include "plan-output.h"
 #include "plan.h"
 #include "policy-set.h"
+#include "reboot.h"
 #include "scan.h"
 #include "snapshot.h"
 #include "string-util.h"
 #include "strv.h"
+#include "values.h"
 
-/* man/kexecq.8, EXIT STATUS. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1, /* a file or the inventory could not be read, out of memory */
-	EXIT_USAGE = 2, /* unknown command or option, missing argument */
-	EXIT_POLICY = 3, /* a policy has errors or cannot be trusted */
-	EXIT_PLAN = 4, /* the plan cannot be ordered */
-	EXIT_AT_RISK = 5, /* check: a device is at risk */
-};
 
 /* The verbs, as bits, so that each option can say where it belongs. */
 enum verb {
@@ -40,7 +34,12 @@ enum verb {
 	VERB_CHECK = 1 << 1,
 	VERB_INVENTORY = 1 << 2,
 	VERB_POLICY = 1 << 3, /* verify, list, cat */
-	VERB_ANY = VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_POLICY,
+	VERB_LOAD = 1 << 4,
+	VERB_UNLOAD = 1 << 5,
+	VERB_REBOOT = 1 << 6,
+	VERB_APPLY = 1 << 7,
+	VERB_ANY = VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_POLICY | VERB_LOAD | VERB_UNLOAD |
+		   VERB_REBOOT | VERB_APPLY,
 };
 
 static struct {
@@ -53,8 +52,14 @@ static struct {
 	bool explain;
 	bool ignore_policy_errors;
 	bool help;
+	/* load, reboot, apply */
+	const char *kernel, *initrd, *append, *rundir, *stage;
+	bool reuse_cmdline, dry_run, now;
+	unsigned jobs;
+	uint64_t deadline_usec;
 } arg = {
 	.sysfs = "/sys",
+	.rundir = "/run/kexecq",
 };
 
 static void log_cli(int level, const char *msg, void *userdata)
@@ -100,7 +105,12 @@ static int help_main(void)
 	       "  inventory              Show or save the device inventory\n"
 	       "  policy verify [FILE…]  Check policy files; all installed ones by default\n"
 	       "  policy list            List policies in precedence order\n"
-	       "  policy cat NAME        Print the policy file that wins for NAME\n\n"
+	       "  policy cat NAME        Print the policy file that wins for NAME\n"
+	       "  load                   Load the next kernel (kexec_file_load)\n"
+	       "  unload                 Unload it\n"
+	       "  reboot                 Load, quiesce along the plan and kexec\n"
+	       "  apply --stage=final    The systemd shutdown hook's part: quiesce\n"
+	       "                         along the frozen plan\n\n"
 	       "%s     --version           Show the version\n\n"
 	       "Run 'kexecq COMMAND --help' for a command's options.\n"
 	       "See kexecq(8) and kexecq.policy(5).\n",
@@ -157,6 +167,63 @@ static void help_check(void)
 	       "when any device is at risk, 3 when a policy is broken or untrusted.\n\n"
 	       "%s%s%s%s",
 	       source_help, policy_dir_help, ignore_help, common_help);
+}
+
+static const char kernel_help[] =
+	"     --kernel=FILE       The kernel image (default: the boot loader's default\n"
+	"                         entry, else /vmlinuz, else the running kernel's)\n"
+	"     --initrd=FILE       Its initrd (default: the one that goes with it)\n"
+	"     --append=ARGS       Add ARGS to the command line\n"
+	"     --reuse-cmdline     This boot's command line, even for a boot loader entry\n";
+
+static const char run_help[] =
+	"  -j --jobs=N            Steps at a time (default: CPUs, at least 4)\n"
+	"     --deadline=TIME     For the whole plan (default 80s)\n"
+	"     --json              Print the report as JSON\n";
+
+static const char rundir_help[] =
+	"     --run-dir=DIR       Journal and frozen plan (default /run/kexecq)\n";
+
+static void help_load(void)
+{
+	printf("Usage: kexecq load [OPTIONS…]\n"
+	       "       kexecq unload\n\n"
+	       "Choose, check and load the next kernel, through kexec_file_load (kexec -s),\n"
+	       "or kexec_load (kexec -c) when the kernel lacks it.  Nothing else changes.\n"
+	       "'unload' unloads it (and removes a frozen plan): with a kernel loaded,\n"
+	       "systemd turns a plain reboot into a kexec.\n\n"
+	       "     --dry-run           Print the choice, load nothing\n"
+	       "%s%s%s",
+	       kernel_help, rundir_help, common_help);
+}
+
+static void help_reboot(void)
+{
+	printf("Usage: kexecq reboot [OPTIONS…]\n\n"
+	       "Load the next kernel, then quiesce the devices along the plan and kexec.\n"
+	       "The kernel is loaded first: a missing or bad image changes nothing.\n"
+	       "By default (PID 1 is systemd) the plan is frozen in /run/kexecq and\n"
+	       "kexec.target started; systemd's shutdown hook quiesces after file systems\n"
+	       "are unmounted.  With --now kexecq syncs, quiesces and kexecs itself.  A\n"
+	       "failed step whose policy says OnFailure=abort rolls everything back and\n"
+	       "unloads the kernel (exit status 6).\n\n"
+	       "     --now              Quiesce and kexec now, without systemd\n"
+	       "     --dry-run          Print what would happen, change nothing\n"
+	       "%s%s%s%s%s%s%s",
+	       kernel_help, run_help, rundir_help, source_help, policy_dir_help, ignore_help,
+	       common_help);
+}
+
+static void help_apply(void)
+{
+	printf("Usage: kexecq apply --stage=final [OPTIONS…]\n\n"
+	       "Quiesce along the plan frozen by 'kexecq reboot' (or, if there is none, the\n"
+	       "installed policies): what systemd's shutdown hook runs on kexec.  Logs each\n"
+	       "step to /dev/kmsg.  On an OnFailure=abort failure it rolls back and unloads\n"
+	       "the kernel, so that systemd reboots through firmware instead.\n\n"
+	       "     --stage=final      Required: the only stage\n"
+	       "%s%s     --sysfs=DIR         Root of sysfs (default /sys)\n%s",
+	       run_help, rundir_help, common_help);
 }
 
 /* ---- shared helpers ------------------------------------------------------ */
@@ -572,6 +639,71 @@ static int verb_policy_cat(char **args)
 	return r;
 }
 
+/* ---- load, unload, reboot, apply ------------------------------------------------------ */
+
+static int verb_run(enum verb verb, char **args)
+{
+	struct reboot_options o = {
+		.kexec = {
+			.root = "/",
+			.kernel = arg.kernel,
+			.initrd = arg.initrd,
+			.append = arg.append,
+			.reuse_cmdline = arg.reuse_cmdline,
+		},
+		.policy_dirs = policy_dirs(),
+		.policy_dirs_explicit = arg.policy_dirs != NULL,
+		.ignore_policy_errors = arg.ignore_policy_errors,
+		.sysfs = arg.sysfs,
+		.moddir = arg.moddir,
+		.inventory = arg.inventory,
+		.rundir = arg.rundir,
+		.kmsg = "/dev/kmsg",
+		.jobs = arg.jobs,
+		.deadline_usec = arg.deadline_usec,
+		.dry_run = arg.dry_run,
+		.now = arg.now,
+		.json = arg.json,
+		.progress = !arg.json && isatty(STDOUT_FILENO),
+		.out = stdout,
+	};
+
+	if (args[0]) {
+		log_error("This command takes no arguments (see its --help).");
+		return EXIT_USAGE;
+	}
+	if (arg.inventory && !arg.dry_run) {
+		log_error("--inventory describes another machine: only with --dry-run.");
+		return EXIT_USAGE;
+	}
+	if (arg.dry_run && arg.json) {
+		log_error("--dry-run prints text; for the plan as JSON use 'kexecq plan --json'.");
+		return EXIT_USAGE;
+	}
+	if (!arg.dry_run && geteuid() != 0 && verb != VERB_LOAD) {
+		log_error("Must be root (only --dry-run works for others).");
+		return EXIT_FAIL;
+	}
+	switch (verb) {
+	case VERB_LOAD:
+		if (!arg.dry_run && geteuid() != 0) {
+			log_error("Must be root to load a kernel (--dry-run shows the choice).");
+			return EXIT_FAIL;
+		}
+		return reboot_load(&o);
+	case VERB_UNLOAD:
+		return reboot_unload(&o);
+	case VERB_REBOOT:
+		return reboot_run(&o);
+	default:
+		if (!arg.stage || !streq(arg.stage, "final")) {
+			log_error("apply needs --stage=final (it is what the shutdown hook runs).");
+			return EXIT_USAGE;
+		}
+		return reboot_apply_final(&o);
+	}
+}
+
 /* ---- argument parsing ------------------------------------------------------------- */
 
 enum {
@@ -584,6 +716,15 @@ enum {
 	OPT_INVENTORY,
 	OPT_SAVE,
 	OPT_IGNORE_POLICY_ERRORS,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
+	OPT_REUSE_CMDLINE,
+	OPT_DRY_RUN,
+	OPT_NOW,
+	OPT_DEADLINE,
+	OPT_RUN_DIR,
+	OPT_STAGE,
 };
 
 static const struct option options[] = {
@@ -598,6 +739,16 @@ static const struct option options[] = {
 	{ "inventory", required_argument, NULL, OPT_INVENTORY },
 	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "ignore-policy-errors", no_argument, NULL, OPT_IGNORE_POLICY_ERRORS },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "reuse-cmdline", no_argument, NULL, OPT_REUSE_CMDLINE },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "now", no_argument, NULL, OPT_NOW },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "deadline", required_argument, NULL, OPT_DEADLINE },
+	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+	{ "stage", required_argument, NULL, OPT_STAGE },
 	{},
 };
 
@@ -606,19 +757,37 @@ static unsigned option_verbs(int c)
 {
 	switch (c) {
 	case 'P':
-		return VERB_PLAN | VERB_CHECK | VERB_POLICY;
+		return VERB_PLAN | VERB_CHECK | VERB_POLICY | VERB_REBOOT;
 	case OPT_SYSFS:
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY |
+		       VERB_LOAD | VERB_UNLOAD;
 	case OPT_MODDIR:
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY;
 	case OPT_INVENTORY:
-		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY;
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT;
 	case OPT_JSON:
-		return VERB_PLAN | VERB_INVENTORY;
+		return VERB_PLAN | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY;
 	case OPT_EXPLAIN:
 		return VERB_PLAN;
 	case OPT_SAVE:
 		return VERB_INVENTORY;
 	case OPT_IGNORE_POLICY_ERRORS:
-		return VERB_PLAN | VERB_CHECK;
+		return VERB_PLAN | VERB_CHECK | VERB_REBOOT;
+	case OPT_KERNEL:
+	case OPT_INITRD:
+	case OPT_APPEND:
+	case OPT_REUSE_CMDLINE:
+	case OPT_DRY_RUN:
+		return VERB_LOAD | VERB_REBOOT;
+	case OPT_NOW:
+		return VERB_REBOOT;
+	case 'j':
+	case OPT_DEADLINE:
+		return VERB_REBOOT | VERB_APPLY;
+	case OPT_RUN_DIR:
+		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD;
+	case OPT_STAGE:
+		return VERB_APPLY;
 	case OPT_VERSION:
 		return 0;
 	default: /* --help, --log-level */
@@ -635,6 +804,10 @@ static const struct {
 	{ "check", VERB_CHECK, help_check },
 	{ "inventory", VERB_INVENTORY, help_inventory },
 	{ "policy", VERB_POLICY, help_policy },
+	{ "load", VERB_LOAD, help_load },
+	{ "unload", VERB_UNLOAD, help_load },
+	{ "reboot", VERB_REBOOT, help_reboot },
+	{ "apply", VERB_APPLY, help_apply },
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -681,6 +854,50 @@ static int parse_option(int c, char ***dirs)
 	case OPT_IGNORE_POLICY_ERRORS:
 		arg.ignore_policy_errors = true;
 		return -1;
+	case OPT_KERNEL:
+		arg.kernel = optarg;
+		return -1;
+	case OPT_INITRD:
+		arg.initrd = optarg;
+		return -1;
+	case OPT_APPEND:
+		arg.append = optarg;
+		return -1;
+	case OPT_REUSE_CMDLINE:
+		arg.reuse_cmdline = true;
+		return -1;
+	case OPT_DRY_RUN:
+		arg.dry_run = true;
+		return -1;
+	case OPT_NOW:
+		arg.now = true;
+		return -1;
+	case 'j': {
+		char *end = NULL;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(optarg, &end, 10);
+		if (errno || !end || *end || end == optarg || n < 1 || n > 1024) {
+			log_error("Invalid --jobs \"%s\" (1 to 1024).", optarg);
+			return EXIT_USAGE;
+		}
+		arg.jobs = (unsigned)n;
+		return -1;
+	}
+	case OPT_DEADLINE:
+		if (parse_timespan(optarg, &arg.deadline_usec) < 0 || arg.deadline_usec == 0 ||
+		    arg.deadline_usec > 3600ULL * 1000000ULL) {
+			log_error("Invalid --deadline \"%s\" (e.g. 80s or 2min, at most 1h).", optarg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_RUN_DIR:
+		arg.rundir = optarg;
+		return -1;
+	case OPT_STAGE:
+		arg.stage = optarg;
+		return -1;
 	case OPT_VERSION:
 		return -1;
 	default: /* getopt has said what is wrong */
@@ -710,7 +927,7 @@ int main(int argc, char *argv[])
 	 * "kexecq policy list -P d"); "--" ends them.  What each verb accepts
 	 * is checked once the verb is known.
 	 */
-	while ((c = getopt_long(argc, argv, "hP:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hP:j:", options, NULL)) >= 0) {
 		r = parse_option(c, &dirs);
 		if (r >= 0)
 			return r;
@@ -759,6 +976,11 @@ int main(int argc, char *argv[])
 	}
 
 	switch (verb) {
+	case VERB_LOAD:
+	case VERB_UNLOAD:
+	case VERB_REBOOT:
+	case VERB_APPLY:
+		return verb_run(verb, args + 1);
 	case VERB_PLAN:
 		return verb_plan(args + 1);
 	case VERB_CHECK:

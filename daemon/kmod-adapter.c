@@ -102,3 +102,64 @@ int kmod_annotate(const char *moddir, struct inventory *inv)
 	}
 	return 0;
 }
+
+static int module_open(const char *moddir, const char *name, struct kmod_ctx **ret_ctx,
+		       struct kmod_module **ret_mod)
+{
+	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	struct kmod_module *m = NULL;
+	int r;
+
+	ctx = kmod_new(moddir, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	kmod_set_log_fn(ctx, kmod_log, NULL);
+	r = kmod_module_new_from_name(ctx, name, &m);
+	if (r < 0)
+		return r;
+	*ret_ctx = TAKE_PTR(ctx);
+	*ret_mod = m;
+	return 0;
+}
+
+int kmod_unload(const char *moddir, const char *name)
+{
+	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+	int r;
+
+	r = module_open(moddir, name, &ctx, &m);
+	if (r < 0)
+		return r;
+	r = kmod_module_get_initstate(m);
+	if (r == -ENOENT)
+		return -ENOENT;
+	if (r == KMOD_MODULE_BUILTIN)
+		return -EPERM;
+	return kmod_module_remove_module(m, 0);
+}
+
+int kmod_load(const char *moddir, const char *name)
+{
+	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+	int r;
+
+	r = module_open(moddir, name, &ctx, &m);
+	if (r < 0)
+		return r;
+	r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
+	return r > 0 ? -EPERM : r; /* > 0: refused by a blacklist or a filter */
+}
+
+int kmod_refcount(const char *moddir, const char *name)
+{
+	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+	int r;
+
+	r = module_open(moddir, name, &ctx, &m);
+	if (r < 0)
+		return r;
+	return kmod_module_get_refcnt(m);
+}

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "kmod-adapter.h"
+#include "log.h"
+#include "netlink-adapter.h"
+#include "string-util.h"
+#include "sysfs.h"
+
+/* ---- the one sysfs writer ------------------------------------------------ */
+
+/* Write value to <root>/<rel> in one write(), as the kernel wants it. */
+static int sysfs_write(const char *root, const char *rel, const char *value)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (asprintf(&path, "%s/%s", root, rel) < 0)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int set_message(char **ret, const char *fmt, ...) _printf_(2, 3);
+static int set_message(char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	free(*ret);
+	*ret = NULL;
+	va_start(ap, fmt);
+	r = vasprintf(ret, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		*ret = NULL;
+	return 0;
+}
+
+/* The driver device name is bound to now: 0 and a name, -ENOENT if unbound. */
+static int bound_driver(const struct action *a, char **ret)
+{
+	_cleanup_free_ char *rel = NULL;
+
+	if (asprintf(&rel, "bus/pci/devices/%s/driver", a->object) < 0)
+		return -ENOMEM;
+	return sysfs_read_link_name(a->env->sysfs, rel, ret);
+}
+
+/* ---- flush-cache ----------------------------------------------------------- */
+
+/*
+ * fsync() of the whole-disk node: blkdev_fsync() writes back the device's
+ * own dirty pages and then blkdev_issue_flush(), a REQ_PREFLUSH request
+ * that the block layer orders behind the writes already queued and that
+ * each driver turns into its transport's command (SCSI SYNCHRONIZE CACHE,
+ * NVMe Flush, ATA FLUSH CACHE, virtio-blk FLUSH).  SG_IO or the NVMe
+ * passthrough ioctl would each cover one transport and bypass that
+ * ordering.  The node is checked against sysfs' dev first, so that a
+ * reused name never flushes (or blocks on) another disk.
+ */
+static int do_flush(struct action *a, char **msg)
+{
+	_cleanup_free_ char *rel = NULL, *dev = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	unsigned maj, min;
+	struct stat st;
+	int r;
+
+	if (!a->devnode)
+		return set_message(msg, "no device node known for %s", a->object), -ENOENT;
+	if (asprintf(&rel, "class/block/%s/dev", a->object) < 0)
+		return -ENOMEM;
+	if (sysfs_read(a->env->sysfs, rel, &dev) < 0 || sscanf(dev, "%u:%u", &maj, &min) != 2)
+		return set_message(msg, "%s is gone", a->object), -ENODEV;
+	fd = open(a->devnode, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		return set_message(msg, "cannot open %s: %s", a->devnode, strerror(-r)), r;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISBLK(st.st_mode) || major(st.st_rdev) != maj || minor(st.st_rdev) != min)
+		return set_message(msg, "%s is not the block device %u:%u of %s", a->devnode, maj,
+				   min, a->object),
+		       -ENODEV;
+	if (fsync(fd) < 0) {
+		r = -errno;
+		return set_message(msg, "flush of %s failed: %s", a->devnode, strerror(-r)), r;
+	}
+	return 0;
+}
+
+/* ---- net-down --------------------------------------------------------------- */
+
+static int link_is_up(const struct action *a)
+{
+	_cleanup_free_ char *rel = NULL, *flags = NULL;
+	unsigned long f;
+	int r;
+
+	if (asprintf(&rel, "class/net/%s/flags", a->object) < 0)
+		return -ENOMEM;
+	r = sysfs_read(a->env->sysfs, rel, &flags);
+	if (r < 0)
+		return r;
+	f = strtoul(flags, NULL, 16);
+	return (f & 1) != 0; /* IFF_UP */
+}
+
+static int do_net_down(struct action *a, char **msg)
+{
+	int r;
+
+	r = link_is_up(a);
+	if (r == -ENOENT)
+		return set_message(msg, "interface %s is gone", a->object), 0;
+	if (r == 0)
+		return set_message(msg, "%s is already down", a->object), 0;
+	r = netlink_link_set_up(a->object, false);
+	if (r < 0)
+		return set_message(msg, "cannot bring %s down: %s", a->object, strerror(-r)), r;
+	a->done = true;
+	return 0;
+}
+
+static int undo_net_down(struct action *a, char **msg)
+{
+	int r = netlink_link_set_up(a->object, true);
+
+	if (r < 0)
+		return set_message(msg, "cannot bring %s up: %s", a->object, strerror(-r)), r;
+	return set_message(msg, "%s up again", a->object), 1;
+}
+
+/* ---- sriov-disable -------------------------------------------------------------- */
+
+static int do_sriov_disable(struct action *a, char **msg)
+{
+	_cleanup_free_ char *rel = NULL, *v = NULL;
+	unsigned n;
+	int r;
+
+	if (asprintf(&rel, "bus/pci/devices/%s/sriov_numvfs", a->object) < 0)
+		return -ENOMEM;
+	r = sysfs_read(a->env->sysfs, rel, &v);
+	if (r == -ENOENT)
+		return set_message(msg, "%s has no SR-IOV (or is gone)", a->object), 0;
+	if (r < 0 || sscanf(v, "%u", &n) != 1)
+		return set_message(msg, "cannot read sriov_numvfs of %s", a->object), r < 0 ? r : -EIO;
+	if (n == 0)
+		return set_message(msg, "no VFs enabled"), 0;
+	r = sysfs_write(a->env->sysfs, rel, "0");
+	if (r < 0)
+		return set_message(msg, "cannot disable %u VFs: %s", n, strerror(-r)), r;
+	a->old_numvfs = n;
+	a->done = true;
+	return set_message(msg, "%u VFs disabled", n), 0;
+}
+
+static int undo_sriov_disable(struct action *a, char **msg)
+{
+	_cleanup_free_ char *rel = NULL;
+	char v[16];
+	int r;
+
+	if (asprintf(&rel, "bus/pci/devices/%s/sriov_numvfs", a->object) < 0)
+		return -ENOMEM;
+	snprintf(v, sizeof(v), "%u", a->old_numvfs);
+	r = sysfs_write(a->env->sysfs, rel, v);
+	if (r < 0)
+		return set_message(msg, "cannot enable %u VFs again: %s", a->old_numvfs,
+				   strerror(-r)),
+		       r;
+	return set_message(msg, "%u VFs enabled again", a->old_numvfs), 1;
+}
+
+/* ---- unbind and reset ------------------------------------------------------------- */
+
+static int do_unbind(struct action *a, char **msg)
+{
+	_cleanup_free_ char *now = NULL, *rel = NULL, *after = NULL;
+	int r;
+
+	r = bound_driver(a, &now);
+	if (r == -ENOENT)
+		return set_message(msg, "already unbound"), 0;
+	if (r < 0)
+		return set_message(msg, "cannot read the driver of %s: %s", a->object, strerror(-r)),
+		       r;
+	if (a->driver && !streq(now, a->driver))
+		return set_message(msg, "bound to %s now, not %s as planned", now, a->driver),
+		       -EBUSY;
+	if (asprintf(&rel, "bus/pci/drivers/%s/unbind", now) < 0)
+		return -ENOMEM;
+	r = sysfs_write(a->env->sysfs, rel, a->object);
+	if (r == -ENOENT)
+		return set_message(msg, "driver %s has no unbind attribute: it does not let "
+					"userspace unbind it",
+				   now),
+		       -EPERM;
+	if (r < 0)
+		return set_message(msg, "unbind from %s failed: %s", now, strerror(-r)), r;
+	if (bound_driver(a, &after) != -ENOENT)
+		return set_message(msg, "still bound to %s after the unbind", strna(after)), -EBUSY;
+	free(a->driver);
+	a->driver = TAKE_PTR(now);
+	a->done = true;
+	return 0;
+}
+
+static int undo_unbind(struct action *a, char **msg)
+{
+	_cleanup_free_ char *now = NULL, *rel = NULL;
+	int r;
+
+	/* The module may have been loaded again by an earlier undo, binding it. */
+	if (bound_driver(a, &now) >= 0) {
+		if (streq(now, a->driver))
+			return set_message(msg, "bound to %s again", now), 1;
+		return set_message(msg, "bound to %s, not %s", now, a->driver), -EBUSY;
+	}
+	if (asprintf(&rel, "bus/pci/drivers/%s/bind", a->driver) < 0)
+		return -ENOMEM;
+	r = sysfs_write(a->env->sysfs, rel, a->object);
+	if (r < 0)
+		return set_message(msg, "cannot bind %s to %s again: %s", a->object, a->driver,
+				   strerror(-r)),
+		       r;
+	return set_message(msg, "bound to %s again", a->driver), 1;
+}
+
+static int do_reset(struct action *a, char **msg)
+{
+	_cleanup_free_ char *rel = NULL, *now = NULL;
+	int r;
+
+	if (bound_driver(a, &now) >= 0)
+		return set_message(msg, "not reset: bound to %s", now), -EBUSY;
+	if (asprintf(&rel, "bus/pci/devices/%s/reset", a->object) < 0)
+		return -ENOMEM;
+	r = sysfs_write(a->env->sysfs, rel, "1");
+	if (r == -ENOENT)
+		return set_message(msg, "%s has no reset method (or is gone)", a->object), -ENOTTY;
+	if (r < 0)
+		return set_message(msg, "reset failed: %s", strerror(-r)), r;
+	return 0;
+}
+
+/* ---- unload-module ------------------------------------------------------------------- */
+
+static int do_unload(struct action *a, char **msg)
+{
+	int r = kmod_unload(a->env->moddir, a->object);
+
+	if (r == -ENOENT)
+		return set_message(msg, "not loaded"), 0;
+	if (r == -EPERM)
+		return set_message(msg, "%s is built in", a->object), -EPERM;
+	if (r == -EBUSY || r == -EAGAIN) {
+		int refs = kmod_refcount(a->env->moddir, a->object);
+
+		if (refs >= 0)
+			return set_message(msg, "in use (%d reference%s)", refs, refs == 1 ? "" : "s"),
+			       -EBUSY;
+		return set_message(msg, "in use"), -EBUSY;
+	}
+	if (r < 0)
+		return set_message(msg, "cannot unload: %s", strerror(-r)), r;
+	a->done = true;
+	return 0;
+}
+
+static int undo_unload(struct action *a, char **msg)
+{
+	int r = kmod_load(a->env->moddir, a->object);
+
+	if (r < 0)
+		return set_message(msg, "cannot load %s again: %s", a->object, strerror(-r)), r;
+	return set_message(msg, "loaded again"), 1;
+}
+
+/* ---- set-kernel-method ------------------------------------------------------------------ */
+
+static int do_set_method(struct action *a, char **msg)
+{
+	_cleanup_free_ char *rel = NULL, *drvrel = NULL, *old = NULL;
+	struct stat st;
+	int r, m;
+
+	if (asprintf(&rel, "bus/pci/drivers/%s/kexec_method", a->object) < 0 ||
+	    asprintf(&drvrel, "%s/bus/pci/drivers/%s", a->env->sysfs, a->object) < 0)
+		return -ENOMEM;
+	r = sysfs_read(a->env->sysfs, rel, &old);
+	if (r == -ENOENT) {
+		if (stat(drvrel, &st) < 0)
+			return set_message(msg, "driver %s is not registered", a->object), -ENOENT;
+		return set_message(msg, "this kernel has no kexec_method"), -EOPNOTSUPP;
+	}
+	if (r < 0)
+		return set_message(msg, "cannot read kexec_method: %s", strerror(-r)), r;
+	m = kernel_method_from_sysfs(old);
+	if (m < 0)
+		return set_message(msg, "kexec_method reads \"%s\"", old), -EIO;
+	if (m == (int)a->method)
+		return set_message(msg, "already %s", kernel_method_to_string(a->method)), 0;
+	r = sysfs_write(a->env->sysfs, rel, kernel_method_to_string(a->method));
+	if (r < 0)
+		return set_message(msg, "cannot set kexec_method: %s", strerror(-r)), r;
+	a->old_method = strdup(kernel_method_to_string(m));
+	if (!a->old_method)
+		return -ENOMEM;
+	a->done = true;
+	return set_message(msg, "%s (was %s)", kernel_method_to_string(a->method), a->old_method),
+	       0;
+}
+
+static int undo_set_method(struct action *a, char **msg)
+{
+	_cleanup_free_ char *rel = NULL;
+	int r;
+
+	if (asprintf(&rel, "bus/pci/drivers/%s/kexec_method", a->object) < 0)
+		return -ENOMEM;
+	r = sysfs_write(a->env->sysfs, rel, a->old_method);
+	if (r < 0)
+		return set_message(msg, "cannot set kexec_method back to %s: %s", a->old_method,
+				   strerror(-r)),
+		       r;
+	return set_message(msg, "kexec_method %s again", a->old_method), 1;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------ */
+
+int action_run(struct action *a, char **ret_message)
+{
+	switch (a->type) {
+	case STEP_FLUSH_CACHE:
+		return do_flush(a, ret_message);
+	case STEP_NET_DOWN:
+		return do_net_down(a, ret_message);
+	case STEP_SRIOV_DISABLE:
+		return do_sriov_disable(a, ret_message);
+	case STEP_UNBIND:
+		return do_unbind(a, ret_message);
+	case STEP_RESET:
+		return do_reset(a, ret_message);
+	case STEP_UNLOAD_MODULE:
+		return do_unload(a, ret_message);
+	case STEP_SET_KERNEL_METHOD:
+		return do_set_method(a, ret_message);
+	case STEP_BARRIER:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int action_undo(struct action *a, char **ret_message)
+{
+	if (!a->done)
+		return 0;
+	switch (a->type) {
+	case STEP_NET_DOWN:
+		return undo_net_down(a, ret_message);
+	case STEP_SRIOV_DISABLE:
+		return undo_sriov_disable(a, ret_message);
+	case STEP_UNBIND:
+		return undo_unbind(a, ret_message);
+	case STEP_UNLOAD_MODULE:
+		return undo_unload(a, ret_message);
+	case STEP_SET_KERNEL_METHOD:
+		return undo_set_method(a, ret_message);
+	default: /* a flush and a reset have nothing to undo */
+		return 0;
+	}
+}
+
+struct action *action_new(const struct action_env *env, const struct step *s)
+{
+	struct action *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->type = s->type;
+	a->env = env;
+	a->method = s->method;
+	a->object = strdup(s->object);
+	a->driver = s->driver ? strdup(s->driver) : NULL;
+	a->devnode = s->device && s->device->devnode ? strdup(s->device->devnode) : NULL;
+	if (!a->object || (s->driver && !a->driver) ||
+	    (s->device && s->device->devnode && !a->devnode))
+		return action_free(a);
+	return a;
+}
+
+struct action *action_free(struct action *a)
+{
+	if (!a)
+		return NULL;
+	free(a->object);
+	free(a->driver);
+	free(a->devnode);
+	free(a->old_method);
+	free(a);
+	return NULL;
+}
+
+static int ops_prepare(void *userdata, const struct step *s, void **ret_job)
+{
+	struct action *a = action_new(userdata, s);
+
+	if (!a)
+		return -ENOMEM;
+	*ret_job = a;
+	return 0;
+}
+
+static int ops_run(void *job, char **ret_message)
+{
+	return action_run(job, ret_message);
+}
+
+static int ops_undo(void *job, char **ret_message)
+{
+	return action_undo(job, ret_message);
+}
+
+static void ops_free(void *job)
+{
+	action_free(job);
+}
+
+const struct exec_ops action_exec_ops = {
+	.prepare = ops_prepare,
+	.run = ops_run,
+	.undo = ops_undo,
+	.free = ops_free,
+};

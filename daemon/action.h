@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one writer to devices: each step type of a plan is one small
+ * function here, with its undo.  Everything else in kexecq only reads.
+ *
+ *   flush-cache        fsync() of the disk's block device node
+ *   net-down           IFF_UP off through rtnetlink (netlink-adapter.c)
+ *   sriov-disable      sriov_numvfs = 0, the old count kept for the undo
+ *   unbind             <sysfs>/bus/pci/drivers/<driver>/unbind
+ *   reset              <sysfs>/bus/pci/devices/<dev>/reset, after the unbind
+ *   unload-module      libkmod (kmod-adapter.c), as rmmod
+ *   set-kernel-method  <sysfs>/bus/pci/drivers/<driver>/kexec_method
+ *
+ * A struct action is a copy of what a step needs, owned by whoever runs
+ * it: a step abandoned at its deadline may still be running in the
+ * kernel after the plan and the inventory are gone.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "exec.h"
+#include "kmethod.h"
+#include "plan.h"
+
+/* Where actions act; tests point sysfs at a directory tree. */
+struct action_env {
+	const char *sysfs; /* "/sys" */
+	const char *moddir; /* NULL: /lib/modules/`uname -r` */
+};
+
+struct action {
+	enum step_type type;
+	char *object; /* PCI function, disk, interface, module or driver */
+	char *driver; /* the driver the plan saw bound (unbind, reset) or configures */
+	char *devnode; /* flush-cache: "/dev/sda" */
+	enum kernel_method method; /* set-kernel-method */
+	const struct action_env *env;
+
+	/* Filled by action_run() for action_undo(). */
+	bool done; /* something was changed that can be undone */
+	unsigned old_numvfs;
+	char *old_method;
+};
+
+/* The executor's operations on struct action; userdata is a struct action_env. */
+extern const struct exec_ops action_exec_ops;
+
+/*
+ * Carry out one action.  Returns 0 (done; *ret_message may say more, e.g.
+ * "already unbound"), -EOPNOTSUPP when the kernel lacks what the step
+ * needs (a kernel without kexec_method: the step is skipped), or another
+ * -errno with *ret_message saying what went wrong.
+ */
+int action_run(struct action *a, char **ret_message);
+/* Undo what action_run() did: 1 undone, 0 nothing to undo, or -errno. */
+int action_undo(struct action *a, char **ret_message);
+
+struct action *action_new(const struct action_env *env, const struct step *s);
+struct action *action_free(struct action *a);

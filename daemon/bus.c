@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "macro.h"
+
+
+bool bus_systemd_running(const char *root)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	if (asprintf(&p, "%s/run/systemd/system", streq(root, "/") ? "" : root) < 0)
+		return false;
+	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int connect_systemd(sd_bus **ret)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	int r;
+
+	if (geteuid() != 0 || access("/run/systemd/private", F_OK) < 0)
+		return sd_bus_open_system(ret);
+	r = sd_bus_new(&bus);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
+	if (r < 0)
+		return r;
+	r = sd_bus_start(bus);
+	if (r < 0)
+		return sd_bus_open_system(ret); /* the broker, then */
+	*ret = TAKE_PTR(bus);
+	return 0;
+}
+
+int bus_start_unit(const char *unit, const char *mode, char **ret_job, char **ret_error)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *job;
+	int r;
+
+	r = connect_systemd(&bus);
+	if (r < 0) {
+		if (asprintf(ret_error, "cannot connect to systemd: %s", strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "StartUnit", &error, &reply,
+			       "ss", unit, mode);
+	if (r < 0) {
+		if (asprintf(ret_error, "systemd refused to start %s: %s", unit,
+			     error.message ? error.message : strerror(-r)) < 0)
+			*ret_error = NULL;
+		sd_bus_error_free(&error);
+		return r;
+	}
+	r = sd_bus_message_read(reply, "o", &job);
+	if (r < 0)
+		return r;
+	if (ret_job && !(*ret_job = strdup(job)))
+		return -ENOMEM;
+	return 0;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Exit status of kexecq's commands: man/kexecq.8, EXIT STATUS. */
+#pragma once
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1, /* a file, the inventory or the kernel image could not be read or loaded */
+	EXIT_USAGE = 2, /* unknown command or option, missing argument */
+	EXIT_POLICY = 3, /* a policy has errors or cannot be trusted */
+	EXIT_PLAN = 4, /* the plan cannot be ordered */
+	EXIT_AT_RISK = 5, /* check: a device is at risk */
+	EXIT_ABORTED = 6, /* an OnFailure=abort step failed: rolled back, no kexec */
+	EXIT_STEPS_FAILED = 7, /* apply: steps failed (the kexec goes on) */
+};

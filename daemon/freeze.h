@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The frozen plan: what `kexecq reboot` leaves in /run/kexecq/frozen for
+ * the system-shutdown hook (`kexecq apply --stage=final`), which runs
+ * when /etc may be gone and only /run and /sys can be relied on.
+ *
+ *   frozen/inventory.json   the inventory snapshot the plan was made from
+ *   frozen/policy.d/          copies of the policy files in force
+ *   frozen/info             for humans: when, which kernel
+ *
+ * The planner is a pure function, so the hook plans again from these and
+ * gets the plan that `kexecq reboot` showed; no plan format of its own to
+ * parse.  Both files go through the same hardened readers as ever.
+ */
+#pragma once
+
+#include "inventory.h"
+#include "policy-set.h"
+
+/* Replace dir (created 0700) with a frozen copy; info is free text. */
+int freeze_write(const char *dir, const struct inventory *inv, const struct policy_set *ps,
+		 const char *info);
+
+/*
+ * Read a frozen plan's inputs.  As root, dir must be root's and writable
+ * by nobody else, like every directory above it.  -ENOENT: nothing frozen.
+ */
+int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set **ret_ps);
+
+/* Remove a frozen plan (after an abort or an unload); -ENOENT is fine. */
+int freeze_remove(const char *dir);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one user of kexec-tools and of the kexec system calls: which kernel
+ * to load, loading and unloading it, and the jump.
+ *
+ * Default choice, first that exists:
+ *   1. the boot loader's default Boot Loader Spec (type #1) entry in
+ *      /boot, /efi or /boot/efi loader/entries: LoaderEntryDefault (EFI
+ *      variable, bootctl set-default), else loader.conf's "default" glob,
+ *      else the first entry in systemd-boot's order;
+ *   2. the distribution's /vmlinuz and /initrd.img links (Debian), or
+ *      /boot/vmlinuz and /boot/initrd.img;
+ *   3. the running kernel's /boot/vmlinuz-`uname -r` (and its initrd).
+ * The command line is the entry's options, else this boot's /proc/cmdline
+ * (without BOOT_IMAGE=), plus --append.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "macro.h"
+
+struct kexec_image {
+	char *kernel;
+	char *initrd; /* NULL: none */
+	char *cmdline;
+	char *origin; /* how it was chosen, for humans */
+};
+
+struct kexec_request {
+	const char *root; /* "/" (tests: a tree) */
+	const char *kernel; /* --kernel, or NULL to choose */
+	const char *initrd; /* --initrd */
+	const char *append; /* --append */
+	bool reuse_cmdline; /* --reuse-cmdline: this boot's command line even for a BLS entry */
+	const char *release; /* NULL: uname -r */
+};
+
+struct kexec_image *kexec_image_free(struct kexec_image *img);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct kexec_image *, kexec_image_free)
+
+/*
+ * Choose the image.  Returns 0, or -ENOENT with *ret_error saying what
+ * was looked for, or -ENOMEM.
+ */
+int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret,
+		       char **ret_error);
+
+/*
+ * Check the files before anything else happens: regular, readable, and
+ * the kernel an x86 boot image, a PE (EFI stub, UKI) or ELF file.
+ * Returns 0 or -errno with *ret_error naming the file and the problem.
+ */
+int kexec_image_verify(const struct kexec_image *img, char **ret_error);
+
+/* Which load system call this kernel offers. */
+enum kexec_syscall {
+	KEXEC_SYSCALL_NONE, /* no kexec at all (or not permitted: see kexec_probe) */
+	KEXEC_SYSCALL_FILE, /* kexec_file_load (kexec -s) */
+	KEXEC_SYSCALL_LOAD, /* only kexec_load (kexec -c) */
+};
+
+/* Probes without loading anything; *ret_error says why when NONE. */
+enum kexec_syscall kexec_probe(char **ret_error);
+const char *kexec_syscall_to_string(enum kexec_syscall s) _pure_;
+
+/*
+ * Load through kexec-tools: `kexec -s -l`, or `kexec -c -l` when the
+ * kernel lacks kexec_file_load.  On failure *ret_error carries what kexec
+ * said.  Nothing but the kexec image slot is touched.
+ */
+int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how, char **ret_error);
+
+/* Unload whatever is loaded (both system calls tried). */
+int kexec_unload(void);
+
+/* 1 when a kernel is loaded, 0 when not, -errno (-ENOENT: no kexec in this kernel). */
+int kexec_loaded(const char *sysfs);
+
+/* sync() and reboot(LINUX_REBOOT_CMD_KEXEC).  Returns only on failure. */
+int kexec_jump(void);
