@@ -222,6 +222,8 @@ static int set_msg(char **m, const char *fmt, ...)
 	return 0;
 }
 
+static void abort_run(struct sched *s, size_t i);
+
 /* Step i will not run, nor anything that waits for it. */
 static void not_run(struct sched *s, size_t i, const char *why)
 {
@@ -237,6 +239,9 @@ static void not_run(struct sched *s, size_t i, const char *why)
 		res->state = STATE_NOT_RUN;
 		set_msg(&res->message, "%s", why);
 		event(s, s->o->on_end, k);
+		/* An OnFailure=abort step that never ran did not do its job either. */
+		if (s->plan->steps[k].on_failure == ONFAIL_ABORT)
+			abort_run(s, k);
 		for (size_t d = s->dep_start[k]; d < s->dep_start[k + 1]; d++)
 			if (s->rep->results[s->dependents[d]].state == STATE_PENDING)
 				s->stack[sp++] = s->dependents[d];
@@ -437,9 +442,6 @@ static int run_steps(struct sched *s, uint64_t plan_deadline)
 		else
 			snprintf(why, sizeof(why), "the plan's deadline passed");
 		not_run(s, i, why);
-		/* An OnFailure=abort step that never ran did not do its job either. */
-		if (!s->rep->aborted && p->steps[i].on_failure == ONFAIL_ABORT)
-			abort_run(s, i);
 	}
 	return 0;
 }
