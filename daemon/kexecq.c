@@ -906,6 +906,22 @@ static int parse_option(int c, char ***dirs)
 	}
 }
 
+/*
+ * As a systemd system-shutdown hook (a link named kexecq.shutdown in
+ * /usr/lib/systemd/system-shutdown, see contrib/systemd/): systemd-shutdown
+ * runs it with the verb as argv[1], after file systems are unmounted or
+ * read-only and with D-Bus and journald gone.  On "kexec" it quiesces along
+ * the frozen plan and logs to /dev/kmsg; on anything else it does nothing.
+ */
+static int shutdown_hook(int argc, char *argv[])
+{
+	if (argc < 2 || !streq(argv[1], "kexec"))
+		return EXIT_OK;
+	arg.stage = "final";
+	log_set_max_level(LOG_NOTICE);
+	return verb_run(VERB_APPLY, argv + argc);
+}
+
 int main(int argc, char *argv[])
 {
 	_cleanup_strv_free_ char **dirs = NULL, **args = NULL;
@@ -918,6 +934,12 @@ int main(int argc, char *argv[])
 
 	log_set_fn(log_cli, NULL);
 	log_set_max_level(LOG_WARNING);
+	{
+		const char *base = strrchr(argv[0], '/');
+
+		if (streq(base ? base + 1 : argv[0], "kexecq.shutdown"))
+			return shutdown_hook(argc, argv);
+	}
 	e = getenv("KEXECQ_LOG_LEVEL");
 	if (e && log_level_from_string(e) >= 0)
 		log_set_max_level(log_level_from_string(e));

@@ -40,6 +40,14 @@ populate() { # root
 	copy_with_libs "$root" "$(readlink -f "$(command -v ip)")"
 	mv "$root$(readlink -f "$(command -v ip)")" "$root/bin/ip-netlink"
 	[ -z "${KEXECQ_VM_EXTRA_BINS:-}" ] || copy_with_libs "$root" $KEXECQ_VM_EXTRA_BINS
+	# kexecq itself (the build's binary, KEXECQ) and its systemd hook, at
+	# the paths a package installs them to.
+	if [ -n "${KEXECQ:-}" ] && [ -x "$KEXECQ" ]; then
+		copy_with_libs "$root" "$KEXECQ"
+		mkdir -p "$root/usr/sbin" "$root/usr/lib/systemd/system-shutdown"
+		mv "$root$KEXECQ" "$root/usr/sbin/kexecq"
+		ln -s /usr/sbin/kexecq "$root/usr/lib/systemd/system-shutdown/kexecq.shutdown"
+	fi
 }
 
 pack() { # root image
