@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <linux/kexec.h>
 #include <linux/reboot.h>
 #include <poll.h>
@@ -467,7 +468,7 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 /* ---- checks ------------------------------------------------------------------------------- */
 
 static int check_file(const char *what, const char *path, unsigned char *head, size_t head_size,
-		      char **ret_error)
+		      off_t *ret_size, char **ret_error)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
@@ -494,17 +495,43 @@ static int check_file(const char *what, const char *path, unsigned char *head, s
 		if (n < 0)
 			return -errno;
 	}
+	if (ret_size)
+		*ret_size = st.st_size;
 	return 0;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 int kexec_image_verify(const struct kexec_image *img, char **ret_error)
 {
 	unsigned char h[0x210];
+	off_t size = 0;
 	int r;
 
-	r = check_file("kernel", img->kernel, h, sizeof(h), ret_error);
+	r = check_file("kernel", img->kernel, h, sizeof(h), &size, ret_error);
 	if (r < 0)
 		return r;
+	/*
+	 * An x86 bzImage says how long it is: the setup sectors (0x1f1, 0 means
+	 * 4) and the protected-mode part in 16-byte units (syssize, 0x1f4).
+	 * kexec_load takes a truncated image and jumps into it; refuse it here.
+	 */
+	if (memcmp(h + 0x202, "HdrS", 4) == 0) {
+		uint64_t setup = (uint64_t)((h[0x1f1] ? h[0x1f1] : 4) + 1) * 512;
+		uint64_t need = setup + (uint64_t)le32(h + 0x1f4) * 16;
+
+		if ((uint64_t)size < need) {
+			if (asprintf(ret_error,
+				     "kernel %s is truncated: its boot header says %" PRIu64
+				     " bytes, the file has %lld",
+				     img->kernel, need, (long long)size) < 0)
+				*ret_error = NULL;
+			return -ENOEXEC;
+		}
+	}
 	/* x86 boot protocol "HdrS" at 0x202; PE "MZ" (EFI stub, UKI, arm64 Image); ELF. */
 	if (memcmp(h + 0x202, "HdrS", 4) != 0 && memcmp(h, "MZ", 2) != 0 &&
 	    memcmp(h, "\177ELF", 4) != 0) {
@@ -516,7 +543,7 @@ int kexec_image_verify(const struct kexec_image *img, char **ret_error)
 		return -ENOEXEC;
 	}
 	if (img->initrd)
-		return check_file("initrd", img->initrd, NULL, 0, ret_error);
+		return check_file("initrd", img->initrd, NULL, 0, NULL, ret_error);
 	return 0;
 }
 

@@ -169,7 +169,7 @@ static void on_end(void *userdata, const struct exec_report *r, size_t i)
 	    r->plan->steps[i].type == STEP_SET_KERNEL_METHOD) {
 		if (!p->method_notice) {
 			p->method_notice = true;
-			log_notice("This kernel has no kexec_method (it lacks the kexecq patches): "
+			log_warning("This kernel has no kexec_method (it lacks the kexecq patches): "
 				   "KernelMethod= is not applied; the rest of the plan runs.");
 			journal_log(p->journal, LOG_NOTICE,
 				    "this kernel has no kexec_method: KernelMethod= not applied");

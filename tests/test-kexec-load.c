@@ -34,6 +34,7 @@ static void write_kernel(const char *dir, const char *name)
 	FILE *f;
 
 	memcpy(buf + 0x202, "HdrS", 4);
+	buf[0x1f1] = 1; /* one setup sector + the boot sector: 1 KiB, syssize 0 */
 	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -168,6 +169,26 @@ START_TEST(test_verify)
 	img.kernel = testtmp_write(dir, "garbage", "this is not a kernel image at all, just text\n");
 	ck_assert_int_eq(kexec_image_verify(&img, &error), -ENOEXEC);
 	ck_assert_ptr_nonnull(strstr(error, "not a kernel image"));
+	free(error);
+	error = NULL;
+
+	/* A truncated bzImage: the header says more than the file has. */
+	free(img.kernel);
+	{
+		char buf[0x400] = { 0 };
+		FILE *f;
+
+		memcpy(buf + 0x202, "HdrS", 4);
+		buf[0x1f1] = 1;
+		buf[0x1f4] = 0x40; /* syssize: 1 KiB more */
+		ck_assert_int_ge(asprintf(&img.kernel, "%s/truncated", dir), 0);
+		f = fopen(img.kernel, "w");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
+		fclose(f);
+	}
+	ck_assert_int_eq(kexec_image_verify(&img, &error), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(error, "truncated"));
 	free(error);
 	error = NULL;
 
