@@ -20,6 +20,7 @@
 #include "scan.h"
 #include "snapshot.h"
 #include "string-util.h"
+#include "strv.h"
 
 #define FROZEN "frozen"
 
@@ -141,6 +142,16 @@ static void unload_after_abort(const struct reboot_options *o, struct journal *j
 		journal_log(j, LOG_ERR, "cannot unload the loaded kernel: %s", strerror(-r));
 	} else {
 		journal_log(j, LOG_NOTICE, "loaded kernel unloaded: no kexec");
+	}
+}
+
+/* The planner's warnings (KernelMethod= on a kernel without it, ...): once each. */
+static void plan_warnings(const struct plan *plan, struct journal *j, bool say)
+{
+	STRV_FOREACH (w, plan->warnings) {
+		if (say)
+			log_warning("%s", *w);
+		journal_log(j, LOG_WARNING, "%s", *w);
 	}
 }
 
@@ -378,6 +389,7 @@ int reboot_run(const struct reboot_options *o)
 		return r;
 	if (o->dry_run)
 		return dry_run(o, img, img_status, plan, inv, ps);
+	plan_warnings(plan, NULL, true);
 
 	r = load_image(o, img);
 	if (r != EXIT_OK)
@@ -413,6 +425,7 @@ int reboot_run(const struct reboot_options *o)
 	j = journal_open(o->rundir, o->kmsg);
 	if (!j)
 		return log_oom(), EXIT_FAIL;
+	plan_warnings(plan, j, false);
 	r = quiesce(o, plan, j, &rep);
 	if (r != EXIT_OK) {
 		unload_after_abort(o, j);
@@ -475,6 +488,7 @@ int reboot_apply_final(const struct reboot_options *o)
 		journal_log(j, LOG_ERR, "cannot plan: nothing quiesced");
 		return r;
 	}
+	plan_warnings(plan, j, true);
 	r = quiesce(o, plan, j, &rep);
 	if (r != EXIT_OK)
 		return r;
