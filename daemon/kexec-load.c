@@ -270,7 +270,8 @@ static int load_entries(const char *root, struct entry **ret, size_t *ret_n, cha
 		free(entries);
 		return r;
 	}
-	qsort(entries, n, sizeof(*entries), entry_cmp);
+	if (n > 1)
+		qsort(entries, n, sizeof(*entries), entry_cmp);
 	*ret = entries;
 	*ret_n = n;
 	return 0;

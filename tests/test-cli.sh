@@ -162,4 +162,41 @@ host=$(uname -n)
 run 0 "$KEXECQ" inventory && expect out "Inventory of host $host (live)" "live inventory is headed by the host"
 run 0 "$KEXECQ" -P "$tmp/empty" plan && expect out "Plan for host $host (live):" "live plan is headed by the host"
 
+# --- load, unload, reboot, apply: what can be checked without a kernel to kexec
+for verb in load reboot apply; do
+	run 0 "$KEXECQ" $verb --help && expect out "Usage: kexecq $verb" "help for '$verb'"
+done
+run 0 "$KEXECQ" unload --help && expect out "kexecq unload" "help for 'unload'"
+run 2 "$KEXECQ" apply && expect err "apply needs --stage=final" "apply without a stage"
+run 2 "$KEXECQ" apply --stage=early && expect err "apply needs --stage=final" "apply with an unknown stage"
+run 2 "$KEXECQ" reboot --jobs 0 && expect err 'Invalid --jobs "0"' "--jobs 0"
+run 2 "$KEXECQ" reboot -j many && expect err 'Invalid --jobs "many"' "--jobs not a number"
+run 2 "$KEXECQ" reboot --deadline 2h && expect err 'Invalid --deadline "2h"' "--deadline over an hour"
+run 2 "$KEXECQ" plan --now && expect err "plan does not take --now" "plan takes no --now"
+run 2 "$KEXECQ" load --now && expect err "load does not take --now" "load takes no --now"
+run 2 "$KEXECQ" reboot --inventory "$inv" && expect err "only with --dry-run" "--inventory needs --dry-run"
+run 2 "$KEXECQ" reboot extra && expect err "takes no arguments" "reboot with an argument"
+# The dry run on a snapshot: the kernel named and checked, the plan, what would follow.
+k=$tmp/vmlinuz
+printf 'not a kernel' >"$k"
+run 1 "$KEXECQ" reboot --dry-run --now --inventory "$inv" -P "$pol" --kernel "$k" --append "quiet" &&
+	expect out "Kernel:       $k" "dry run names the kernel" &&
+	expect out "would fail: kernel $k is not a kernel image" "dry run checks the image" &&
+	expect out " quiet" "dry run shows the command line" &&
+	expect out "Then quiesce:" "dry run shows the plan" &&
+	expect out "Plan for" "dry run prints the plan itself" &&
+	expect out "The reboot would fail" "dry run says it would fail"
+run 1 "$KEXECQ" reboot --dry-run --inventory "$inv" -P "$pol" --kernel /nonexistent/vmlinuz &&
+	expect out "kernel /nonexistent/vmlinuz: No such file or directory" "dry run: missing kernel"
+run 1 "$KEXECQ" load --dry-run --kernel "$k" && expect out "is not a kernel image" "load --dry-run checks the image"
+run 3 "$KEXECQ" reboot --dry-run --inventory "$inv" -P "$tmp/broken" --kernel "$k" &&
+	expect err "50-lpfc.policy:5:" "reboot stops on a broken policy"
+# As a shutdown hook: any verb but kexec does nothing, at once.
+ln -sf "$KEXECQ" "$tmp/kexecq.shutdown"
+for v in reboot poweroff halt; do
+	if run 0 "$tmp/kexecq.shutdown" $v; then
+		if [ -s "$tmp/out" ] || [ -s "$tmp/err" ]; then fail "hook with $v printed something"; else pass "hook with $v does nothing"; fi
+	fi
+done
+
 finish

@@ -12,6 +12,12 @@
 #include "kexec-load.h"
 #include "testlib.h"
 
+static void free_path(char *p)
+{
+	ck_assert_ptr_nonnull(p);
+	free(p);
+}
+
 static char *mkdirs(const char *root, const char *rel)
 {
 	char *p = NULL;
@@ -63,13 +69,13 @@ START_TEST(test_bls_order_and_default)
 	struct kexec_request req = { .root = root, .release = "6.12.0" };
 	struct kexec_image *img;
 
-	testtmp_write(proc, "cmdline", "BOOT_IMAGE=/old root=/dev/sda1 ro\n");
-	testtmp_write(entries, "debian-6.1.conf",
+	free_path(testtmp_write(proc, "cmdline", "BOOT_IMAGE=/old root=/dev/sda1 ro\n"));
+	free_path(testtmp_write(entries, "debian-6.1.conf",
 		      "title Debian\nversion 6.1.0\nlinux /vmlinuz-6.1\ninitrd /initrd-6.1\n"
-		      "options root=/dev/sda1\noptions quiet\n");
-	testtmp_write(entries, "debian-6.12.conf",
-		      "title Debian\nversion 6.12.0\nlinux /vmlinuz-6.12\noptions root=/dev/vda\n");
-	testtmp_write(entries, "uki.conf", "title A type #2 entry has no linux key\nefi /x.efi\n");
+		      "options root=/dev/sda1\noptions quiet\n"));
+	free_path(testtmp_write(entries, "debian-6.12.conf",
+		      "title Debian\nversion 6.12.0\nlinux /vmlinuz-6.12\noptions root=/dev/vda\n"));
+	free_path(testtmp_write(entries, "uki.conf", "title A type #2 entry has no linux key\nefi /x.efi\n"));
 
 	/* No default: the first in boot menu order, the highest version. */
 	img = choose(&req);
@@ -80,7 +86,7 @@ START_TEST(test_bls_order_and_default)
 	kexec_image_free(img);
 
 	/* loader.conf's default glob, several options lines, --append. */
-	testtmp_write(loader, "loader.conf", "timeout 3\ndefault debian-6.1.conf\n");
+	free_path(testtmp_write(loader, "loader.conf", "timeout 3\ndefault debian-6.1.conf\n"));
 	req.append = "kexecq.test=1";
 	img = choose(&req);
 	ck_assert_str_eq(img->kernel + strlen(root), "/boot/vmlinuz-6.1");
@@ -111,7 +117,7 @@ START_TEST(test_distribution_links_then_running)
 	struct kexec_image *img = NULL;
 	char *error = NULL, *link = NULL;
 
-	testtmp_write(proc, "cmdline", "root=/dev/vda1\n");
+	free_path(testtmp_write(proc, "cmdline", "root=/dev/vda1\n"));
 	/* Nothing at all: the error says what was looked for. */
 	ck_assert_int_eq(kexec_image_choose(&req, &img, &error), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(error, "/boot/vmlinuz-6.12.9-amd64"));
@@ -120,7 +126,7 @@ START_TEST(test_distribution_links_then_running)
 
 	/* The running kernel's image. */
 	write_kernel(boot, "vmlinuz-6.12.9-amd64");
-	testtmp_write(boot, "initrd.img-6.12.9-amd64", "x");
+	free_path(testtmp_write(boot, "initrd.img-6.12.9-amd64", "x"));
 	img = choose(&req);
 	ck_assert_ptr_nonnull(strstr(img->kernel, "/boot/vmlinuz-6.12.9-amd64"));
 	ck_assert_ptr_nonnull(strstr(img->initrd, "/boot/initrd.img-6.12.9-amd64"));
