@@ -1,8 +1,9 @@
 #!/bin/bash
 # Set everything up and show the main job: build kexecq, take this
 # machine's inventory, plan the quiesce for it and for a large server,
-# then boot the patched kernel in QEMU and kexec into a second kernel,
-# showing which driver callback ran on each device and why.
+# say what `kexecq reboot` would do here, then boot the patched kernel in
+# QEMU and run `kexecq reboot --now` there into a second kernel, and show
+# which driver callback the kernel ran on each device and why.
 #
 # Usage (as root, on Debian 12): contrib/demo.sh
 set -euo pipefail
@@ -27,7 +28,16 @@ $kexecq -P tests/data/policy/server plan --inventory tests/data/inventory/server
 say "kexecq -P tests/data/policy/server check --inventory tests/data/inventory/server.json"
 $kexecq -P tests/data/policy/server check --inventory tests/data/inventory/server.json || true
 
-say "tests/vm/run.sh tests/vm/scenarios/no-shutdown-patched.sh   (builds the kernel once, ~5 min)"
+say "kexecq reboot --dry-run   (on this machine: what it would load, quiesce and do)"
+$kexecq reboot --dry-run || true
+
+say "tests/vm/run.sh tests/vm/scenarios/reboot-now.sh   (builds the kernel once, ~5 min)"
+echo "In the VM: ext2 on NVMe with unsynced data, policies for edu, megasas, nvme, e1000,"
+echo "then 'kexecq reboot --now' into a second kernel, which checks the data and the drivers."
+KEXECQ=$top/$kexecq tests/vm/run.sh --log _build/demo/vm tests/vm/scenarios/reboot-now.sh
+grep -E '^KEXECQ-(STAGE|KEXEC|BOUND|PASS|FAIL)|kexecq: |Starting new kernel' _build/demo/vm/reboot-now.log
+
+say "tests/vm/run.sh tests/vm/scenarios/no-shutdown-patched.sh   (the kernel series alone)"
 tests/vm/run.sh --log _build/demo/vm tests/vm/scenarios/no-shutdown-patched.sh
 grep -E 'edu_kexec_test|^KEXECQ-(STAGE|KEXEC|BOUND)|Starting new kernel' _build/demo/vm/no-shutdown-patched.log
 say "tests/vm/bench-shutdown.sh   (A/B: with and without the series)"
