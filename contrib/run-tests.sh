@@ -71,6 +71,10 @@ fi
 
 step "benchmark"
 make -s -C _build/plain bench
+if [ "${KEXECQ_VM_TESTS:-}" != skip ]; then
+	step "benchmark: kexecq reboot in the VM"
+	make -s -C _build/plain bench-vm || echo "(the VM benchmark did not complete; it prints figures and gates nothing)"
+fi
 
 step "summary"
 echo "plain build:     $p1 passed, $f1 failed"
