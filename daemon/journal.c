@@ -178,7 +178,12 @@ void journal_step_started(struct journal *j, const struct exec_report *r, size_t
 	if (!j || !j->file)
 		return;
 	what = step_describe(&r->plan->steps[i]);
-	file_write(j, what ? what : "?");
+	if (what) {
+		_cleanup_free_ char *line = NULL;
+
+		if (asprintf(&line, "[%zu/%zu] %s: started", i + 1, r->n, what) >= 0)
+			file_write(j, line);
+	}
 }
 
 void journal_step_ended(struct journal *j, const struct exec_report *r, size_t i)
