@@ -28,6 +28,7 @@ populate() { # root
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,run,tmp,boot,lib/modules}
 	cp "$(command -v busybox)" "$root/bin/busybox"
 	cp "$vm_dir/init" "$root/init"
+	cp "$vm_dir/init-functions" "$root/init-functions"
 	cp "$scenario" "$root/scenario.sh"
 	chmod +x "$root/init"
 	cp -a "$kb/modules/lib/modules/$kver" "$root/lib/modules/"
