@@ -28,6 +28,10 @@
 #                                   bugs go unseen: say why in the scenario)
 #   # repeat: N                     boot N times; every run must pass
 #   # timeout: SECONDS              (default 120, per run)
+#
+# Every run keeps the first kernel's console in RAM across the kexec
+# (ramoops, see $pstore below); stage 2 prints the lines of it that
+# contain "kexecq" as "KEXECQ-PSTORE LINE".
 . "$(dirname "$0")/lib.sh"
 
 logdir=${KEXECQ_VM_LOGDIR:-$cache/logs}
@@ -50,6 +54,12 @@ timeout_s=$(header timeout | head -1)
 timeout_s=${timeout_s:-120}
 repeat=$(header repeat | head -1)
 repeat=${repeat:-1}
+
+# ramoops: 1 MiB at 256 MiB, reserved in both kernels (stage 2 reuses the
+# command line), half of it for the console.  Not at the top of the 512 MiB,
+# where kexec -l places the second kernel and its initramfs.
+# shellcheck disable=SC2016 # a literal $: memmap=SIZE$ADDR reserves
+pstore='memmap=1M$0x10000000 ramoops.mem_address=0x10000000 ramoops.mem_size=0x100000 ramoops.console_size=0x80000'
 
 case $kernel in
 patched) kb=$("$vm_dir/kbuild.sh") ;;
@@ -114,7 +124,7 @@ boot() { # log; sets problems[]
 	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -smp 2 \
 		-nodefaults -display none -no-reboot -serial "file:$log" \
 		-kernel "$kb/arch/x86/boot/bzImage" -initrd "$work/stage1.cpio.gz" \
-		-append "console=ttyS0 loglevel=7 panic=-1 $append" \
+		-append "console=ttyS0 loglevel=7 panic=-1 $pstore $append" \
 		"${qargs[@]}" </dev/null >"$work/qemu.out" 2>&1
 	qrc=$?
 	set -e
