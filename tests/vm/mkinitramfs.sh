@@ -1,7 +1,10 @@
 #!/bin/bash
 # Build the two initramfs images of a VM run: stage 1 (with the kernel and
 # stage 2 inside, for kexec) and stage 2.  Both carry busybox, kexec-tools
-# and its libraries, the kernel's modules, the init and the scenario.
+# and its libraries, the kernel's modules, the init and the scenario, in a
+# merged-/usr layout like the host's (/bin, /sbin, /lib, /lib64 link into
+# /usr), so that programs find each other at the paths they were built
+# with (systemd-shutdown runs /sbin/kexec; command -v finds /usr/sbin/kexec).
 #
 # Usage: tests/vm/mkinitramfs.sh KBUILD_DIR SCENARIO OUTDIR
 . "$(dirname "$0")/lib.sh"
@@ -24,8 +27,10 @@ copy_with_libs() { # root binary...
 }
 
 populate() { # root
-	local root=$1
-	mkdir -p "$root"/{bin,sbin,dev,proc,sys,run,tmp,boot,lib/modules}
+	local root=$1 d
+	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{dev,proc,sys,run,tmp,boot,etc}
+	for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done
+	mkdir -p "$root/lib/modules"
 	cp "$(command -v busybox)" "$root/bin/busybox"
 	cp "$vm_dir/init" "$root/init"
 	cp "$vm_dir/init-functions" "$root/init-functions"
