@@ -5,12 +5,21 @@
 # merged-/usr layout like the host's (/bin, /sbin, /lib, /lib64 link into
 # /usr), so that programs find each other at the paths they were built
 # with (systemd-shutdown runs /sbin/kexec; command -v finds /usr/sbin/kexec).
+# With "# init: systemd" in the scenario, stage 1 boots the host's systemd
+# instead of the busybox /init (see populate_systemd).
 #
 # Usage: tests/vm/mkinitramfs.sh KBUILD_DIR SCENARIO OUTDIR
 . "$(dirname "$0")/lib.sh"
 
 kb=$1 scenario=$2 outdir=$3
 kver=$(cat "$kb/include/config/kernel.release")
+init=$(sed -n 's/^# init: *//p' "$scenario" | head -1)
+init=${init:-busybox}
+case $init in
+busybox) ;;
+systemd) [ -x /lib/systemd/systemd ] || die "$scenario: no /lib/systemd/systemd on this host" ;;
+*) die "$scenario: unknown init $init" ;;
+esac
 mkdir -p "$outdir"
 
 copy_with_libs() { # root binary...
@@ -56,6 +65,55 @@ populate() { # root
 	fi
 }
 
+# Units from the host, the least that boots to multi-user.target and shuts
+# down or kexecs: no udev, no journald (PID 1 logs to the kernel log), no
+# getty, no generators.
+systemd_units="sysinit.target basic.target multi-user.target local-fs.target
+	swap.target sockets.target timers.target paths.target slices.target
+	shutdown.target umount.target final.target kexec.target
+	systemd-kexec.service reboot.target systemd-reboot.service
+	poweroff.target systemd-poweroff.service"
+
+# Stage 1 with systemd 252 as PID 1.  Not an initrd (no /etc/initrd-release):
+# systemd takes the initramfs for the root file system, mounts /proc, /sys,
+# /dev, /run and the cgroup2 hierarchy itself, and starts
+# kexecq-stage1.service.  No /run/initramfs either, so that systemd-shutdown
+# does not pivot into it.  systemd-shutdown runs /sbin/kexec -e and the
+# executables of /lib/systemd/system-shutdown (= /usr/lib/..., merged /usr).
+populate_systemd() { # root
+	local root=$1 u
+	copy_with_libs "$root" /lib/systemd/systemd /lib/systemd/systemd-shutdown \
+		"$(command -v systemctl)"
+	mkdir -p "$root/usr/lib/systemd/system" "$root/usr/lib/systemd/system-shutdown" \
+		"$root/etc/systemd/system/multi-user.target.wants"
+	for u in $systemd_units; do
+		cp "/lib/systemd/system/$u" "$root/usr/lib/systemd/system/"
+	done
+	ln -s multi-user.target "$root/usr/lib/systemd/system/default.target"
+	cp "$vm_dir/kexecq-stage1.service" "$root/etc/systemd/system/"
+	ln -s ../kexecq-stage1.service "$root/etc/systemd/system/multi-user.target.wants/"
+	cp "$vm_dir/stage1-systemd" "$root/stage1-systemd"
+	cp /usr/lib/os-release "$root/usr/lib/os-release"
+	ln -s ../usr/lib/os-release "$root/etc/os-release"
+	# A fixed machine ID: without one, systemd treats the boot as the
+	# first and applies presets.
+	echo 6b65786563712d766d2d62656e636821 >"$root/etc/machine-id"
+	# Otherwise PID 1 reports the system "tainted: var-run-bad".
+	mkdir -p "$root/var"
+	ln -s ../run "$root/var/run"
+	mkdir -p "$root/etc/systemd/system.conf.d"
+	cat >"$root/etc/systemd/system.conf.d/kexecq.conf" <<-EOF
+		[Manager]
+		# PID 1 logs the same to the kernel log, which is on the console
+		# too: no coloured status lines between the markers.
+		ShowStatus=no
+		# A unit that ignores SIGTERM costs 10 s, not 90, of the run's timeout.
+		DefaultTimeoutStopSec=10s
+	EOF
+	rm "$root/init"
+	ln -s /lib/systemd/systemd "$root/init"
+}
+
 pack() { # root image
 	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
 }
@@ -67,6 +125,7 @@ cc -O2 -Wall -o "$work/bin/vfio-hold" "$vm_dir/vfio-hold.c"
 populate "$work/stage2"
 pack "$work/stage2" "$outdir/stage2.cpio.gz"
 populate "$work/stage1"
+[ "$init" = busybox ] || populate_systemd "$work/stage1"
 cp "$kb/arch/x86/boot/bzImage" "$work/stage1/boot/bzImage"
 cp "$outdir/stage2.cpio.gz" "$work/stage1/boot/stage2.cpio.gz"
 pack "$work/stage1" "$outdir/stage1.cpio.gz"

@@ -16,6 +16,11 @@
 #                                   virtio-blk virtio-blk-slow (throttled to
 #                                   1 MB/s) virtio-net ahci xhci-usb
 #   # append: ARGS                  extra kernel command line (stage 2 reuses it)
+#   # init: busybox|systemd         stage 1's PID 1 (default busybox): systemd
+#                                   boots the host's systemd 252 with a few
+#                                   units; a service runs stage1() and ends
+#                                   it with systemctl kexec (stage1-systemd).
+#                                   Stage 2 is always the busybox /init.
 #   # end: kexec|reboot|poweroff    how stage 1 ends (default kexec)
 #   # expect: REGEX                 must be in the log (grep -E)
 #   # expect-not: REGEX             must not be in the log; every scenario
@@ -54,6 +59,11 @@ timeout_s=$(header timeout | head -1)
 timeout_s=${timeout_s:-120}
 repeat=$(header repeat | head -1)
 repeat=${repeat:-1}
+init=$(header init | head -1)
+case ${init:-busybox} in
+busybox | systemd) ;;
+*) die "$name: unknown init $init" ;;
+esac
 
 # ramoops: 1 MiB at 256 MiB, reserved in both kernels (stage 2 reuses the
 # command line), half of it for the console.  Not at the top of the 512 MiB,
