@@ -23,7 +23,8 @@ build="build-essential autoconf automake libtool pkg-config gettext
 # recommends it, via libclang-common-14-dev); llvm-14 has llvm-symbolizer.
 fuzzdeps="clang libclang-rt-14-dev llvm-14"
 vmdeps="linux-source-6.12 qemu-system-x86 busybox-static cpio xz-utils
-        bc bison flex libelf-dev libssl-dev quilt perl python3 python3-ply python3-git kmod iproute2"
+        bc bison flex libelf-dev libssl-dev quilt perl python3 python3-ply python3-git kmod iproute2
+        systemd"
 
 pkgs="$build $fuzzdeps"
 [ "$vm" = yes ] && pkgs="$pkgs $vmdeps"
