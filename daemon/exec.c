@@ -48,7 +48,7 @@ unsigned exec_default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 4 ? 4 : n > 256 ? 256 : (unsigned)n;
+	return n <= (long)EXEC_JOBS_DEFAULT ? EXEC_JOBS_DEFAULT : n > 1024 ? 1024 : (unsigned)n;
 }
 
 static uint64_t now_usec(void)

@@ -94,7 +94,18 @@ struct exec_options {
 #define EXEC_DEADLINE_DEFAULT_USEC (80ULL * 1000000ULL)
 #define EXEC_ROLLBACK_DEADLINE_USEC (60ULL * 1000000ULL)
 
-/* The CPU count, at least 4: most steps wait on devices, not on CPUs. */
+/*
+ * The default number of steps at a time: EXEC_JOBS_DEFAULT, or the CPU
+ * count where that is more.  Not the CPU count: a step spends its time
+ * waiting on a device (a controller's firmware, a cache flush, a reset),
+ * not on a CPU, and the kernel serialises what must be serialised
+ * (module unloads, SR-IOV changes) with its own locks.  Bounding by CPUs
+ * made sixteen NVMe drives on a 4-CPU host take four rounds; in the VM
+ * benchmark (tests/vm/bench-reboot.sh) 8 devices on 2 CPUs took twice
+ * their critical path at the old default of 4.  The bound is there so
+ * that a plan of thousands of steps does not start thousands of threads.
+ */
+#define EXEC_JOBS_DEFAULT 64U
 unsigned exec_default_jobs(void);
 
 /*

@@ -177,7 +177,7 @@ static const char kernel_help[] =
 	"     --reuse-cmdline     This boot's command line, even for a boot loader entry\n";
 
 static const char run_help[] =
-	"  -j --jobs=N            Steps at a time (default: CPUs, at least 4)\n"
+	"  -j --jobs=N            Steps at a time (default: 64, or the CPU count if more)\n"
 	"     --deadline=TIME     For the whole plan (default 80s)\n"
 	"     --json              Print the report as JSON\n";
 

@@ -84,9 +84,11 @@ static int fake_run(void *job, char **msg)
 		/* Blocks like a write stuck in the kernel, until the test lets go. */
 		while (read(hang_pipe[0], &c, 1) < 0 && errno == EINTR)
 			;
-	} else if (streq(f->object, "wait4")) {
-		/* Waits (at most 10 s) until 4 steps run at once. */
-		for (int i = 0; i < 1000 && atomic_load(&max_concurrent) < 4; i++)
+	} else if (startswith(f->object, "wait")) {
+		/* waitN waits (at most 10 s) until N steps run at once. */
+		int want = atoi(f->object + 4);
+
+		for (int i = 0; i < 1000 && atomic_load(&max_concurrent) < want; i++)
 			sleep_ms(10);
 	}
 	rec("end", f);
@@ -220,6 +222,27 @@ START_TEST(test_parallel_bounded)
 	/* Four at once, and never more than --jobs. */
 	ck_assert_int_eq(atomic_load(&max_concurrent), 4);
 	ck_assert(!r->aborted);
+}
+END_TEST
+
+/*
+ * Steps wait on devices, not on CPUs: by default sixteen independent
+ * steps run at once whatever the CPU count (two on the CI machine).
+ */
+START_TEST(test_default_jobs_not_cpu_bound)
+{
+	const char *o[16];
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_(exec_report_freep) struct exec_report *r = NULL;
+
+	for (size_t i = 0; i < 16; i++)
+		o[i] = "wait16";
+	p = make_plan(16, o);
+	ck_assert_uint_ge(exec_default_jobs(), EXEC_JOBS_DEFAULT);
+	ck_assert_uint_ge(exec_default_jobs(), (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+	r = run(p, 0, 0);
+	ck_assert_int_eq(r->count[STATE_DONE], 16);
+	ck_assert_int_eq(atomic_load(&max_concurrent), 16);
 }
 END_TEST
 
@@ -444,6 +467,7 @@ int main(void)
 		return 99;
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_parallel_bounded);
+	tcase_add_test(tc, test_default_jobs_not_cpu_bound);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_timeout_abandons);
 	tcase_add_test(tc, test_abort_rolls_back);

@@ -16,6 +16,8 @@
 #                                   virtio-blk virtio-blk-slow (throttled to
 #                                   1 MB/s) virtio-net ahci xhci-usb
 #   # append: ARGS                  extra kernel command line (stage 2 reuses it)
+#   # machine: pc|q35               QEMU machine (default pc, the i440FX); see
+#                                   bench-reboot.sh for why its figures use q35
 #   # init: busybox|systemd         stage 1's PID 1 (default busybox): systemd
 #                                   boots the host's systemd 252 with a few
 #                                   units; a service runs stage1() and ends
@@ -54,6 +56,12 @@ kernel=${kernel:-patched}
 devices=$(header devices | head -1)
 append=$(header append | head -1)
 end=$(header end | head -1)
+machine=$(header machine | head -1)
+machine=${machine:-pc}
+case $machine in
+pc | q35) ;;
+*) die "$name: unknown machine $machine" ;;
+esac
 end=${end:-kexec}
 timeout_s=$(header timeout | head -1)
 timeout_s=${timeout_s:-120}
@@ -131,7 +139,7 @@ boot() { # log; sets problems[]
 	problems=()
 	start=$(date +%s.%N)
 	set +e
-	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -smp 2 \
+	timeout "$timeout_s" qemu-system-x86_64 -M "$machine" -accel tcg -m 512 -smp 2 \
 		-nodefaults -display none -no-reboot -serial "file:$log" \
 		-kernel "$kb/arch/x86/boot/bzImage" -initrd "$work/stage1.cpio.gz" \
 		-append "console=ttyS0 loglevel=7 panic=-1 $pstore $append" \
