@@ -99,10 +99,10 @@ struct exec_options {
  * count where that is more.  Not the CPU count: a step spends its time
  * waiting on a device (a controller's firmware, a cache flush, a reset),
  * not on a CPU, and the kernel serialises what must be serialised
- * (module unloads, SR-IOV changes) with its own locks.  Bounding by CPUs
- * made sixteen NVMe drives on a 4-CPU host take four rounds; in the VM
- * benchmark (tests/vm/bench-reboot.sh) 8 devices on 2 CPUs took twice
- * their critical path at the old default of 4.  The bound is there so
+ * (module unloads, SR-IOV changes) with its own locks.  Bounded by CPUs,
+ * sixteen NVMe drives on a 4-CPU host would be unbound in four rounds; in
+ * the VM benchmark (tests/vm/bench-reboot.sh) 8 devices on 2 CPUs took
+ * twice their critical path at the old default of 4.  The bound is there so
  * that a plan of thousands of steps does not start thousands of threads.
  */
 #define EXEC_JOBS_DEFAULT 64U

@@ -56,13 +56,13 @@ kernel=${kernel:-patched}
 devices=$(header devices | head -1)
 append=$(header append | head -1)
 end=$(header end | head -1)
+end=${end:-kexec}
 machine=$(header machine | head -1)
 machine=${machine:-pc}
 case $machine in
 pc | q35) ;;
 *) die "$name: unknown machine $machine" ;;
 esac
-end=${end:-kexec}
 timeout_s=$(header timeout | head -1)
 timeout_s=${timeout_s:-120}
 repeat=$(header repeat | head -1)
