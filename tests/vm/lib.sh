@@ -51,7 +51,7 @@ vm_source() {
 }
 
 # Bump when kbuild.sh changes what it produces (not for locking, messages).
-build_recipe=4
+build_recipe=5
 
 # The kernels: unpatched (A/B control), patched, and debug (patched, with
 # kernel-debug.config: lockdep, hung tasks, SLUB debugging).  patched and
