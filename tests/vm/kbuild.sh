@@ -143,6 +143,8 @@ if [ -n "$need_patched" ]; then
 	: >"$stage/series-check.txt"
 	while read -r p; do
 		quilt_ push || die "$p does not apply"
+		# Merge again: options a patch introduces (the test driver's)
+		# were dropped as unknown by the previous olddefconfig.
 		configure "$obj" "$fragment"
 		log "building after $p"
 		start=$(date +%s)
@@ -155,6 +157,7 @@ if [ -n "$need_patched" ]; then
 			grep -E 'warning' "$obj/build.log" | head -20 | sed 's/^/  /' >>"$stage/series-check.txt"
 			continue
 		fi
+		# Every C file the patch touches must have been compiled.
 		unbuilt=
 		for c in $(sed -n 's|^+++ b/\(.*\)\.c$|\1|p' "$patches/$p"); do
 			[ -f "$obj/$c.o" ] || unbuilt="$unbuilt $c.c"

@@ -54,8 +54,8 @@ vm_source() {
 build_recipe=5
 
 # The kernels: unpatched (A/B control), patched, and debug (patched, with
-# kernel-debug.config: lockdep, hung tasks, SLUB debugging).  patched and
-# debug are built from one source tree.
+# kernel-debug.config: lockdep, hung tasks, SLUB debugging), all three built
+# from one source tree by kbuild.sh.
 vm_kinds="patched debug unpatched"
 
 # Cache key of a build: what goes into it.
