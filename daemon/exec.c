@@ -32,10 +32,14 @@
 #define THREAD_STACK_SIZE (256 * 1024)
 
 static const char *const state_names[_STATE_MAX] = {
-	[STATE_PENDING] = "pending",	 [STATE_RUNNING] = "running",
-	[STATE_DONE] = "done",		 [STATE_FAILED] = "failed",
-	[STATE_SKIPPED] = "skipped",	 [STATE_TIMED_OUT] = "timed-out",
-	[STATE_NOT_RUN] = "not-run",	 [STATE_UNDONE] = "undone",
+	[STATE_PENDING] = "pending",
+	[STATE_RUNNING] = "running",
+	[STATE_DONE] = "done",
+	[STATE_FAILED] = "failed",
+	[STATE_SKIPPED] = "skipped",
+	[STATE_TIMED_OUT] = "timed-out",
+	[STATE_NOT_RUN] = "not-run",
+	[STATE_UNDONE] = "undone",
 	[STATE_UNDO_FAILED] = "undo-failed",
 };
 
@@ -315,7 +319,8 @@ static void time_out(struct sched *s, size_t slot, uint64_t now, bool plan_deadl
 		set_msg(&res->message, "abandoned at the plan's deadline after %.1f s",
 			(double)(res->end_usec - res->start_usec) / 1e6);
 	else
-		set_msg(&res->message, "no answer within %.1f s: abandoned, still running in the kernel",
+		set_msg(&res->message,
+			"no answer within %.1f s: abandoned, still running in the kernel",
 			(double)s->plan->steps[i].timeout_usec / 1e6);
 	work_unref(TAKE_PTR(s->works[i]));
 	s->running[slot] = s->running[--s->n_running];

@@ -27,7 +27,6 @@
 #include "strv.h"
 #include "values.h"
 
-
 /* The verbs, as bits, so that each option can say where it belongs. */
 enum verb {
 	VERB_PLAN = 1 << 0,
@@ -888,7 +887,8 @@ static int parse_option(int c, char ***dirs)
 	case OPT_DEADLINE:
 		if (parse_timespan(optarg, &arg.deadline_usec) < 0 || arg.deadline_usec == 0 ||
 		    arg.deadline_usec > 3600ULL * 1000000ULL) {
-			log_error("Invalid --deadline \"%s\" (e.g. 80s or 2min, at most 1h).", optarg);
+			log_error("Invalid --deadline \"%s\" (e.g. 80s or 2min, at most 1h).",
+				  optarg);
 			return EXIT_USAGE;
 		}
 		return -1;

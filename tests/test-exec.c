@@ -214,7 +214,9 @@ static void release_hangs(void)
 
 START_TEST(test_parallel_bounded)
 {
-	const char *o[8] = { "wait4", "wait4", "wait4", "wait4", "wait4", "wait4", "wait4", "wait4" };
+	const char *o[8] = {
+		"wait4", "wait4", "wait4", "wait4", "wait4", "wait4", "wait4", "wait4"
+	};
 	_cleanup_(plan_freep) struct plan *p = make_plan(8, o);
 	_cleanup_(exec_report_freep) struct exec_report *r = run(p, 4, 0);
 

@@ -31,8 +31,10 @@
 # (pci_disable_device() -> acpi_pci_irq_disable()) under ACPICA's
 # interpreter lock.  Under TCG that costs about 0.3 s per unbind, one unbind
 # at a time, whatever kexecq does: 8 unbinds without any ->remove() delay
-# took 2.56 s with --jobs 1 and 2.57 s with --jobs 8 on "pc", 0.07 s and
-# 0.05 s on q35.  --pc runs (a) once on "pc" as well, to show it.
+# took 2.56 s with --jobs 1 and 2.57 s with --jobs 8 on "pc", 0.08 s and
+# 0.05 s on q35 (kexecq apply, rebinding between runs, in one boot each).
+# --pc runs (a) once on "pc" as well, to show it; `--pc 8 0 1` makes the
+# comparison without ->remove() delays.
 #
 # Usage: tests/vm/bench-reboot.sh [--pc] [N_DEVICES] [DELAY_MS] [RUNS]
 . "$(dirname "$0")/lib.sh"
