@@ -20,6 +20,13 @@ stage1() {
 	check "vfio-pci bound" [ -e /sys/bus/pci/drivers/vfio-pci/$bdf ]
 	check "vfio-pci is not unbound on kexec" [ "$(cat /sys/bus/pci/drivers/vfio-pci/kexec_action)" != remove ]
 	group=/dev/vfio/noiommu-$(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")
-	vfio-hold "$group" "$bdf" &
-	sleep 2
+	# Wait until it holds the device (a fixed sleep lost this race on a
+	# loaded machine: the kexec came before the open), then show its line.
+	vfio-hold "$group" "$bdf" >/tmp/vfio-hold.out &
+	i=0
+	while ! grep -q holding /tmp/vfio-hold.out && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat /tmp/vfio-hold.out
 }
