@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,82 +18,64 @@
 
 /*
  * The kernel rate-limits each opener of /dev/kmsg to a burst of 10
- * records every 5 s (printk.devkmsg=ratelimit, the default).  A run
- * writes a bounded number of lines (one per step, a summary) at the end
- * of the system's life, where losing them defeats the purpose: the device
- * is opened again for each burst.  printk.devkmsg=off is respected: the
- * kernel refuses the writes.
+ * records every 5 s (printk.devkmsg=ratelimit, the default) and drops the
+ * rest.  The journal keeps one descriptor and stays inside that limit:
+ * consecutive lines of one level are packed into one record (the console
+ * and pstore print each line of a record with its own prefix), and when
+ * the burst is used up the writer waits for the next window instead of
+ * writing into the void.  printk.devkmsg=on lifts the limit; =off makes
+ * the kernel refuse the writes, which is respected.
  */
 #define KMSG_BURST 10
+#define KMSG_WINDOW_USEC (5ULL * 1000000ULL + 100000ULL) /* the kernel's 5 s, and a margin */
+#define KMSG_RECORD_MAX 900 /* below the kernel's 1024-byte record limit */
+
+enum target {
+	TO_FILE = 1 << 0,
+	TO_KMSG = 1 << 1,
+	TO_STREAM = 1 << 2,
+};
+
+struct entry {
+	struct entry *next;
+	unsigned targets;
+	int level;
+	FILE *stream;
+	char text[];
+};
 
 struct journal {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* the writer's: work, or closing */
+	pthread_cond_t drained; /* flushers': the queue is written */
+	struct entry *head, **tail; /* under lock */
+	bool busy; /* the writer holds entries it has not written yet */
+	size_t kmsg_backlog; /* lines waiting for the next kmsg window (under lock) */
+	bool closing;
+
+	/* The writer's alone. */
 	FILE *file;
 	char *kmsg_path;
 	int kmsg_fd;
-	unsigned kmsg_lines;
+	struct entry *kmsg_head, **kmsg_tail;
+	uint64_t window_start;
+	unsigned window_records;
 };
 
-struct journal *journal_open(const char *rundir, const char *kmsg)
+static uint64_t now_usec(void)
 {
-	struct journal *j = calloc(1, sizeof(*j));
+	struct timespec ts;
 
-	if (!j)
-		return NULL;
-	j->kmsg_fd = -EBADF;
-	if (rundir) {
-		_cleanup_free_ char *path = NULL;
-		int fd;
-
-		if (mkdir(rundir, 0700) < 0 && errno != EEXIST)
-			log_warning_errno(errno, "Cannot create %s, no journal: %m", rundir);
-		else if (asprintf(&path, "%s/journal", rundir) < 0)
-			return journal_close(j);
-		else if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-				    0600)) < 0)
-			log_warning_errno(errno, "Cannot open %s, no journal: %m", path);
-		else if (!(j->file = fdopen(fd, "a")))
-			close(fd);
-		else
-			setvbuf(j->file, NULL, _IOLBF, 0);
-	}
-	if (kmsg && !(j->kmsg_path = strdup(kmsg)))
-		return journal_close(j);
-	return j;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
-struct journal *journal_close(struct journal *j)
+static struct timespec abs_ts(uint64_t usec)
 {
-	if (!j)
-		return NULL;
-	if (j->file)
-		fclose(j->file);
-	if (j->kmsg_fd >= 0)
-		close(j->kmsg_fd);
-	free(j->kmsg_path);
-	free(j);
-	return NULL;
-}
-
-static void kmsg_write(struct journal *j, int level, const char *text)
-{
-	_cleanup_free_ char *line = NULL;
-	int n;
-
-	if (!j->kmsg_path)
-		return;
-	if (j->kmsg_fd >= 0 && j->kmsg_lines % KMSG_BURST == 0) {
-		close(j->kmsg_fd);
-		j->kmsg_fd = -EBADF;
-	}
-	if (j->kmsg_fd < 0) {
-		j->kmsg_fd = open(j->kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-		if (j->kmsg_fd < 0)
-			return;
-	}
-	/* <level> makes it a kernel log record with that priority; facility user. */
-	n = asprintf(&line, "<%d>kexecq: %s\n", (1 << 3) | level, text);
-	if (n > 0 && write(j->kmsg_fd, line, (size_t)n) == n)
-		j->kmsg_lines++;
+	return (struct timespec){ .tv_sec = (time_t)(usec / 1000000ULL),
+				  .tv_nsec = (long)(usec % 1000000ULL) * 1000 };
 }
 
 static void file_write(struct journal *j, const char *text)
@@ -107,6 +92,273 @@ static void file_write(struct journal *j, const char *text)
 	fprintf(j->file, "%s.%06ldZ %s\n", stamp, ts.tv_nsec / 1000, text);
 }
 
+/* May a record be written now?  Counts it if so; else when the next window opens. */
+static bool kmsg_token(struct journal *j, uint64_t now, uint64_t *ret_next)
+{
+	if (!j->window_start || now >= j->window_start + KMSG_WINDOW_USEC) {
+		j->window_start = now;
+		j->window_records = 0;
+	}
+	if (j->window_records < KMSG_BURST) {
+		j->window_records++;
+		return true;
+	}
+	*ret_next = j->window_start + KMSG_WINDOW_USEC;
+	return false;
+}
+
+/* Write what the window allows, packing lines of one level; 0 or when to try again. */
+static uint64_t kmsg_emit(struct journal *j)
+{
+	uint64_t next = 0;
+
+	if (j->kmsg_fd < 0 && j->kmsg_head) {
+		j->kmsg_fd = open(j->kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (j->kmsg_fd < 0) {
+			/* No kernel log: drop the lines, they are in the file. */
+			while (j->kmsg_head) {
+				struct entry *e = j->kmsg_head;
+
+				j->kmsg_head = e->next;
+				free(e);
+			}
+			j->kmsg_tail = &j->kmsg_head;
+			return 0;
+		}
+	}
+	while (j->kmsg_head && kmsg_token(j, now_usec(), &next)) {
+		char rec[KMSG_RECORD_MAX + 64];
+		int level = j->kmsg_head->level;
+		size_t n;
+
+		/* <level> makes it a kernel log record with that priority; facility user. */
+		n = (size_t)snprintf(rec, sizeof(rec), "<%d>", (1 << 3) | level);
+		while (j->kmsg_head && j->kmsg_head->level == level) {
+			struct entry *e = j->kmsg_head;
+			size_t len = strlen(e->text);
+			bool first = n < 8;
+
+			if (len > KMSG_RECORD_MAX - 16)
+				len = KMSG_RECORD_MAX - 16;
+			if (!first && n + len + 9 > KMSG_RECORD_MAX)
+				break;
+			n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%skexecq: %.*s",
+					      first ? "" : "\n", (int)len, e->text);
+			j->kmsg_head = e->next;
+			free(e);
+		}
+		if (!j->kmsg_head)
+			j->kmsg_tail = &j->kmsg_head;
+		rec[n++] = '\n';
+		(void)!write(j->kmsg_fd, rec, n);
+	}
+	return j->kmsg_head ? next : 0;
+}
+
+static void *writer(void *p)
+{
+	struct journal *j = p;
+	uint64_t retry = 0;
+
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		struct entry *list;
+		size_t backlog = 0;
+
+		while (!j->head && !j->closing) {
+			if (retry) {
+				struct timespec ts = abs_ts(retry);
+
+				if (pthread_cond_timedwait(&j->cond, &j->lock, &ts) == ETIMEDOUT)
+					break;
+			} else
+				pthread_cond_wait(&j->cond, &j->lock);
+		}
+		if (j->closing && !j->head)
+			break;
+		list = j->head;
+		j->head = NULL;
+		j->tail = &j->head;
+		j->busy = true;
+		pthread_mutex_unlock(&j->lock);
+
+		while (list) {
+			struct entry *e = list;
+
+			list = e->next;
+			e->next = NULL;
+			if (e->targets & TO_STREAM) {
+				fputs(e->text, e->stream);
+				fflush(e->stream);
+			}
+			if (e->targets & TO_FILE)
+				file_write(j, e->text);
+			if ((e->targets & TO_KMSG) && j->kmsg_path) {
+				*j->kmsg_tail = e;
+				j->kmsg_tail = &e->next;
+			} else
+				free(e);
+		}
+		if (j->file)
+			fflush(j->file);
+		retry = kmsg_emit(j);
+		for (struct entry *e = j->kmsg_head; e; e = e->next)
+			backlog++;
+
+		pthread_mutex_lock(&j->lock);
+		j->busy = false;
+		j->kmsg_backlog = backlog;
+		pthread_cond_broadcast(&j->drained);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+struct journal *journal_open(const char *rundir, const char *kmsg)
+{
+	struct journal *j = calloc(1, sizeof(*j));
+	pthread_condattr_t ca;
+	sigset_t all, old;
+
+	if (!j)
+		return NULL;
+	j->kmsg_fd = -EBADF;
+	j->tail = &j->head;
+	j->kmsg_tail = &j->kmsg_head;
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cond, &ca);
+	pthread_cond_init(&j->drained, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rundir) {
+		_cleanup_free_ char *path = NULL;
+		int fd;
+
+		if (mkdir(rundir, 0700) < 0 && errno != EEXIST)
+			log_warning_errno(errno, "Cannot create %s, no journal: %m", rundir);
+		else if (asprintf(&path, "%s/journal", rundir) < 0)
+			return journal_close(j);
+		else if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+				    0600)) < 0)
+			log_warning_errno(errno, "Cannot open %s, no journal: %m", path);
+		else if (!(j->file = fdopen(fd, "a")))
+			close(fd);
+	}
+	if (kmsg && !(j->kmsg_path = strdup(kmsg)))
+		return journal_close(j);
+	/* Signals are for the thread that waits for them (reboot.c), not the writer. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	j->started = pthread_create(&j->thread, NULL, writer, j) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!j->started)
+		log_warning("Cannot start the journal's writer: writing on the caller's thread.");
+	return j;
+}
+
+static void entries_free(struct entry *e)
+{
+	while (e) {
+		struct entry *n = e->next;
+
+		free(e);
+		e = n;
+	}
+}
+
+/* Drained: nothing queued, nothing in hand, no kmsg backlog; called locked. */
+static bool drained(struct journal *j)
+{
+	return !j->head && !j->busy && j->kmsg_backlog == 0;
+}
+
+int journal_flush(struct journal *j, uint64_t timeout_usec)
+{
+	struct timespec ts = abs_ts(now_usec() + timeout_usec);
+	int r = 0;
+
+	if (!j || !j->started)
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	while (!drained(j))
+		if (pthread_cond_timedwait(&j->drained, &j->lock, &ts) == ETIMEDOUT) {
+			r = drained(j) ? 0 : -ETIMEDOUT;
+			break;
+		}
+	pthread_mutex_unlock(&j->lock);
+	return r;
+}
+
+struct journal *journal_close(struct journal *j)
+{
+	if (!j)
+		return NULL;
+	if (j->started) {
+		if (journal_flush(j, JOURNAL_CLOSE_USEC) < 0) {
+			/* Blocked on a stopped terminal, or waiting for a kmsg window: leave it. */
+			pthread_mutex_lock(&j->lock);
+			j->closing = true;
+			pthread_cond_signal(&j->cond);
+			pthread_mutex_unlock(&j->lock);
+			pthread_detach(j->thread);
+			return NULL;
+		}
+		pthread_mutex_lock(&j->lock);
+		j->closing = true;
+		pthread_cond_signal(&j->cond);
+		pthread_mutex_unlock(&j->lock);
+		pthread_join(j->thread, NULL);
+	}
+	entries_free(j->head);
+	entries_free(j->kmsg_head);
+	if (j->file)
+		fclose(j->file);
+	if (j->kmsg_fd >= 0)
+		close(j->kmsg_fd);
+	free(j->kmsg_path);
+	pthread_cond_destroy(&j->cond);
+	pthread_cond_destroy(&j->drained);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	return NULL;
+}
+
+static void queue(struct journal *j, unsigned targets, int level, FILE *stream, const char *text)
+{
+	size_t len = strlen(text);
+	struct entry *e = malloc(sizeof(*e) + len + 1);
+
+	if (!e)
+		return;
+	e->next = NULL;
+	e->targets = targets;
+	e->level = level;
+	e->stream = stream;
+	memcpy(e->text, text, len + 1);
+	if (!j->started) {
+		/* No writer thread: write here, as before. */
+		if (targets & TO_STREAM) {
+			fputs(text, stream);
+			fflush(stream);
+		}
+		if (targets & TO_FILE)
+			file_write(j, text);
+		if ((targets & TO_KMSG) && j->kmsg_path) {
+			*j->kmsg_tail = e;
+			j->kmsg_tail = &e->next;
+			(void)kmsg_emit(j);
+		} else
+			free(e);
+		return;
+	}
+	pthread_mutex_lock(&j->lock);
+	*j->tail = e;
+	j->tail = &e->next;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
 void journal_log(struct journal *j, int level, const char *fmt, ...)
 {
 	_cleanup_free_ char *text = NULL;
@@ -118,10 +370,41 @@ void journal_log(struct journal *j, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	if (r >= 0)
+		queue(j, TO_FILE | TO_KMSG, level, NULL, text);
+}
+
+void journal_print(struct journal *j, FILE *stream, const char *fmt, ...)
+{
+	_cleanup_free_ char *text = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
 	if (r < 0)
 		return;
-	file_write(j, text);
-	kmsg_write(j, level, text);
+	if (!j) {
+		fputs(text, stream);
+		fflush(stream);
+		return;
+	}
+	queue(j, TO_STREAM, LOG_INFO, stream, text);
+}
+
+void journal_log_fn(int level, const char *msg, void *userdata)
+{
+	struct journal *j = userdata;
+
+	if (level <= LOG_ERR)
+		journal_print(j, stderr, "kexecq: %s\n", msg);
+	else if (level == LOG_WARNING)
+		journal_print(j, stderr, "kexecq: warning: %s\n", msg);
+	else
+		journal_print(j, stderr, "%s\n", msg);
+	if (j && level <= LOG_WARNING)
+		queue(j, TO_FILE | TO_KMSG, level, NULL, msg);
 }
 
 char *exec_step_line(const struct exec_report *r, size_t i)
@@ -131,12 +414,24 @@ char *exec_step_line(const struct exec_report *r, size_t i)
 	const char *msg = res->state == STATE_UNDONE || res->state == STATE_UNDO_FAILED ?
 				  res->undo_message :
 				  res->message;
-	_cleanup_free_ char *shown = msg ? cescape(msg) : NULL;
+	_cleanup_free_ char *shown = msg ? cescape(msg) : NULL, *late = NULL;
 	char *line = NULL;
 	int width = 1;
 
 	for (size_t n = r->n; n >= 10; n /= 10)
 		width++;
+	if (res->late && res->state == STATE_TIMED_OUT) {
+		/* The abandoned step came back: that is what this line is about. */
+		_cleanup_free_ char *lm = res->late_message ? cescape(res->late_message) : NULL;
+
+		if (asprintf(&late, "; came back %.3f s after it started: %s%s%s",
+			     (double)(res->late_usec - res->start_usec) / 1e6,
+			     res->late_error == 0	    ? "done" :
+			     res->late_error == -EOPNOTSUPP ? "skipped" :
+							      strerror(-res->late_error),
+			     lm ? ", " : "", lm ? lm : "") < 0)
+			return NULL;
+	}
 	if (res->state == STATE_NOT_RUN || res->state == STATE_PENDING ||
 	    res->state == STATE_RUNNING || res->state == STATE_UNDONE ||
 	    res->state == STATE_UNDO_FAILED) {
@@ -144,17 +439,17 @@ char *exec_step_line(const struct exec_report *r, size_t i)
 			     step_state_to_string(res->state), shown ? "; " : "",
 			     shown ? shown : "") < 0)
 			return NULL;
-	} else if (asprintf(&line, "[%*zu/%zu] %s: %s in %.3f s%s%s", width, i + 1, r->n,
+	} else if (asprintf(&line, "[%*zu/%zu] %s: %s in %.3f s%s%s%s", width, i + 1, r->n,
 			    strna(what), step_state_to_string(res->state),
 			    (double)(res->end_usec - res->start_usec) / 1e6, shown ? "; " : "",
-			    shown ? shown : "") < 0)
+			    shown ? shown : "", strempty(late)) < 0)
 		return NULL;
 	return line;
 }
 
 char *exec_report_summary(const struct exec_report *r)
 {
-	char *s = NULL, counts[256] = "";
+	char *s = NULL, counts[256] = "", why[192] = "";
 	size_t off = 0;
 
 	for (int st = STATE_DONE; st < _STATE_MAX; st++)
@@ -162,28 +457,31 @@ char *exec_report_summary(const struct exec_report *r)
 			off += (size_t)snprintf(counts + off, sizeof(counts) - off, "%s%zu %s",
 						off ? ", " : "", r->count[st],
 						step_state_to_string((enum step_state)st));
-	if (asprintf(&s, "%zu step%s%s%s; %.3f s, critical path %.3f s%s%s", r->n,
+	if (r->cancel_reason)
+		snprintf(why, sizeof(why), "; cancelled (%s)", r->cancel_reason);
+	else if (r->aborted)
+		snprintf(why, sizeof(why), "; step %zu must not fail", r->abort_step);
+	if (asprintf(&s, "%zu step%s%s%s; %.3f s, critical path %.3f s%s%s%s%s", r->n,
 		     r->n == 1 ? "" : "s", off ? ": " : "", counts, (double)r->wall_usec / 1e6,
 		     (double)r->critical_usec / 1e6,
-		     r->aborted ? "; aborted and rolled back" : "",
-		     r->deadline_passed ? "; the plan's deadline passed" : "") < 0)
+		     r->deadline_passed ? "; the deadline passed" : "", why,
+		     !r->aborted	    ? "" :
+		     r->rollback_incomplete ? "; rolled back, but not everything could be undone" :
+					      "; rolled back: every effect undone",
+		     r->n_stuck ? "; still in the kernel: see below" : "") < 0)
 		return NULL;
 	return s;
 }
 
 void journal_step_started(struct journal *j, const struct exec_report *r, size_t i)
 {
-	_cleanup_free_ char *what = NULL;
+	_cleanup_free_ char *what = NULL, *line = NULL;
 
 	if (!j || !j->file)
 		return;
 	what = step_describe(&r->plan->steps[i]);
-	if (what) {
-		_cleanup_free_ char *line = NULL;
-
-		if (asprintf(&line, "[%zu/%zu] %s: started", i + 1, r->n, what) >= 0)
-			file_write(j, line);
-	}
+	if (what && asprintf(&line, "[%zu/%zu] %s: started", i + 1, r->n, what) >= 0)
+		queue(j, TO_FILE, LOG_INFO, NULL, line);
 }
 
 void journal_step_ended(struct journal *j, const struct exec_report *r, size_t i)
@@ -197,10 +495,8 @@ void journal_step_ended(struct journal *j, const struct exec_report *r, size_t i
 	if (!j)
 		return;
 	line = exec_step_line(r, i);
-	if (!line)
-		return;
-	file_write(j, line);
-	kmsg_write(j, level, line);
+	if (line)
+		queue(j, TO_FILE | TO_KMSG, level, NULL, line);
 }
 
 void journal_summary(struct journal *j, const struct exec_report *r)
@@ -208,6 +504,23 @@ void journal_summary(struct journal *j, const struct exec_report *r)
 	_cleanup_free_ char *s = exec_report_summary(r);
 
 	if (s)
-		journal_log(j, r->aborted || r->count[STATE_FAILED] ? LOG_WARNING : LOG_INFO, "%s",
-			    s);
+		journal_log(j,
+			    r->aborted || r->count[STATE_FAILED] || r->n_stuck ? LOG_WARNING :
+										 LOG_INFO,
+			    "%s", s);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct step_result *res = &r->results[i];
+		_cleanup_free_ char *what = NULL;
+
+		if (!res->stuck && !(r->aborted && res->state == STATE_UNDO_FAILED))
+			continue;
+		what = step_describe(&r->plan->steps[i]);
+		if (res->stuck)
+			journal_log(j, LOG_ERR, "step %zu (%s) is still in the kernel%s", i + 1,
+				    strna(what),
+				    res->state == STATE_UNDO_FAILED ? " (its undo)" : "");
+		else
+			journal_log(j, LOG_ERR, "step %zu (%s) could not be undone", i + 1,
+				    strna(what));
+	}
 }

@@ -20,6 +20,7 @@
 #include "plan-output.h"
 #include "plan.h"
 #include "policy-set.h"
+#include "exec.h"
 #include "reboot.h"
 #include "scan.h"
 #include "snapshot.h"
@@ -56,6 +57,8 @@ static struct {
 	bool reuse_cmdline, dry_run, now;
 	unsigned jobs;
 	uint64_t deadline_usec;
+	int if_stuck;
+	unsigned watchdog_sec;
 } arg = {
 	.sysfs = "/sys",
 	.rundir = "/run/kexecq",
@@ -176,8 +179,13 @@ static const char kernel_help[] =
 	"     --reuse-cmdline     This boot's command line, even for a boot loader entry\n";
 
 static const char run_help[] =
-	"  -j --jobs=N            Steps at a time (default: 64, or the CPU count if more)\n"
-	"     --deadline=TIME     For the whole plan (default 80s)\n"
+	"  -j --jobs=N            Steps at a time (default: what the thread limits\n"
+	"                         allow, 4 to 4096)\n"
+	"     --deadline=TIME     Everything from the first step to the jump, rollback\n"
+	"                         included (default 80s)\n"
+	"     --if-stuck=WHAT     A step still in the kernel at the end: restart\n"
+	"                         (default: file systems read-only, firmware restart),\n"
+	"                         abort (no kexec, exit 8) or kexec (jump anyway)\n"
 	"     --json              Print the report as JSON\n";
 
 static const char rundir_help[] =
@@ -204,8 +212,9 @@ static void help_reboot(void)
 	       "By default (PID 1 is systemd) the plan is frozen in /run/kexecq and\n"
 	       "kexec.target started; systemd's shutdown hook quiesces after file systems\n"
 	       "are unmounted.  With --now kexecq syncs, quiesces and kexecs itself.  A\n"
-	       "failed step whose policy says OnFailure=abort rolls everything back and\n"
-	       "unloads the kernel (exit status 6).\n\n"
+	       "failed step whose policy says OnFailure=abort, or SIGINT, SIGTERM or SIGHUP\n"
+	       "during the quiesce, rolls everything back and unloads the kernel (exit\n"
+	       "status 6).  See kexecq(8), FAIL-SAFE RULES.\n\n"
 	       "     --now              Quiesce and kexec now, without systemd\n"
 	       "     --dry-run          Print what would happen, change nothing\n"
 	       "%s%s%s%s%s%s%s",
@@ -660,6 +669,11 @@ static int verb_run(enum verb verb, char **args)
 		.kmsg = "/dev/kmsg",
 		.jobs = arg.jobs,
 		.deadline_usec = arg.deadline_usec,
+		.if_stuck = (enum if_stuck)arg.if_stuck,
+		.watchdog_sec = arg.watchdog_sec,
+		.watchdog_device = "/dev/watchdog0",
+		.sysrq = "/proc/sysrq-trigger",
+		.mountinfo = "/proc/self/mountinfo",
 		.dry_run = arg.dry_run,
 		.now = arg.now,
 		.json = arg.json,
@@ -673,6 +687,11 @@ static int verb_run(enum verb verb, char **args)
 	}
 	if (arg.inventory && !arg.dry_run) {
 		log_error("--inventory describes another machine: only with --dry-run.");
+		return EXIT_USAGE;
+	}
+	if (arg.watchdog_sec && !arg.now) {
+		log_error(
+			"--watchdog arms the watchdog across kexecq's own jump: only with --now.");
 		return EXIT_USAGE;
 	}
 	if (arg.dry_run && arg.json) {
@@ -724,6 +743,8 @@ enum {
 	OPT_DEADLINE,
 	OPT_RUN_DIR,
 	OPT_STAGE,
+	OPT_IF_STUCK,
+	OPT_WATCHDOG,
 };
 
 static const struct option options[] = {
@@ -748,6 +769,8 @@ static const struct option options[] = {
 	{ "deadline", required_argument, NULL, OPT_DEADLINE },
 	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 	{ "stage", required_argument, NULL, OPT_STAGE },
+	{ "if-stuck", required_argument, NULL, OPT_IF_STUCK },
+	{ "watchdog", required_argument, NULL, OPT_WATCHDOG },
 	{},
 };
 
@@ -782,7 +805,10 @@ static unsigned option_verbs(int c)
 		return VERB_REBOOT;
 	case 'j':
 	case OPT_DEADLINE:
+	case OPT_IF_STUCK:
 		return VERB_REBOOT | VERB_APPLY;
+	case OPT_WATCHDOG:
+		return VERB_REBOOT;
 	case OPT_RUN_DIR:
 		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD;
 	case OPT_STAGE:
@@ -877,8 +903,8 @@ static int parse_option(int c, char ***dirs)
 
 		errno = 0;
 		n = strtoul(optarg, &end, 10);
-		if (errno || !end || *end || end == optarg || n < 1 || n > 1024) {
-			log_error("Invalid --jobs \"%s\" (1 to 1024).", optarg);
+		if (errno || !end || *end || end == optarg || n < 1 || n > EXEC_JOBS_MAX) {
+			log_error("Invalid --jobs \"%s\" (1 to %u).", optarg, EXEC_JOBS_MAX);
 			return EXIT_USAGE;
 		}
 		arg.jobs = (unsigned)n;
@@ -898,6 +924,24 @@ static int parse_option(int c, char ***dirs)
 	case OPT_STAGE:
 		arg.stage = optarg;
 		return -1;
+	case OPT_IF_STUCK:
+		arg.if_stuck = if_stuck_from_string(optarg);
+		if (arg.if_stuck < 0) {
+			log_error("Invalid --if-stuck \"%s\" (restart, abort or kexec).", optarg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_WATCHDOG: {
+		uint64_t usec;
+
+		if (parse_timespan(optarg, &usec) < 0 || usec < 1000000ULL ||
+		    usec > 3600ULL * 1000000ULL) {
+			log_error("Invalid --watchdog \"%s\" (e.g. 2min, 1s to 1h).", optarg);
+			return EXIT_USAGE;
+		}
+		arg.watchdog_sec = (unsigned)(usec / 1000000ULL);
+		return -1;
+	}
 	case OPT_VERSION:
 		return -1;
 	default: /* getopt has said what is wrong */

@@ -22,6 +22,12 @@ void log_set_fn(log_fn_t fn, void *userdata)
 	log_userdata = userdata;
 }
 
+void log_get_fn(log_fn_t *ret_fn, void **ret_userdata)
+{
+	*ret_fn = log_fn;
+	*ret_userdata = log_userdata;
+}
+
 void log_set_max_level(int level)
 {
 	log_max_level = level;

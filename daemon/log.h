@@ -18,6 +18,8 @@
 typedef void (*log_fn_t)(int level, const char *msg, void *userdata);
 
 void log_set_fn(log_fn_t fn, void *userdata);
+/* The function in force, to put it back after a log_set_fn(). */
+void log_get_fn(log_fn_t *ret_fn, void **ret_userdata);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 /* Parses "err", "warning", "info", "debug" or a number 0..7. */

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +12,7 @@
 #include "bus.h"
 #include "exec.h"
 #include "exit-status.h"
+#include "failsafe.h"
 #include "freeze.h"
 #include "inventory.h"
 #include "journal.h"
@@ -24,6 +28,25 @@
 
 #define FROZEN "frozen"
 
+static const char *const if_stuck_names[_IF_STUCK_MAX] = {
+	[IF_STUCK_RESTART] = "restart",
+	[IF_STUCK_ABORT] = "abort",
+	[IF_STUCK_KEXEC] = "kexec",
+};
+
+const char *if_stuck_to_string(enum if_stuck s)
+{
+	return s < _IF_STUCK_MAX ? if_stuck_names[s] : NULL;
+}
+
+int if_stuck_from_string(const char *s)
+{
+	for (int i = 0; i < _IF_STUCK_MAX; i++)
+		if (streq(s, if_stuck_names[i]))
+			return i;
+	return -EINVAL;
+}
+
 /* ---- the pieces ------------------------------------------------------------------- */
 
 static int load_policies(const struct reboot_options *o, struct policy_set **ret)
@@ -38,16 +61,16 @@ static int load_policies(const struct reboot_options *o, struct policy_set **ret
 		return r == -ENOENT || r == -ENOTDIR ? EXIT_USAGE : EXIT_FAIL;
 	if (n_errors && !o->ignore_policy_errors) {
 		*ret = policy_set_free(*ret);
-		log_error("%u problem%s in the policy files; nothing was done.  Fix %s, or run with "
-			  "--ignore-policy-errors to skip the broken files.",
-			  n_errors, n_errors == 1 ? "" : "s", n_errors == 1 ? "it" : "them");
+		log_error(
+			"%u problem%s in the policy files; nothing was done.  Fix %s, or run with "
+			"--ignore-policy-errors to skip the broken files.",
+			n_errors, n_errors == 1 ? "" : "s", n_errors == 1 ? "it" : "them");
 		return EXIT_POLICY;
 	}
 	return EXIT_OK;
 }
 
-static int make_plan(const struct inventory *inv, const struct policy_set *ps,
-		     struct plan **ret)
+static int make_plan(const struct inventory *inv, const struct policy_set *ps, struct plan **ret)
 {
 	_cleanup_free_ char *error = NULL;
 	int r = plan_build(inv, ps, ret, &error);
@@ -84,7 +107,8 @@ static int choose_image(const struct reboot_options *o, struct kexec_image **ret
 		if (r == -ENOMEM)
 			return log_oom(), EXIT_FAIL;
 		if (o->dry_run)
-			fprintf(o->out, "Kernel:       none: %s\n", error ? error : "no kernel to load");
+			fprintf(o->out, "Kernel:       none: %s\n",
+				error ? error : "no kernel to load");
 		else
 			log_error("%s", error ? error : "no kernel to load");
 		return EXIT_FAIL;
@@ -97,7 +121,8 @@ static int choose_image(const struct reboot_options *o, struct kexec_image **ret
 	r = kexec_image_verify(img, &error);
 	if (r < 0) {
 		if (o->dry_run)
-			fprintf(o->out, "              would fail: %s\n", error ? error : strerror(-r));
+			fprintf(o->out, "              would fail: %s\n",
+				error ? error : strerror(-r));
 		else
 			log_error("%s; nothing was changed.", error ? error : strerror(-r));
 		return EXIT_FAIL;
@@ -132,17 +157,38 @@ static int load_image(const struct reboot_options *o, const struct kexec_image *
 	return EXIT_OK;
 }
 
-static void unload_after_abort(const struct reboot_options *o, struct journal *j)
+/*
+ * Fail closed: whatever went wrong before or during the quiesce, the loaded
+ * kernel goes, so that what follows (systemd-shutdown, or an administrator's
+ * reboot) is a firmware reboot that resets the devices, never a kexec into
+ * devices left running.  The reason goes to the journal and /dev/kmsg.
+ */
+static void unload_after_abort(const struct reboot_options *o, struct journal *j, const char *fmt,
+			       ...) _printf_(3, 4);
+static void unload_after_abort(const struct reboot_options *o, struct journal *j, const char *fmt,
+			       ...)
 {
-	int r = kexec_unload();
+	_cleanup_free_ char *why = NULL;
+	va_list ap;
+	int r;
 
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	r = kexec_loaded(o->sysfs);
+	if (r == 0) {
+		journal_log(j, LOG_ERR, "%s; no kernel is loaded, so no kexec", strna(why));
+		return;
+	}
+	r = kexec_unload();
 	if (r < 0) {
 		log_error_errno(r, "Cannot unload the kernel: %m.  Unload it with 'kexecq unload' "
 				   "before rebooting, or the next reboot will be a kexec.");
-		journal_log(j, LOG_ERR, "cannot unload the loaded kernel: %s", strerror(-r));
-	} else {
-		journal_log(j, LOG_NOTICE, "loaded kernel unloaded: no kexec");
-	}
+		journal_log(j, LOG_ERR, "%s; cannot unload the loaded kernel: %s", strna(why),
+			    strerror(-r));
+	} else
+		journal_log(j, LOG_ERR, "%s; loaded kernel unloaded: no kexec", strna(why));
 }
 
 /* The planner's warnings (KernelMethod= on a kernel without it, ...): once each. */
@@ -176,19 +222,16 @@ static void on_end(void *userdata, const struct exec_report *r, size_t i)
 	const struct step_result *res = &r->results[i];
 	_cleanup_free_ char *line = NULL;
 
-	if (res->state == STATE_SKIPPED &&
-	    r->plan->steps[i].type == STEP_SET_KERNEL_METHOD) {
+	journal_step_ended(p->journal, r, i);
+	if (res->state == STATE_SKIPPED && r->plan->steps[i].type == STEP_SET_KERNEL_METHOD) {
 		if (!p->method_notice) {
 			p->method_notice = true;
-			log_warning("This kernel has no kexec_method (it lacks the kexecq patches): "
-				   "KernelMethod= is not applied; the rest of the plan runs.");
-			journal_log(p->journal, LOG_NOTICE,
-				    "this kernel has no kexec_method: KernelMethod= not applied");
+			log_warning(
+				"This kernel has no kexec_method (it lacks the kexecq patches): "
+				"KernelMethod= is not applied; the rest of the plan runs.");
 		}
-		journal_step_ended(p->journal, r, i);
 		return;
 	}
-	journal_step_ended(p->journal, r, i);
 	if (!p->o->progress && res->state != STATE_FAILED && res->state != STATE_TIMED_OUT &&
 	    res->state != STATE_UNDO_FAILED)
 		return;
@@ -196,42 +239,52 @@ static void on_end(void *userdata, const struct exec_report *r, size_t i)
 	if (!line)
 		return;
 	if (p->o->progress)
-		fprintf(p->o->out, "%s\n", line);
-	else if (!p->o->json)
-		log_warning("%s", line);
+		journal_print(p->journal, p->o->out, "%s\n", line);
 	else
-		fprintf(stderr, "%s\n", line);
-	fflush(p->o->out);
+		journal_print(p->journal, stderr, "kexecq: %s\n", line);
 }
 
-static void print_summary(const struct reboot_options *o, const struct exec_report *rep)
+static void print_summary(const struct reboot_options *o, struct journal *j,
+			  const struct exec_report *rep)
 {
 	_cleanup_free_ char *s = exec_report_summary(rep);
 
 	if (!o->progress || !s)
 		return;
-	fprintf(o->out, "%s\n", s);
+	journal_print(j, o->out, "%s\n", s);
 	if (rep->n_critical > 0) {
-		fprintf(o->out, "Critical path:");
+		_cleanup_free_ char *path = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&path, &len);
+
+		if (!m)
+			return;
 		for (size_t k = 0; k < rep->n_critical; k++) {
 			_cleanup_free_ char *d =
 				step_describe(&rep->plan->steps[rep->critical_path[k] - 1]);
 
-			fprintf(o->out, "%s %s", k ? " →" : "", strna(d));
+			fprintf(m, "%s %s", k ? " →" : "", strna(d));
 		}
-		fputc('\n', o->out);
+		fclose(m);
+		journal_print(j, o->out, "Critical path:%s\n", strempty(path));
 	}
-	if (rep->still_running)
-		fprintf(o->out, "%u step%s abandoned, still in the kernel.\n", rep->still_running,
-			rep->still_running == 1 ? "" : "s");
+	for (size_t i = 0; i < rep->n; i++) {
+		_cleanup_free_ char *d = NULL;
+
+		if (!rep->results[i].stuck)
+			continue;
+		d = step_describe(&rep->plan->steps[i]);
+		journal_print(j, o->out, "Step %zu (%s) is still in the kernel.\n", i + 1,
+			      strna(d));
+	}
 }
 
 /* Quiesce along plan; returns the report (EXIT_OK) or a status. */
 static int quiesce(const struct reboot_options *o, const struct plan *plan, struct journal *j,
-		   struct exec_report **ret)
+		   struct exec_control *control, struct exec_report **ret)
 {
 	static struct action_env env; /* outlives abandoned steps: see exec.h */
-	struct progress prog = { .o = o, .journal = j };
+	static struct progress prog; /* read by the executor's callbacks only during exec_run */
 	struct exec_options eo = {
 		.jobs = o->jobs,
 		.deadline_usec = o->deadline_usec,
@@ -240,34 +293,53 @@ static int quiesce(const struct reboot_options *o, const struct plan *plan, stru
 		.on_start = on_start,
 		.on_end = on_end,
 		.event_userdata = &prog,
+		.control = control,
 	};
+	uint64_t steps_end, rollback_end;
 	int r;
 
-	env.sysfs = strdup(o->sysfs);
-	env.moddir = o->moddir ? strdup(o->moddir) : NULL;
-	if (!env.sysfs || (o->moddir && !env.moddir))
-		return log_oom(), EXIT_FAIL;
-	journal_log(j, LOG_INFO, "quiescing: %zu step%s, %u at a time, deadline %.0f s", plan->n,
-		    plan->n == 1 ? "" : "s", o->jobs ? o->jobs : exec_default_jobs(),
-		    (double)(o->deadline_usec ? o->deadline_usec : EXEC_DEADLINE_DEFAULT_USEC) /
-			    1e6);
+	prog = (struct progress){ .o = o, .journal = j };
+	/* Once per process: abandoned steps may read it after exec_run() returned. */
+	if (!env.sysfs) {
+		env.sysfs = strdup(o->sysfs);
+		env.moddir = o->moddir ? strdup(o->moddir) : NULL;
+		if (!env.sysfs || (o->moddir && !env.moddir))
+			return log_oom(), EXIT_FAIL;
+	}
+	exec_budget(o->deadline_usec, &steps_end, &rollback_end);
+	journal_log(j, LOG_INFO,
+		    "quiescing: %zu step%s, %u at a time, deadline %.1f s (steps until %.1f s, "
+		    "rollback until %.1f s)",
+		    plan->n, plan->n == 1 ? "" : "s", o->jobs ? o->jobs : exec_default_jobs(),
+		    (double)(o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC) / 1e6,
+		    (double)steps_end / 1e6, (double)rollback_end / 1e6);
 	r = exec_run(plan, &eo, ret);
 	if (r < 0) {
 		log_error_errno(r, "Cannot run the plan: %m");
-		journal_log(j, LOG_ERR, "cannot run the plan: %s", strerror(-r));
 		return EXIT_FAIL;
 	}
 	journal_summary(j, *ret);
-	print_summary(o, *ret);
+	print_summary(o, j, *ret);
 	return EXIT_OK;
 }
 
-static void report_json(const struct reboot_options *o, const struct exec_report *rep,
-			const struct kexec_image *img, const char *outcome)
+/* The JSON report, through the journal's writer (the terminal may be stopped). */
+static void report_json(const struct reboot_options *o, struct journal *j,
+			const struct exec_report *rep, const struct kexec_image *img,
+			const char *outcome)
 {
-	if (o->json)
-		(void)exec_report_write_json(rep, img, outcome, o->out);
-	fflush(o->out);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!o->json)
+		return;
+	m = open_memstream(&text, &len);
+	if (!m)
+		return;
+	(void)exec_report_write_json(rep, img, outcome, m);
+	if (fclose(m) == 0)
+		journal_print(j, o->out, "%s", text);
 }
 
 /* ---- verbs ------------------------------------------------------------------------- */
@@ -332,13 +404,15 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 		return EXIT_FAIL;
 	fprintf(o->out, "\nThen: ");
 	if (o->now)
-		fprintf(o->out, "sync() and reboot(LINUX_REBOOT_CMD_KEXEC), %u steps at a time, "
-				"deadline %.0f s.\n",
+		fprintf(o->out,
+			"sync() and reboot(LINUX_REBOOT_CMD_KEXEC), %u steps at a time, "
+			"deadline %.0f s.\n",
 			o->jobs ? o->jobs : exec_default_jobs(),
 			(double)(o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC) / 1e6);
 	else if (systemd)
-		fprintf(o->out, "freeze the plan in %s/%s and start kexec.target; systemd's "
-				"shutdown hook quiesces after file systems are unmounted.\n",
+		fprintf(o->out,
+			"freeze the plan in %s/%s and start kexec.target; systemd's "
+			"shutdown hook quiesces after file systems are unmounted.\n",
 			o->rundir, FROZEN);
 	else {
 		fprintf(o->out, "nothing: PID 1 is not systemd, so 'kexecq reboot' would refuse; "
@@ -351,6 +425,168 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 	return status;
 }
 
+/* ---- the run: signals, the point of no return ------------------------------------ */
+
+static void *signal_thread(void *p)
+{
+	struct exec_control *c = p;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	for (;;)
+		if (sigwait(&set, &sig) == 0)
+			exec_control_cancel(c, sig == SIGINT  ? "SIGINT" :
+					       sig == SIGTERM ? "SIGTERM" :
+								"SIGHUP");
+	return NULL;
+}
+
+/*
+ * From here on SIGINT (Ctrl-C), SIGTERM and SIGHUP (the ssh session went)
+ * ask for an abort: they are blocked in every thread, and a thread of their
+ * own turns each into a cancel of the run, which rolls back.  SIGPIPE (the
+ * reader of our output went) is ignored.  Call before any thread starts.
+ * The control lives as long as the process.
+ */
+static struct exec_control *signals_take(void)
+{
+	static struct exec_control *c;
+	sigset_t set;
+	pthread_t t;
+
+	if (c)
+		return c;
+	c = exec_control_new();
+	if (!c)
+		return NULL;
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&t, NULL, signal_thread, c) != 0) {
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		c = exec_control_free(c);
+		return NULL;
+	}
+	pthread_detach(t);
+	return c;
+}
+
+/* For the time of a run, log messages go through the journal (log.h). */
+struct run_log {
+	log_fn_t fn;
+	void *userdata;
+	bool set;
+};
+
+static void run_log_start(struct run_log *l, struct journal *j)
+{
+	log_get_fn(&l->fn, &l->userdata);
+	log_set_fn(journal_log_fn, j);
+	l->set = true;
+}
+
+static void run_log_end(struct run_log *l)
+{
+	if (l->set)
+		log_set_fn(l->fn, l->userdata);
+	l->set = false;
+}
+
+/*
+ * The point of no return, after a quiesce that was not aborted.  A step
+ * still in the kernel holds its device's lock, on which the kernel's
+ * device_shutdown() (kexec and reboot alike) would wait forever.  Returns
+ * EXIT_OK to go on with the jump, or a status; by default it does not
+ * return at all but restarts through the firmware (failsafe.h).
+ */
+static int point_of_no_return(const struct reboot_options *o, struct journal *j,
+			      const struct exec_report *rep)
+{
+	uint64_t steps_end, rollback_end, margin;
+	struct failsafe f = { .sysrq = o->sysrq, .mountinfo = o->mountinfo, .journal = j };
+
+	if (rep->n_stuck == 0)
+		return EXIT_OK;
+	for (size_t i = 0; i < rep->n; i++) {
+		_cleanup_free_ char *d = NULL;
+
+		if (!rep->results[i].stuck)
+			continue;
+		d = step_describe(&rep->plan->steps[i]);
+		journal_log(j, LOG_CRIT,
+			    "step %zu (%s) is stuck in the kernel: its driver never returned",
+			    i + 1, strna(d));
+	}
+	switch (o->if_stuck) {
+	case IF_STUCK_KEXEC:
+		journal_log(j, LOG_CRIT,
+			    "kexec anyway (--if-stuck=kexec): the kernel's device shutdown "
+			    "may wait on that device");
+		return EXIT_OK;
+	case IF_STUCK_ABORT:
+		unload_after_abort(o, j, "a step is stuck in the kernel (--if-stuck=abort)");
+		log_error("A step is stuck in the kernel: no kexec; the machine keeps running with "
+			  "what was quiesced.  See %s/journal.",
+			  o->rundir);
+		return EXIT_STUCK;
+	default:
+		break;
+	}
+	unload_after_abort(o, j,
+			   "a step is stuck in the kernel, and a kexec would wait on its device");
+	exec_budget(o->deadline_usec, &steps_end, &rollback_end);
+	margin = (o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC) - rollback_end;
+	journal_log(j, LOG_CRIT,
+		    "restarting through the firmware without device shutdown "
+		    "(--if-stuck=restart), after making file systems read-only");
+	(void)failsafe_filesystems(&f, margin * 7 / 10);
+	journal_log(j, LOG_CRIT, "restarting now");
+	(void)journal_flush(j, margin / 5);
+	(void)failsafe_restart(&f);
+	(void)journal_flush(j, margin / 10);
+	log_error("Could not restart through the firmware: the machine keeps running, with what "
+		  "was quiesced and no kernel loaded.");
+	return EXIT_STUCK;
+}
+
+/* The end of a run that did not abort: the point of no return, the watchdog, the jump. */
+static int jump(const struct reboot_options *o, struct journal *j, const struct exec_report *rep,
+		const struct kexec_image *img)
+{
+	_cleanup_free_ char *error = NULL;
+	int r;
+
+	r = point_of_no_return(o, j, rep);
+	if (r != EXIT_OK) {
+		report_json(o, j, rep, img, "stuck");
+		return r;
+	}
+	report_json(o, j, rep, img, "kexec");
+	if (o->watchdog_sec) {
+		r = watchdog_arm(o->watchdog_device, o->watchdog_sec, &error);
+		if (r < 0)
+			journal_log(j, LOG_WARNING, "no watchdog across the jump: %s",
+				    strna(error));
+		else
+			journal_log(j, LOG_NOTICE, "%s armed for %u s across the jump",
+				    o->watchdog_device, o->watchdog_sec);
+	}
+	journal_log(j, LOG_NOTICE, "kexec into %s", img->kernel);
+	(void)journal_flush(j, 1000000);
+	r = kexec_jump();
+	log_error_errno(r, "reboot(LINUX_REBOOT_CMD_KEXEC) failed: %m");
+	journal_log(j, LOG_ERR, "reboot(KEXEC) failed: %s; the devices stay quiesced",
+		    strerror(-r));
+	return EXIT_FAIL;
+}
+
 int reboot_run(const struct reboot_options *o)
 {
 	_cleanup_(kexec_image_freep) struct kexec_image *img = NULL;
@@ -359,7 +595,9 @@ int reboot_run(const struct reboot_options *o)
 	_cleanup_(plan_freep) struct plan *plan = NULL;
 	_cleanup_(exec_report_freep) struct exec_report *rep = NULL;
 	_cleanup_(journal_closep) struct journal *j = NULL;
+	_cleanup_(run_log_end) struct run_log rl = {};
 	_cleanup_free_ char *frozen = rundir_path(o, FROZEN);
+	struct exec_control *control = NULL;
 	int r, img_status;
 
 	if (!frozen)
@@ -380,7 +618,8 @@ int reboot_run(const struct reboot_options *o)
 	{
 		struct scan_options so = { .sysfs = o->sysfs, .moddir = o->moddir };
 
-		r = o->inventory ? inventory_load_json(o->inventory, &inv) : inventory_scan(&so, &inv);
+		r = o->inventory ? inventory_load_json(o->inventory, &inv) :
+				   inventory_scan(&so, &inv);
 		if (r < 0)
 			return EXIT_FAIL;
 	}
@@ -391,6 +630,12 @@ int reboot_run(const struct reboot_options *o)
 		return dry_run(o, img, img_status, plan, inv, ps);
 	plan_warnings(plan, NULL, true);
 
+	if (o->now) {
+		/* A signal from here on is an abort, handled: before the load. */
+		control = signals_take();
+		if (!control)
+			return log_oom(), EXIT_FAIL;
+	}
 	r = load_image(o, img);
 	if (r != EXIT_OK)
 		return r;
@@ -398,7 +643,8 @@ int reboot_run(const struct reboot_options *o)
 	if (!o->now) {
 		_cleanup_free_ char *info = NULL, *job = NULL, *error = NULL;
 
-		if (asprintf(&info, "frozen by kexecq reboot at %ld\nkernel %s\ninitrd %s\ncmdline %s\n",
+		if (asprintf(&info,
+			     "frozen by kexecq reboot at %ld\nkernel %s\ninitrd %s\ncmdline %s\n",
 			     (long)time(NULL), img->kernel, strna(img->initrd), img->cmdline) < 0)
 			return log_oom(), EXIT_FAIL;
 		r = freeze_write(frozen, inv, ps, info);
@@ -408,7 +654,7 @@ int reboot_run(const struct reboot_options *o)
 			if (error)
 				log_error("%s", error);
 			(void)freeze_remove(frozen);
-			unload_after_abort(o, NULL);
+			unload_after_abort(o, NULL, "cannot start kexec.target");
 			return EXIT_FAIL;
 		}
 		if (!o->json)
@@ -416,37 +662,52 @@ int reboot_run(const struct reboot_options *o)
 				"Frozen plan (%zu step%s) in %s; started kexec.target (%s).  "
 				"systemd's shutdown hook quiesces and kexecs.\n",
 				plan->n, plan->n == 1 ? "" : "s", frozen, job);
-		report_json(o, NULL, img, "started kexec.target");
+		report_json(o, NULL, NULL, img, "started kexec.target");
 		return EXIT_OK;
 	}
 
 	/* --now: file systems first, so nothing waits in the page cache for a removed disk. */
 	sync();
 	j = journal_open(o->rundir, o->kmsg);
-	if (!j)
+	if (!j) {
+		unload_after_abort(o, NULL, "out of memory");
 		return log_oom(), EXIT_FAIL;
+	}
+	run_log_start(&rl, j);
 	plan_warnings(plan, j, false);
-	r = quiesce(o, plan, j, &rep);
+	if (exec_control_cancelled(control)) {
+		unload_after_abort(o, j, "cancelled before the quiesce began: nothing was changed");
+		return EXIT_ABORTED;
+	}
+	r = quiesce(o, plan, j, control, &rep);
 	if (r != EXIT_OK) {
-		unload_after_abort(o, j);
+		unload_after_abort(o, j, "the plan could not run");
 		return r;
 	}
 	if (rep->aborted) {
-		log_error("Step %zu failed and its policy says OnFailure=abort: what was done is "
-			  "undone, no kexec.",
-			  rep->abort_step);
-		unload_after_abort(o, j);
-		report_json(o, rep, img, "aborted");
+		if (rep->cancel_reason)
+			unload_after_abort(
+				o, j, "cancelled (%s): rolled back%s", rep->cancel_reason,
+				rep->rollback_incomplete ? ", not everything undone" : "");
+		else
+			unload_after_abort(o, j,
+					   "step %zu failed and its policy says OnFailure=abort: "
+					   "rolled back%s",
+					   rep->abort_step,
+					   rep->rollback_incomplete ? ", not everything undone" :
+								      "");
+		report_json(o, j, rep, img, "aborted");
 		return EXIT_ABORTED;
 	}
-	report_json(o, rep, img, "kexec");
-	journal_log(j, LOG_NOTICE, "kexec into %s", img->kernel);
-	r = kexec_jump();
-	log_error_errno(r, "reboot(LINUX_REBOOT_CMD_KEXEC) failed: %m");
-	journal_log(j, LOG_ERR, "reboot(KEXEC) failed: %s", strerror(-r));
-	return EXIT_FAIL;
+	return jump(o, j, rep, img);
 }
 
+/*
+ * The systemd-shutdown hook's part.  Fails closed: any error before or
+ * during the quiesce unloads the kernel, so that systemd-shutdown reboots
+ * through the firmware instead of kexecing into devices left running, and
+ * says why on /dev/kmsg (the hook's stderr goes nowhere).
+ */
 int reboot_apply_final(const struct reboot_options *o)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
@@ -454,55 +715,74 @@ int reboot_apply_final(const struct reboot_options *o)
 	_cleanup_(plan_freep) struct plan *plan = NULL;
 	_cleanup_(exec_report_freep) struct exec_report *rep = NULL;
 	_cleanup_(journal_closep) struct journal *j = NULL;
+	_cleanup_(run_log_end) struct run_log rl = {};
 	_cleanup_free_ char *frozen = rundir_path(o, FROZEN);
+	struct exec_control *control = signals_take();
 	int r;
 
-	if (!frozen)
-		return log_oom(), EXIT_FAIL;
 	j = journal_open(o->rundir, o->kmsg);
-	if (!j)
+	if (!frozen || !j || !control) {
+		unload_after_abort(o, j, "out of memory: nothing quiesced");
 		return log_oom(), EXIT_FAIL;
+	}
+	run_log_start(&rl, j);
 	if (access(frozen, F_OK) < 0 && errno == ENOENT) {
 		/* A plain `systemctl kexec`: the installed policies still apply. */
 		struct scan_options so = { .sysfs = o->sysfs, .moddir = o->moddir };
 
-		journal_log(j, LOG_NOTICE, "no frozen plan in %s: planning from the installed "
-					   "policies",
+		journal_log(j, LOG_NOTICE,
+			    "no frozen plan in %s: planning from the installed "
+			    "policies",
 			    frozen);
 		r = load_policies(o, &ps);
 		if (r != EXIT_OK) {
-			journal_log(j, LOG_ERR, "the policies cannot be read: nothing quiesced");
+			unload_after_abort(o, j, "the policies cannot be used: nothing quiesced");
 			return r;
 		}
-		if (inventory_scan(&so, &inv) < 0) {
-			journal_log(j, LOG_ERR, "cannot read the devices: nothing quiesced");
+		r = inventory_scan(&so, &inv);
+		if (r < 0) {
+			unload_after_abort(o, j, "cannot read the devices (%s): nothing quiesced",
+					   strerror(-r));
 			return EXIT_FAIL;
 		}
-	} else if (freeze_read(frozen, &inv, &ps) < 0) {
-		journal_log(j, LOG_ERR, "cannot read the frozen plan in %s: nothing quiesced",
-			    frozen);
+	} else if ((r = freeze_read(frozen, &inv, &ps)) < 0) {
+		unload_after_abort(o, j, "cannot use the frozen plan in %s (%s): nothing quiesced",
+				   frozen, strerror(-r));
 		return EXIT_FAIL;
 	}
 	r = make_plan(inv, ps, &plan);
 	if (r != EXIT_OK) {
-		journal_log(j, LOG_ERR, "cannot plan: nothing quiesced");
+		unload_after_abort(o, j, "cannot plan: nothing quiesced");
 		return r;
 	}
 	plan_warnings(plan, j, true);
-	r = quiesce(o, plan, j, &rep);
-	if (r != EXIT_OK)
+	r = quiesce(o, plan, j, control, &rep);
+	if (r != EXIT_OK) {
+		unload_after_abort(o, j, "the plan could not run");
 		return r;
+	}
 	if (rep->aborted) {
 		/* Without a loaded kernel systemd-shutdown falls back to a firmware reboot. */
-		journal_log(j, LOG_ERR,
-			    "step %zu failed under OnFailure=abort: rolled back; unloading the "
-			    "kernel so that the system reboots through firmware instead",
-			    rep->abort_step);
-		unload_after_abort(o, j);
-		report_json(o, rep, NULL, "aborted");
+		if (rep->cancel_reason)
+			unload_after_abort(
+				o, j, "cancelled (%s): rolled back%s", rep->cancel_reason,
+				rep->rollback_incomplete ? ", not everything undone" : "");
+		else
+			unload_after_abort(o, j,
+					   "step %zu failed under OnFailure=abort: rolled back%s; "
+					   "the system reboots through the firmware instead",
+					   rep->abort_step,
+					   rep->rollback_incomplete ? ", not everything undone" :
+								      "");
+		report_json(o, j, rep, NULL, "aborted");
 		return EXIT_ABORTED;
 	}
-	report_json(o, rep, NULL, "quiesced");
+	r = point_of_no_return(o, j, rep);
+	if (r != EXIT_OK) {
+		report_json(o, j, rep, NULL, "stuck");
+		return r;
+	}
+	report_json(o, j, rep, NULL, "quiesced");
 	return rep->count[STATE_FAILED] || rep->count[STATE_TIMED_OUT] ? EXIT_STEPS_FAILED :
 									 EXIT_OK;
 }

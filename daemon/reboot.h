@@ -18,6 +18,17 @@
 #include <stdio.h>
 
 #include "kexec-load.h"
+#include "macro.h"
+
+/* What --now and the hook do when a step is still in the kernel at the point of no return. */
+enum if_stuck {
+	IF_STUCK_RESTART, /* file systems read-only, restart through the firmware (sysrq b) */
+	IF_STUCK_ABORT, /* no kexec: unload, leave the machine running, exit EXIT_STUCK */
+	IF_STUCK_KEXEC, /* kexec anyway (the kernel's shutdown may wait on that device) */
+	_IF_STUCK_MAX,
+};
+const char *if_stuck_to_string(enum if_stuck s) _pure_;
+int if_stuck_from_string(const char *s) _pure_;
 
 struct reboot_options {
 	struct kexec_request kexec;
@@ -31,6 +42,11 @@ struct reboot_options {
 	const char *kmsg; /* "/dev/kmsg", NULL for none */
 	unsigned jobs;
 	uint64_t deadline_usec;
+	enum if_stuck if_stuck;
+	unsigned watchdog_sec; /* --now: arm the watchdog across the jump; 0: no */
+	const char *watchdog_device; /* "/dev/watchdog0" */
+	const char *sysrq; /* "/proc/sysrq-trigger" */
+	const char *mountinfo; /* "/proc/self/mountinfo" */
 	bool dry_run;
 	bool now;
 	bool json; /* the report as JSON on out */

@@ -531,10 +531,9 @@ START_TEST(test_default_jobs_follow_limits)
 
 	/* Check runs each test in a process of its own: the limit dies with it. */
 	ck_assert_int_eq(setrlimit(RLIMIT_NPROC, &rl), 0);
-	ck_assert_uint_eq(exec_default_jobs(),
-			  (unsigned)sysconf(_SC_NPROCESSORS_ONLN) > 20 ?
-				  (unsigned)sysconf(_SC_NPROCESSORS_ONLN) :
-				  20);
+	ck_assert_uint_eq(exec_default_jobs(), (unsigned)sysconf(_SC_NPROCESSORS_ONLN) > 20 ?
+						       (unsigned)sysconf(_SC_NPROCESSORS_ONLN) :
+						       20);
 }
 END_TEST
 
