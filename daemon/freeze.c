@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "snapshot.h"
 #include "trust.h"
+#include "values.h"
 
 /* Our own two levels: files, and policy.d with files. */
 static int remove_tree(const char *dir)
@@ -77,18 +79,98 @@ static int write_text(const char *path, const char *text)
 	return write(fd, text, len) == (ssize_t)len ? 0 : -EIO;
 }
 
+static int settings_assignment(struct conf_parser *p, const char *section, const char *key,
+			       const char *value)
+{
+	struct freeze_settings *s = p->userdata;
+
+	if (!section || !streq(section, "Run")) {
+		conf_error(p, "%s= outside [Run]", key);
+		return 0;
+	}
+	if (streq(key, "DeadlineSec")) {
+		if (parse_timespan(value, &s->deadline_usec) < 0 || s->deadline_usec == 0 ||
+		    s->deadline_usec > 3600ULL * 1000000ULL)
+			conf_error(p, "DeadlineSec= must be a time span of at most 1h");
+	} else if (streq(key, "Jobs")) {
+		char *end = NULL;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno || end == value || *end || n < 1 || n > 4096)
+			conf_error(p, "Jobs= must be a number from 1 to 4096");
+		else
+			s->jobs = (unsigned)n;
+	} else if (streq(key, "IfStuck")) {
+		if (!streq(value, "restart") && !streq(value, "abort") && !streq(value, "kexec"))
+			conf_error(p, "IfStuck= must be restart, abort or kexec");
+		else
+			snprintf(s->if_stuck, sizeof(s->if_stuck), "%s", value);
+	} else
+		conf_error(p, "unknown key %s=", key);
+	return 0;
+}
+
+int freeze_settings_parse(const char *path, const char *text, size_t size,
+			  struct freeze_settings *ret)
+{
+	struct freeze_settings s = {};
+	struct conf_parser p = {
+		.path = path,
+		.level = LOG_ERR,
+		.userdata = &s,
+		.assignment = settings_assignment,
+	};
+	int r = conf_parse_buffer(&p, text, size);
+
+	if (r < 0)
+		return r;
+	if (p.n_errors)
+		return -EINVAL;
+	*ret = s;
+	return 0;
+}
+
+static int settings_text(const struct freeze_settings *s, char **ret)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fputs("# Written by kexecq reboot for the shutdown hook (kexecq apply --stage=final).\n"
+	      "[Run]\n",
+	      f);
+	if (s->deadline_usec)
+		fprintf(f, "DeadlineSec=%" PRIu64 "us\n", s->deadline_usec);
+	if (s->jobs)
+		fprintf(f, "Jobs=%u\n", s->jobs);
+	if (s->if_stuck[0])
+		fprintf(f, "IfStuck=%s\n", s->if_stuck);
+	if (fclose(f) != 0) {
+		free(t);
+		return -ENOMEM;
+	}
+	*ret = t;
+	return 0;
+}
+
 int freeze_write(const char *dir, const struct inventory *inv, const struct policy_set *ps,
-		 const char *info)
+		 const char *info, const struct freeze_settings *settings)
 {
 	_cleanup_free_ char *tmp = NULL, *old = NULL, *pd = NULL, *invp = NULL, *infop = NULL;
-	_cleanup_free_ char *parent = strdup(dir);
+	_cleanup_free_ char *parent = strdup(dir), *runp = NULL, *run = NULL;
+	static const struct freeze_settings defaults = {};
 	char *slash;
 	FILE *f;
 	int fd, r;
 
 	if (!parent || asprintf(&tmp, "%s.new", dir) < 0 || asprintf(&old, "%s.old", dir) < 0 ||
 	    asprintf(&pd, "%s/policy.d", tmp) < 0 || asprintf(&invp, "%s/inventory.json", tmp) < 0 ||
-	    asprintf(&infop, "%s/info", tmp) < 0)
+	    asprintf(&infop, "%s/info", tmp) < 0 || asprintf(&runp, "%s/run.conf", tmp) < 0 ||
+	    settings_text(settings ? settings : &defaults, &run) < 0)
 		return -ENOMEM;
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
@@ -127,6 +209,8 @@ int freeze_write(const char *dir, const struct inventory *inv, const struct poli
 		}
 	}
 	r = write_text(infop, info);
+	if (r >= 0)
+		r = write_text(runp, run);
 	if (r < 0)
 		goto fail;
 	if (rename(dir, old) < 0 && errno != ENOENT) {
@@ -144,8 +228,33 @@ fail:
 	return log_error_errno(r, "Cannot freeze the plan in %s: %m", dir);
 }
 
-int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set **ret_ps)
+/* run.conf: missing is the defaults (a plan frozen by an older kexecq). */
+static int read_settings(const char *dir, struct freeze_settings *ret)
 {
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t len;
+	int r;
+
+	if (asprintf(&path, "%s/run.conf", dir) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return log_error_errno(errno, "%s: %m", path);
+		*ret = (struct freeze_settings){};
+		return 0;
+	}
+	r = read_regular_fd(fd, CONF_FILE_MAX, &buf, &len);
+	if (r < 0)
+		return log_error_errno(r, "%s: %m", path);
+	return freeze_settings_parse(path, buf, len, ret);
+}
+
+int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set **ret_ps,
+		struct freeze_settings *ret_settings)
+{
+	struct freeze_settings settings;
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
 	_cleanup_free_ char *invp = NULL, *pd = NULL, *problem = NULL;
@@ -180,6 +289,9 @@ int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set *
 	}
 	if (asprintf(&invp, "%s/inventory.json", dir) < 0 || asprintf(&pd, "%s/policy.d", dir) < 0)
 		return -ENOMEM;
+	r = read_settings(dir, &settings);
+	if (r < 0)
+		return r;
 	r = inventory_load_json(invp, &inv);
 	if (r < 0)
 		return r;
@@ -192,5 +304,7 @@ int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set *
 				       n_errors, n_errors == 1 ? "" : "s");
 	*ret_inv = TAKE_PTR(inv);
 	*ret_ps = TAKE_PTR(ps);
+	if (ret_settings)
+		*ret_settings = settings;
 	return 0;
 }

@@ -7,6 +7,8 @@
  *   frozen/inventory.json   the inventory snapshot the plan was made from
  *   frozen/policy.d/          copies of the policy files in force
  *   frozen/info             for humans: when, which kernel
+ *   frozen/run.conf         the run's settings for the hook: [Run] DeadlineSec=,
+ *                           Jobs=, IfStuck= (systemd.syntax(7), same parser)
  *
  * The planner is a pure function, so the hook plans again from these and
  * gets the plan that `kexecq reboot` showed; no plan format of its own to
@@ -14,18 +16,33 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 #include "inventory.h"
 #include "policy-set.h"
 
+/* What `kexecq reboot` was told for the run, for the hook to honour. */
+struct freeze_settings {
+	uint64_t deadline_usec; /* 0: the default */
+	unsigned jobs; /* 0: the default */
+	char if_stuck[16]; /* "restart", "abort", "kexec"; "": the default */
+};
+
 /* Replace dir (created 0700) with a frozen copy; info is free text. */
 int freeze_write(const char *dir, const struct inventory *inv, const struct policy_set *ps,
-		 const char *info);
+		 const char *info, const struct freeze_settings *settings);
 
 /*
  * Read a frozen plan's inputs.  As root, dir must be root's and writable
  * by nobody else, like every directory above it.  -ENOENT: nothing frozen.
+ * A missing run.conf gives the defaults; a broken one is an error.
  */
-int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set **ret_ps);
+int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set **ret_ps,
+		struct freeze_settings *ret_settings);
+
+/* Parse run.conf's text (path for messages): 0, or -EINVAL after saying where. */
+int freeze_settings_parse(const char *path, const char *text, size_t size,
+			  struct freeze_settings *ret);
 
 /* Remove a frozen plan (after an abort or an unload); -ENOENT is fine. */
 int freeze_remove(const char *dir);

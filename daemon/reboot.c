@@ -27,6 +27,8 @@
 #include "strv.h"
 
 #define FROZEN "frozen"
+/* systemd-shutdown kills its hooks after 90 s (DEFAULT_TIMEOUT_USEC): keep 5 s. */
+#define HOOK_DEADLINE_MAX_USEC (85ULL * 1000000ULL)
 
 static const char *const if_stuck_names[_IF_STUCK_MAX] = {
 	[IF_STUCK_RESTART] = "restart",
@@ -607,6 +609,12 @@ int reboot_run(const struct reboot_options *o)
 			  "without it.");
 		return EXIT_FAIL;
 	}
+	if (!o->now && o->deadline_usec > HOOK_DEADLINE_MAX_USEC) {
+		log_error("systemd gives its shutdown hooks 90 s in all: --deadline can be at most "
+			  "%llu s without --now.",
+			  HOOK_DEADLINE_MAX_USEC / 1000000ULL);
+		return EXIT_USAGE;
+	}
 
 	/* Everything that can fail without touching the system, first. */
 	img_status = choose_image(o, &img, !o->json);
@@ -642,12 +650,14 @@ int reboot_run(const struct reboot_options *o)
 
 	if (!o->now) {
 		_cleanup_free_ char *info = NULL, *job = NULL, *error = NULL;
+		struct freeze_settings fs = { .deadline_usec = o->deadline_usec, .jobs = o->jobs };
 
+		snprintf(fs.if_stuck, sizeof(fs.if_stuck), "%s", if_stuck_to_string(o->if_stuck));
 		if (asprintf(&info,
 			     "frozen by kexecq reboot at %ld\nkernel %s\ninitrd %s\ncmdline %s\n",
 			     (long)time(NULL), img->kernel, strna(img->initrd), img->cmdline) < 0)
 			return log_oom(), EXIT_FAIL;
-		r = freeze_write(frozen, inv, ps, info);
+		r = freeze_write(frozen, inv, ps, info, &fs);
 		if (r >= 0)
 			r = bus_start_unit("kexec.target", "replace-irreversibly", &job, &error);
 		if (r < 0) {
@@ -718,6 +728,8 @@ int reboot_apply_final(const struct reboot_options *o)
 	_cleanup_(run_log_end) struct run_log rl = {};
 	_cleanup_free_ char *frozen = rundir_path(o, FROZEN);
 	struct exec_control *control = signals_take();
+	struct freeze_settings fs = {};
+	struct reboot_options ro = *o;
 	int r;
 
 	j = journal_open(o->rundir, o->kmsg);
@@ -745,11 +757,21 @@ int reboot_apply_final(const struct reboot_options *o)
 					   strerror(-r));
 			return EXIT_FAIL;
 		}
-	} else if ((r = freeze_read(frozen, &inv, &ps)) < 0) {
+	} else if ((r = freeze_read(frozen, &inv, &ps, &fs)) < 0) {
 		unload_after_abort(o, j, "cannot use the frozen plan in %s (%s): nothing quiesced",
 				   frozen, strerror(-r));
 		return EXIT_FAIL;
 	}
+	/* What 'kexecq reboot' was told, where this command line left the defaults. */
+	if (!ro.deadline_usec)
+		ro.deadline_usec = fs.deadline_usec;
+	if (!ro.jobs)
+		ro.jobs = fs.jobs;
+	if (ro.if_stuck == IF_STUCK_RESTART && fs.if_stuck[0])
+		ro.if_stuck = (enum if_stuck)if_stuck_from_string(fs.if_stuck);
+	if (ro.deadline_usec > HOOK_DEADLINE_MAX_USEC)
+		ro.deadline_usec = HOOK_DEADLINE_MAX_USEC;
+	o = &ro;
 	r = make_plan(inv, ps, &plan);
 	if (r != EXIT_OK) {
 		unload_after_abort(o, j, "cannot plan: nothing quiesced");

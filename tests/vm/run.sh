@@ -23,7 +23,13 @@
 #                                   units; a service runs stage1() and ends
 #                                   it with systemctl kexec (stage1-systemd).
 #                                   Stage 2 is always the busybox /init.
-#   # end: kexec|reboot|poweroff    how stage 1 ends (default kexec)
+#   # end: kexec|reboot|poweroff|restart
+#                                   how stage 1 ends (default kexec); restart:
+#                                   through the firmware (kexecq's fail-safe,
+#                                   or systemd-shutdown after an unload): QEMU
+#                                   resets instead of exiting, and the init of
+#                                   the new boot, finding stage 1's console in
+#                                   pstore, runs stage2() as stage 2
 #   # expect: REGEX                 must be in the log (grep -E)
 #   # expect-not: REGEX             must not be in the log; every scenario
 #                                   also fails on an oops, a WARN, a lockdep
@@ -59,6 +65,10 @@ end=$(header end | head -1)
 end=${end:-kexec}
 machine=$(header machine | head -1)
 machine=${machine:-pc}
+case $end in
+kexec | reboot | poweroff | restart) ;;
+*) die "$name: unknown end $end" ;;
+esac
 case $machine in
 pc | q35) ;;
 *) die "$name: unknown machine $machine" ;;
@@ -131,6 +141,10 @@ for dev in $devices; do
 	esac
 done
 
+# A firmware restart ends stage 1 only where the scenario says so.
+no_reboot=-no-reboot
+[ "$end" = restart ] && no_reboot=
+
 # Kernel trouble fails every scenario.
 trouble='(BUG:|Oops|WARNING: CPU|general protection fault|INFO: task .* blocked|possible (recursive|circular) locking|inconsistent lock state|Kernel panic)'
 
@@ -140,7 +154,7 @@ boot() { # log; sets problems[]
 	start=$(date +%s.%N)
 	set +e
 	timeout "$timeout_s" qemu-system-x86_64 -M "$machine" -accel tcg -m 512 -smp 2 \
-		-nodefaults -display none -no-reboot -serial "file:$log" \
+		-nodefaults -display none $no_reboot -serial "file:$log" \
 		-kernel "$kb/arch/x86/boot/bzImage" -initrd "$work/stage1.cpio.gz" \
 		-append "console=ttyS0 loglevel=7 panic=-1 $pstore $append" \
 		"${qargs[@]}" </dev/null >"$work/qemu.out" 2>&1
@@ -156,6 +170,10 @@ boot() { # log; sets problems[]
 	case $end in
 	kexec)
 		grep -q '^KEXECQ-STAGE2' "$log" || problems+=("the second kernel never reached its init")
+		grep -q '^KEXECQ-DONE' "$log" || problems+=("stage 2 did not finish") ;;
+	restart)
+		grep -q '^KEXECQ-STAGE2 (after a firmware restart)' "$log" ||
+			problems+=("no new boot after a firmware restart")
 		grep -q '^KEXECQ-DONE' "$log" || problems+=("stage 2 did not finish") ;;
 	reboot) grep -q 'reboot: Restarting system' "$log" || problems+=("no reboot") ;;
 	poweroff) grep -q 'reboot: Power down' "$log" || problems+=("no power-off") ;;

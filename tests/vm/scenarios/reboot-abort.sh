@@ -8,7 +8,7 @@
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from edu_kexec_test: failed.*no unbind attribute
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from e1000: undone; bound to e1000 again
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] bring interface eth0 down: undone; eth0 up again
-# expect: kexecq: loaded kernel unloaded: no kexec
+# expect: kexecq: step [0-9]+ failed and its policy says OnFailure=abort: rolled back; loaded kernel unloaded: no kexec
 # expect: ^KEXECQ-PASS exit status 6
 # expect: ^KEXECQ-PASS every device bound again
 # expect: ^KEXECQ-PASS eth0 up again
