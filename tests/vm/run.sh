@@ -12,7 +12,9 @@
 #                                   boots with panic_on_warn=1 hung_task_panic=1
 #                                   slub_debug=FZP
 #   # devices: edu edu megasas ...  QEMU devices: edu edu@ADDR (PCI slot, to
-#                                   share an INTx line) megasas nvme e1000
+#                                   share an INTx line) edu8@SLOT (eight edu
+#                                   functions of one multi-function slot, for
+#                                   wide plans on q35) megasas nvme e1000
 #                                   virtio-blk virtio-blk-slow (throttled to
 #                                   1 MB/s) virtio-net ahci xhci-usb
 #   # append: ARGS                  extra kernel command line (stage 2 reuses it)
@@ -110,6 +112,9 @@ for dev in $devices; do
 	case $dev in
 	edu) qargs+=(-device edu) ;;
 	edu@*) qargs+=(-device "edu,addr=${dev#edu@}") ;;
+	edu8@*)
+		qargs+=(-device "edu,addr=${dev#edu8@}.0,multifunction=on")
+		for f in 1 2 3 4 5 6 7; do qargs+=(-device "edu,addr=${dev#edu8@}.$f"); done ;;
 	e1000) qargs+=(-device e1000) ;;
 	virtio-net) qargs+=(-device virtio-net-pci) ;;
 	megasas)
