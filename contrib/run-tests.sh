@@ -54,6 +54,20 @@ step "build and test with AddressSanitizer and UndefinedBehaviorSanitizer"
 KEXECQ_VM_TESTS=skip build_and_check _build/sanitizers --enable-sanitizers || status=1
 read -r p2 f2 < <(summary _build/sanitizers)
 
+step "ThreadSanitizer: the executor and the journal (tests/test-exec, tests/test-failsafe)"
+# The concurrent code: workers, the scheduler, the journal's writer and the
+# cancel path.  Only these two suites: the rest is single-threaded.
+rm -rf _build/tsan
+mkdir -p _build/tsan
+if ! (cd _build/tsan && "$top/configure" -q CFLAGS="-O1 -g -fsanitize=thread" \
+	LDFLAGS="-fsanitize=thread" >/dev/null &&
+	make -s -j"$jobs" tests/test-exec tests/test-failsafe &&
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 ./tests/test-exec &&
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 ./tests/test-failsafe); then
+	echo "ThreadSanitizer found a problem (above)"
+	status=1
+fi
+
 step "fuzz: libFuzzer harnesses, 100000 runs each (tests/fuzz/run.sh)"
 rm -rf _build/fuzz
 if ! KEXECQ_FUZZ_JOBS=$jobs tests/fuzz/run.sh --runs 100000; then

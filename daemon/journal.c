@@ -54,6 +54,7 @@ struct journal {
 	bool busy; /* the writer holds entries it has not written yet */
 	size_t kmsg_backlog; /* lines waiting for the next kmsg window (under lock) */
 	bool closing;
+	bool orphaned; /* journal_close() gave up waiting: the writer frees it all */
 
 	/* The writer's alone. */
 	FILE *file;
@@ -155,10 +156,36 @@ static uint64_t kmsg_emit(struct journal *j)
 	return j->kmsg_head ? next : 0;
 }
 
+static void entries_free(struct entry *e)
+{
+	while (e) {
+		struct entry *n = e->next;
+
+		free(e);
+		e = n;
+	}
+}
+
+static void journal_free(struct journal *j)
+{
+	entries_free(j->head);
+	entries_free(j->kmsg_head);
+	if (j->file)
+		fclose(j->file);
+	if (j->kmsg_fd >= 0)
+		close(j->kmsg_fd);
+	free(j->kmsg_path);
+	pthread_cond_destroy(&j->cond);
+	pthread_cond_destroy(&j->drained);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
+
 static void *writer(void *p)
 {
 	struct journal *j = p;
 	uint64_t retry = 0;
+	bool orphaned;
 
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
@@ -210,7 +237,10 @@ static void *writer(void *p)
 		j->kmsg_backlog = backlog;
 		pthread_cond_broadcast(&j->drained);
 	}
+	orphaned = j->orphaned;
 	pthread_mutex_unlock(&j->lock);
+	if (orphaned)
+		journal_free(j);
 	return NULL;
 }
 
@@ -257,15 +287,6 @@ struct journal *journal_open(const char *rundir, const char *kmsg)
 	return j;
 }
 
-static void entries_free(struct entry *e)
-{
-	while (e) {
-		struct entry *n = e->next;
-
-		free(e);
-		e = n;
-	}
-}
 
 /* Drained: nothing queued, nothing in hand, no kmsg backlog; called locked. */
 static bool drained(struct journal *j)
@@ -296,12 +317,15 @@ struct journal *journal_close(struct journal *j)
 		return NULL;
 	if (j->started) {
 		if (journal_flush(j, JOURNAL_CLOSE_USEC) < 0) {
-			/* Blocked on a stopped terminal, or waiting for a kmsg window: leave it. */
+			/* Blocked on a stopped terminal: leave it, it frees all when it is done. */
+			pthread_t t = j->thread;
+
+			pthread_detach(t);
 			pthread_mutex_lock(&j->lock);
 			j->closing = true;
+			j->orphaned = true;
 			pthread_cond_signal(&j->cond);
 			pthread_mutex_unlock(&j->lock);
-			pthread_detach(j->thread);
 			return NULL;
 		}
 		pthread_mutex_lock(&j->lock);
@@ -310,17 +334,7 @@ struct journal *journal_close(struct journal *j)
 		pthread_mutex_unlock(&j->lock);
 		pthread_join(j->thread, NULL);
 	}
-	entries_free(j->head);
-	entries_free(j->kmsg_head);
-	if (j->file)
-		fclose(j->file);
-	if (j->kmsg_fd >= 0)
-		close(j->kmsg_fd);
-	free(j->kmsg_path);
-	pthread_cond_destroy(&j->cond);
-	pthread_cond_destroy(&j->drained);
-	pthread_mutex_destroy(&j->lock);
-	free(j);
+	journal_free(j);
 	return NULL;
 }
 
