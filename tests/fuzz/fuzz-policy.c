@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libFuzzer harness: one policy file (daemon/policy.c) as `kexecq policy
- * verify` parses it, then the After=/Before= check on a set of one.
+ * verify` parses it, then the After=/Before= check on a set of one; and the
+ * same bytes as a frozen plan's run.conf (daemon/freeze.c), which the
+ * shutdown hook reads as root with the same parser.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "freeze.h"
 #include "fuzz-common.h"
 #include "policy-set.h"
 
@@ -22,5 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)policy_set_check_order(&set, POLICY_VERIFY);
 	}
 	policy_free(p);
+	{
+		struct freeze_settings fs;
+
+		(void)freeze_settings_parse("run.conf", (const char *)data, size, &fs);
+	}
 	return 0;
 }
