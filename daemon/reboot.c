@@ -408,9 +408,12 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 	if (o->now)
 		fprintf(o->out,
 			"sync() and reboot(LINUX_REBOOT_CMD_KEXEC), %u steps at a time, "
-			"deadline %.0f s.\n",
+			"deadline %.0f s; a step still in the kernel then: %s.\n",
 			o->jobs ? o->jobs : exec_default_jobs(),
-			(double)(o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC) / 1e6);
+			(double)(o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC) / 1e6,
+			o->if_stuck == IF_STUCK_ABORT ? "no kexec, exit 8" :
+			o->if_stuck == IF_STUCK_KEXEC ? "kexec anyway" :
+							"file systems read-only, firmware restart");
 	else if (systemd)
 		fprintf(o->out,
 			"freeze the plan in %s/%s and start kexec.target; systemd's "
