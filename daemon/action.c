@@ -162,7 +162,8 @@ static int do_sriov_disable(struct action *a, char **msg)
 	if (r == -ENOENT)
 		return set_message(msg, "%s has no SR-IOV (or is gone)", a->object), 0;
 	if (r < 0 || sscanf(v, "%u", &n) != 1)
-		return set_message(msg, "cannot read sriov_numvfs of %s", a->object), r < 0 ? r : -EIO;
+		return set_message(msg, "cannot read sriov_numvfs of %s", a->object),
+		       r < 0 ? r : -EIO;
 	if (n == 0)
 		return set_message(msg, "no VFs enabled"), 0;
 	r = sysfs_write(a->env->sysfs, rel, "0");
@@ -201,7 +202,8 @@ static int do_unbind(struct action *a, char **msg)
 	if (r == -ENOENT)
 		return set_message(msg, "already unbound"), 0;
 	if (r < 0)
-		return set_message(msg, "cannot read the driver of %s: %s", a->object, strerror(-r)),
+		return set_message(msg, "cannot read the driver of %s: %s", a->object,
+				   strerror(-r)),
 		       r;
 	if (a->driver && !streq(now, a->driver))
 		return set_message(msg, "bound to %s now, not %s as planned", now, a->driver),
@@ -210,8 +212,9 @@ static int do_unbind(struct action *a, char **msg)
 		return -ENOMEM;
 	r = sysfs_write(a->env->sysfs, rel, a->object);
 	if (r == -ENOENT)
-		return set_message(msg, "driver %s has no unbind attribute: it does not let "
-					"userspace unbind it",
+		return set_message(msg,
+				   "driver %s has no unbind attribute: it does not let "
+				   "userspace unbind it",
 				   now),
 		       -EPERM;
 	if (r < 0)
@@ -276,7 +279,8 @@ static int do_unload(struct action *a, char **msg)
 		int refs = kmod_refcount(a->env->moddir, a->object);
 
 		if (refs >= 0)
-			return set_message(msg, "in use (%d reference%s)", refs, refs == 1 ? "" : "s"),
+			return set_message(msg, "in use (%d reference%s)", refs,
+					   refs == 1 ? "" : "s"),
 			       -EBUSY;
 		return set_message(msg, "in use"), -EBUSY;
 	}

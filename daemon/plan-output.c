@@ -225,8 +225,10 @@ int exec_report_write_json(const struct exec_report *rep, const struct kexec_ima
 	if (rep) {
 		r |= json_add(root, "aborted", json_object_new_boolean(rep->aborted));
 		if (rep->aborted)
-			r |= json_add(root, "abort_step", json_object_new_int64((int64_t)rep->abort_step));
-		r |= json_add(root, "deadline_passed", json_object_new_boolean(rep->deadline_passed));
+			r |= json_add(root, "abort_step",
+				      json_object_new_int64((int64_t)rep->abort_step));
+		r |= json_add(root, "deadline_passed",
+			      json_object_new_boolean(rep->deadline_passed));
 		r |= json_add(root, "still_running", json_object_new_int((int)rep->still_running));
 		r |= json_add(root, "wall_usec", json_object_new_int64((int64_t)rep->wall_usec));
 		r |= json_add(root, "critical_usec",
@@ -240,7 +242,8 @@ int exec_report_write_json(const struct exec_report *rep, const struct kexec_ima
 		if (!cp || !counts || !steps || r)
 			return -ENOMEM;
 		for (size_t i = 0; i < rep->n_critical; i++)
-			r |= json_object_array_add(cp, json_object_new_int64((int64_t)rep->critical_path[i]));
+			r |= json_object_array_add(
+				cp, json_object_new_int64((int64_t)rep->critical_path[i]));
 		for (int s = 0; s < _STATE_MAX; s++)
 			if (rep->count[s])
 				r |= json_add(counts, step_state_to_string((enum step_state)s),
@@ -253,8 +256,10 @@ int exec_report_write_json(const struct exec_report *rep, const struct kexec_ima
 				return -ENOMEM;
 			r |= json_add_str(o, "state", step_state_to_string(res->state));
 			if (res->state != STATE_NOT_RUN) {
-				r |= json_add(o, "start_usec", json_object_new_int64((int64_t)res->start_usec));
-				r |= json_add(o, "end_usec", json_object_new_int64((int64_t)res->end_usec));
+				r |= json_add(o, "start_usec",
+					      json_object_new_int64((int64_t)res->start_usec));
+				r |= json_add(o, "end_usec",
+					      json_object_new_int64((int64_t)res->end_usec));
 			}
 			if (res->error)
 				r |= json_add(o, "error", json_object_new_int(res->error));
