@@ -77,6 +77,8 @@ chmod 0644 "$tmp"/pol/*.policy
 sed -i 's/^"\$KEXECQ" inventory.*$/"$KEXECQ" -P "$POL" plan --explain --mountinfo "$MOUNTINFO"/' "$tmp/setup.sh"
 if POL="$tmp/pol" run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/setup.sh"; then
 	expect out "flush write cache of sda" "plan on testbed flushes the write-back disk"
+	expect out "make /srv/my data read-only (disks below 0000:01:00.0)" "plan on testbed makes the file system read-only first"
+	expect out "/srv/my data: ext2 from /dev/sda1, read-write, on sda1 on sda" "--explain names the mount and its disk"
 	expect out "disable SR-IOV on 0000:00:03.0 (1 VFs)" "plan on testbed turns SR-IOV off"
 	expect out "bring interface eth0 down" "plan on testbed brings the PF link down"
 	if grep -q "eth1 down" "$tmp/out"; then fail "eth1 is already down"; else pass "down links left alone"; fi
