@@ -440,7 +440,24 @@ static const struct mountinfo_entry *find_mount(const struct mountinfo *mi,
 	return NULL;
 }
 
-static int readonly_one(struct action_mount *m, const struct mountinfo *mi, char **msg)
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * EBUSY means a file is open for writing at that moment.  A writer that
+ * opens and closes (a log line, a shell's >>) leaves gaps: try again in
+ * them for a while, at most READONLY_BUSY_USEC and half the step's time.
+ */
+#define READONLY_BUSY_USEC (2ULL * 1000000ULL)
+#define READONLY_BUSY_POLL_USEC 20000U
+
+static int readonly_one(struct action_mount *m, const struct mountinfo *mi, uint64_t timeout_usec,
+			char **msg)
 {
 	_cleanup_free_ char *mp = cescape(m->mount_point);
 	_cleanup_close_ int fd = -EBADF, rfd = -EBADF;
@@ -464,7 +481,15 @@ static int readonly_one(struct action_mount *m, const struct mountinfo *mi, char
 		       r;
 	}
 	m->flags = mount_flags_of(fd);
-	r = remount_fd(fd, m->mount_point, MS_RDONLY | m->flags);
+	{
+		uint64_t busy = timeout_usec / 2 < READONLY_BUSY_USEC ? timeout_usec / 2 :
+									READONLY_BUSY_USEC;
+		uint64_t until = now_usec() + busy;
+
+		while ((r = remount_fd(fd, m->mount_point, MS_RDONLY | m->flags)) == -EBUSY &&
+		       now_usec() < until)
+			(void)usleep(READONLY_BUSY_POLL_USEC);
+	}
 	if (r == -EBUSY)
 		return set_message(msg,
 				   "cannot make %s read-only: a file is open for writing (EBUSY)",
@@ -484,14 +509,6 @@ static bool md_state_is_clean(const char *s)
 		if (streq(s, ok[i]))
 			return true;
 	return false;
-}
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /*
@@ -546,7 +563,7 @@ static int do_readonly(struct action *a, char **msg)
 	if (r < 0)
 		return set_message(msg, "cannot read what is mounted: %s", strerror(-r)), r;
 	for (size_t i = 0; i < a->n_mounts; i++) {
-		r = readonly_one(&a->mounts[i], mi, msg);
+		r = readonly_one(&a->mounts[i], mi, a->timeout_usec, msg);
 		if (r < 0)
 			break;
 		if (r > 0 && strv_extend(&made, a->mounts[i].mount_point) < 0) {

@@ -11,8 +11,10 @@
  *   unload-module      libkmod (kmod-adapter.c), as rmmod
  *   set-kernel-method  <sysfs>/bus/pci/drivers/<driver>/kexec_method
  *   readonly           syncfs() and mount(MS_REMOUNT | MS_RDONLY) of each mount
- *                      point, checked against mountinfo and st_dev first;
- *                      then md arrays polled (never written) until clean
+ *                      point, checked against mountinfo and st_dev first
+ *                      (EBUSY, a file open for writing, is tried again for
+ *                      up to 2 s); then md arrays polled (never written)
+ *                      until clean
  *
  * A struct action is a copy of what a step needs, owned by whoever runs
  * it: a step abandoned at its deadline may still be running in the
