@@ -1100,7 +1100,6 @@ static Suite *plan_suite(void)
 	return s;
 }
 
-
 int main(void)
 {
 	return test_run_suite(plan_suite());
