@@ -4,15 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "action.h"
 #include "kmod-adapter.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "netlink-adapter.h"
 #include "string-util.h"
+#include "strv.h"
 #include "sysfs.h"
 
 /* ---- the one sysfs writer ------------------------------------------------ */
@@ -162,7 +167,8 @@ static int do_sriov_disable(struct action *a, char **msg)
 	if (r == -ENOENT)
 		return set_message(msg, "%s has no SR-IOV (or is gone)", a->object), 0;
 	if (r < 0 || sscanf(v, "%u", &n) != 1)
-		return set_message(msg, "cannot read sriov_numvfs of %s", a->object), r < 0 ? r : -EIO;
+		return set_message(msg, "cannot read sriov_numvfs of %s", a->object),
+		       r < 0 ? r : -EIO;
 	if (n == 0)
 		return set_message(msg, "no VFs enabled"), 0;
 	r = sysfs_write(a->env->sysfs, rel, "0");
@@ -201,7 +207,8 @@ static int do_unbind(struct action *a, char **msg)
 	if (r == -ENOENT)
 		return set_message(msg, "already unbound"), 0;
 	if (r < 0)
-		return set_message(msg, "cannot read the driver of %s: %s", a->object, strerror(-r)),
+		return set_message(msg, "cannot read the driver of %s: %s", a->object,
+				   strerror(-r)),
 		       r;
 	if (a->driver && !streq(now, a->driver))
 		return set_message(msg, "bound to %s now, not %s as planned", now, a->driver),
@@ -210,8 +217,9 @@ static int do_unbind(struct action *a, char **msg)
 		return -ENOMEM;
 	r = sysfs_write(a->env->sysfs, rel, a->object);
 	if (r == -ENOENT)
-		return set_message(msg, "driver %s has no unbind attribute: it does not let "
-					"userspace unbind it",
+		return set_message(msg,
+				   "driver %s has no unbind attribute: it does not let "
+				   "userspace unbind it",
 				   now),
 		       -EPERM;
 	if (r < 0)
@@ -276,7 +284,8 @@ static int do_unload(struct action *a, char **msg)
 		int refs = kmod_refcount(a->env->moddir, a->object);
 
 		if (refs >= 0)
-			return set_message(msg, "in use (%d reference%s)", refs, refs == 1 ? "" : "s"),
+			return set_message(msg, "in use (%d reference%s)", refs,
+					   refs == 1 ? "" : "s"),
 			       -EBUSY;
 		return set_message(msg, "in use"), -EBUSY;
 	}
@@ -345,6 +354,276 @@ static int undo_set_method(struct action *a, char **msg)
 	return set_message(msg, "kexec_method %s again", a->old_method), 1;
 }
 
+/* ---- readonly ------------------------------------------------------------------------------ */
+
+/* The per-mount flags to keep across a remount (MS_REMOUNT replaces them all). */
+static unsigned long mount_flags_of(int fd)
+{
+	static const struct {
+		unsigned long st, ms;
+	} map[] = {
+		{ ST_NOSUID, MS_NOSUID },	    { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },	    { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME },   { ST_RELATIME, MS_RELATIME },
+		{ ST_SYNCHRONOUS, MS_SYNCHRONOUS },
+	};
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (sv.f_flag & map[i].st)
+			f |= map[i].ms;
+	return f;
+}
+
+/*
+ * Open the mount point without following a symlink in its last component,
+ * and check that what is there is the file system the plan saw (its
+ * st_dev): a path that now leads elsewhere is never remounted.  0 and an
+ * O_PATH descriptor, or -errno with the message set.
+ */
+static int open_mount_point(const struct action_mount *m, char **msg)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *mp = cescape(m->mount_point);
+	struct stat st;
+	int r;
+
+	fd = open(m->mount_point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		return set_message(msg, "cannot make %s read-only: %s", strna(mp),
+				   r == -ELOOP ? "it is a symbolic link now" : strerror(-r)),
+		       r;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return set_message(msg, "cannot make %s read-only: it is a symbolic link now",
+				   strna(mp)),
+		       -ELOOP;
+	if (major(st.st_dev) != m->major || minor(st.st_dev) != m->minor)
+		return set_message(msg,
+				   "cannot make %s read-only: %u:%u is mounted there, but the path "
+				   "leads to %u:%u (another file system is mounted over it)",
+				   strna(mp), m->major, m->minor, major(st.st_dev),
+				   minor(st.st_dev)),
+		       -EBUSY;
+	return TAKE_FD(fd);
+}
+
+/* mount(2) on what fd is: through /proc/self/fd, so no path is looked up again. */
+static int remount_fd(int fd, const char *path, unsigned long flags)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(NULL, p, NULL, MS_REMOUNT | flags, NULL) >= 0)
+		return 0;
+	/* No /proc: the path, checked a moment ago. */
+	if (errno == ENOENT && access("/proc/self/fd", F_OK) < 0 &&
+	    mount(NULL, path, NULL, MS_REMOUNT | flags, NULL) >= 0)
+		return 0;
+	return -errno;
+}
+
+static const struct mountinfo_entry *find_mount(const struct mountinfo *mi,
+						const struct action_mount *m)
+{
+	/* The last one: a later mount on the same point hides the earlier. */
+	for (size_t i = mi->n; i-- > 0;)
+		if (streq(mi->entries[i].mount_point, m->mount_point) &&
+		    mi->entries[i].major == m->major && mi->entries[i].minor == m->minor)
+			return &mi->entries[i];
+	return NULL;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * EBUSY means a file is open for writing at that moment.  A writer that
+ * opens and closes (a log line, a shell's >>) leaves gaps: try again in
+ * them for a while, at most READONLY_BUSY_USEC and half the step's time.
+ */
+#define READONLY_BUSY_USEC (2ULL * 1000000ULL)
+#define READONLY_BUSY_POLL_USEC 20000U
+
+static int readonly_one(struct action_mount *m, const struct mountinfo *mi, uint64_t timeout_usec,
+			char **msg)
+{
+	_cleanup_free_ char *mp = cescape(m->mount_point);
+	_cleanup_close_ int fd = -EBADF, rfd = -EBADF;
+	const struct mountinfo_entry *e = find_mount(mi, m);
+	char p[64];
+	int r;
+
+	/* Unmounted since the plan (systemd's shutdown does that): nothing to do. */
+	if (!e || e->read_only)
+		return 0;
+	fd = open_mount_point(m, msg);
+	if (fd < 0)
+		return fd;
+	/* syncfs() needs a real descriptor: reopen what fd is, for reading only. */
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	rfd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (rfd >= 0 && syncfs(rfd) < 0) {
+		r = -errno;
+		return set_message(msg, "cannot make %s read-only: sync failed: %s", strna(mp),
+				   strerror(-r)),
+		       r;
+	}
+	m->flags = mount_flags_of(fd);
+	{
+		uint64_t busy = timeout_usec / 2 < READONLY_BUSY_USEC ? timeout_usec / 2 :
+									READONLY_BUSY_USEC;
+		uint64_t until = now_usec() + busy;
+
+		while ((r = remount_fd(fd, m->mount_point, MS_RDONLY | m->flags)) == -EBUSY &&
+		       now_usec() < until)
+			(void)usleep(READONLY_BUSY_POLL_USEC);
+	}
+	if (r == -EBUSY)
+		return set_message(msg,
+				   "cannot make %s read-only: a file is open for writing (EBUSY)",
+				   strna(mp)),
+		       r;
+	if (r < 0)
+		return set_message(msg, "cannot make %s read-only: %s", strna(mp), strerror(-r)), r;
+	m->remounted = true;
+	return 1;
+}
+
+static bool md_state_is_clean(const char *s)
+{
+	static const char *const ok[] = { "clean", "inactive", "readonly", "read-auto", "clear" };
+
+	for (size_t i = 0; i < ELEMENTSOF(ok); i++)
+		if (streq(s, ok[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Wait until each md array is clean, reading array_state and writing
+ * nothing (mdadm's own shutdown hook may be waiting beside us).  Ends
+ * before the step's deadline so that the step fails with a message
+ * instead of being abandoned.
+ */
+static int wait_md_clean(struct action *a, char **msg)
+{
+	uint64_t start = now_usec(), until = start + a->timeout_usec / 10 * 9;
+
+	STRV_FOREACH (md, a->md) {
+		_cleanup_free_ char *rel = NULL;
+
+		if (asprintf(&rel, "class/block/%s/md/array_state", *md) < 0)
+			return -ENOMEM;
+		for (;;) {
+			_cleanup_free_ char *state = NULL;
+			int r = sysfs_read(a->env->sysfs, rel, &state);
+
+			if (r == -ENOENT)
+				break; /* stopped */
+			if (r < 0)
+				return set_message(msg, "cannot read array_state of %s: %s", *md,
+						   strerror(-r)),
+				       r;
+			if (md_state_is_clean(state))
+				break;
+			if (now_usec() >= until)
+				return set_message(msg,
+						   "%s is still %s after %.1f s (array_state): not "
+						   "clean",
+						   *md, state, (double)(now_usec() - start) / 1e6),
+				       -ETIMEDOUT;
+			(void)usleep(20000);
+		}
+	}
+	return 0;
+}
+
+static int undo_readonly(struct action *a, char **msg);
+
+static int do_readonly(struct action *a, char **msg)
+{
+	_cleanup_(mountinfo_freep) struct mountinfo *mi = NULL;
+	_cleanup_strv_free_ char **made = NULL;
+	_cleanup_free_ char *list = NULL;
+	int r;
+
+	r = mountinfo_read(a->env->mountinfo ? a->env->mountinfo : "/proc/self/mountinfo", &mi);
+	if (r < 0)
+		return set_message(msg, "cannot read what is mounted: %s", strerror(-r)), r;
+	for (size_t i = 0; i < a->n_mounts; i++) {
+		r = readonly_one(&a->mounts[i], mi, a->timeout_usec, msg);
+		if (r < 0)
+			break;
+		if (r > 0 && strv_extend(&made, a->mounts[i].mount_point) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (r >= 0)
+		r = wait_md_clean(a, msg);
+	if (r < 0) {
+		/* A failed step leaves things as they were: the device stays bound. */
+		_cleanup_free_ char *undo_msg = NULL;
+
+		a->done = true;
+		(void)undo_readonly(a, &undo_msg);
+		a->done = false;
+		return r;
+	}
+	a->done = made != NULL;
+	list = strv_join(made, ", ");
+	if (!list)
+		return -ENOMEM;
+	if (!made)
+		return set_message(msg, "nothing mounted read-write any more"), 0;
+	return set_message(msg, "read-only: %s%s", list, a->md ? "; md arrays clean" : ""), 0;
+}
+
+static int undo_readonly(struct action *a, char **msg)
+{
+	_cleanup_strv_free_ char **undone = NULL;
+	_cleanup_free_ char *list = NULL;
+	int ret = 1;
+
+	for (size_t i = a->n_mounts; i-- > 0;) {
+		struct action_mount *m = &a->mounts[i];
+		_cleanup_free_ char *mp = cescape(m->mount_point);
+		_cleanup_close_ int fd = -EBADF;
+		int r;
+
+		if (!m->remounted)
+			continue;
+		fd = open_mount_point(m, msg);
+		r = fd < 0 ? fd : remount_fd(fd, m->mount_point, m->flags);
+		if (r < 0) {
+			if (fd >= 0)
+				set_message(msg, "cannot make %s read-write again: %s", strna(mp),
+					    strerror(-r));
+			ret = r;
+			continue;
+		}
+		m->remounted = false;
+		if (strv_extend(&undone, m->mount_point) < 0)
+			return -ENOMEM;
+	}
+	if (ret < 0)
+		return ret;
+	list = strv_join(undone, ", ");
+	return set_message(msg, "read-write again: %s", strempty(list)), 1;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
 int action_run(struct action *a, char **ret_message)
@@ -364,6 +643,8 @@ int action_run(struct action *a, char **ret_message)
 		return do_unload(a, ret_message);
 	case STEP_SET_KERNEL_METHOD:
 		return do_set_method(a, ret_message);
+	case STEP_FS_READONLY:
+		return do_readonly(a, ret_message);
 	case STEP_BARRIER:
 		return 0;
 	default:
@@ -386,6 +667,8 @@ int action_undo(struct action *a, char **ret_message)
 		return undo_unload(a, ret_message);
 	case STEP_SET_KERNEL_METHOD:
 		return undo_set_method(a, ret_message);
+	case STEP_FS_READONLY:
+		return undo_readonly(a, ret_message);
 	default: /* a flush and a reset have nothing to undo */
 		return 0;
 	}
@@ -403,9 +686,30 @@ struct action *action_new(const struct action_env *env, const struct step *s)
 	a->object = strdup(s->object);
 	a->driver = s->driver ? strdup(s->driver) : NULL;
 	a->devnode = s->device && s->device->devnode ? strdup(s->device->devnode) : NULL;
+	a->timeout_usec = s->timeout_usec;
 	if (!a->object || (s->driver && !a->driver) ||
 	    (s->device && s->device->devnode && !a->devnode))
 		return action_free(a);
+	if (s->n_mounts) {
+		a->mounts = calloc(s->n_mounts, sizeof(*a->mounts));
+		if (!a->mounts)
+			return action_free(a);
+		a->n_mounts = s->n_mounts;
+		for (size_t i = 0; i < s->n_mounts; i++) {
+			const struct device_mount *m = s->mounts[i].mount;
+
+			a->mounts[i] = (struct action_mount){
+				.mount_point = strdup(m->mount_point),
+				.major = m->major,
+				.minor = m->minor,
+			};
+			if (!a->mounts[i].mount_point)
+				return action_free(a);
+		}
+	}
+	STRV_FOREACH (md, s->md)
+		if (strv_extend(&a->md, *md) < 0)
+			return action_free(a);
 	return a;
 }
 
@@ -417,6 +721,11 @@ struct action *action_free(struct action *a)
 	free(a->driver);
 	free(a->devnode);
 	free(a->old_method);
+	for (size_t i = 0; i < a->n_mounts; i++) {
+		free(a->mounts[i].mount_point);
+	}
+	free(a->mounts);
+	strv_free(a->md);
 	free(a);
 	return NULL;
 }

@@ -10,6 +10,11 @@
  *   reset              <sysfs>/bus/pci/devices/<dev>/reset, after the unbind
  *   unload-module      libkmod (kmod-adapter.c), as rmmod
  *   set-kernel-method  <sysfs>/bus/pci/drivers/<driver>/kexec_method
+ *   readonly           syncfs() and mount(MS_REMOUNT | MS_RDONLY) of each mount
+ *                      point, checked against mountinfo and st_dev first
+ *                      (EBUSY, a file open for writing, is tried again for
+ *                      up to 2 s); then md arrays polled (never written)
+ *                      until clean
  *
  * A struct action is a copy of what a step needs, owned by whoever runs
  * it: a step abandoned at its deadline may still be running in the
@@ -18,6 +23,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "exec.h"
 #include "kmethod.h"
@@ -27,6 +33,15 @@
 struct action_env {
 	const char *sysfs; /* "/sys" */
 	const char *moddir; /* NULL: /lib/modules/`uname -r` */
+	const char *mountinfo; /* NULL: "/proc/self/mountinfo" */
+};
+
+/* readonly: one file system, and what the action did to it. */
+struct action_mount {
+	char *mount_point;
+	unsigned major, minor;
+	bool remounted; /* read-only by this action: the undo makes it read-write */
+	unsigned long flags; /* its other mount flags (MS_NOSUID, …), kept by both remounts */
 };
 
 struct action {
@@ -35,6 +50,10 @@ struct action {
 	char *driver; /* the driver the plan saw bound (unbind, reset) or configures */
 	char *devnode; /* flush-cache: "/dev/sda" */
 	enum kernel_method method; /* set-kernel-method */
+	struct action_mount *mounts; /* readonly, innermost first */
+	size_t n_mounts;
+	char **md; /* readonly: md arrays to wait for */
+	uint64_t timeout_usec; /* of the step: the md wait ends before it */
 	const struct action_env *env;
 
 	/* Filled by action_run() for action_undo(). */

@@ -553,11 +553,15 @@ static void release_dependents(struct sched *s, size_t i)
 
 		if (s->rep->results[k].state != STATE_PENDING)
 			continue;
-		/* No reset or module unload of a device whose unbind failed. */
-		if (failed && st->device && ks->device == st->device) {
+		/*
+		 * No reset or module unload of a device whose unbind failed; nothing
+		 * at all after a failed guard (file systems not read-only).
+		 */
+		if (failed && ((st->device && ks->device == st->device) || st->guard)) {
 			char why[64];
 
-			snprintf(why, sizeof(why), "step %zu on the same device failed", i + 1);
+			snprintf(why, sizeof(why), "step %zu %s failed", i + 1,
+				 st->guard ? "(a guard)" : "on the same device");
 			not_run(s, k, why);
 			continue;
 		}

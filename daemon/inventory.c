@@ -60,10 +60,37 @@ struct device *device_new(enum device_kind kind, const char *syspath, const char
 	return d;
 }
 
+void device_mount_done(struct device_mount *m)
+{
+	if (!m)
+		return;
+	free(m->mount_point);
+	free(m->fstype);
+	free(m->source);
+	strv_free(m->via);
+	strv_free(m->md);
+	*m = (struct device_mount){};
+}
+
+int device_add_mount(struct device *d, struct device_mount *m)
+{
+	struct device_mount *n = realloc(d->mounts, (d->n_mounts + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	d->mounts = n;
+	d->mounts[d->n_mounts++] = *m;
+	*m = (struct device_mount){};
+	return 0;
+}
+
 struct device *device_free(struct device *d)
 {
 	if (!d)
 		return NULL;
+	for (size_t i = 0; i < d->n_mounts; i++)
+		device_mount_done(&d->mounts[i]);
+	free(d->mounts);
 	free(d->syspath);
 	free(d->name);
 	free(d->driver);

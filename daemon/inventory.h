@@ -13,7 +13,9 @@
 #include "macro.h"
 
 #define INVENTORY_FORMAT "kexecq-inventory"
-#define INVENTORY_VERSION 2
+/* 3: disks carry the file systems mounted from them; 2 is still read (none known). */
+#define INVENTORY_VERSION 3
+#define INVENTORY_VERSION_MIN 2
 
 enum device_kind {
 	DEVICE_PCI,
@@ -29,6 +31,24 @@ enum write_cache {
 	CACHE_WRITE_BACK, /* volatile: must be flushed */
 	CACHE_WRITE_THROUGH,
 };
+
+/*
+ * A file system that depends on a disk: mounted from it, from one of its
+ * partitions, or through dm (LVM, crypt) and md arrays stacked on them.
+ * Found by storage.c from mountinfo and sysfs; attached to every whole
+ * disk below it (an md RAID1 over two disks is attached to both).
+ */
+struct device_mount {
+	char *mount_point; /* "/data", decoded from mountinfo's escapes */
+	char *fstype; /* "ext2" */
+	char *source; /* "/dev/nvme0n1p1", as mountinfo says */
+	unsigned major, minor; /* st_dev of the mount point */
+	bool read_only; /* the file system (its super block), not only this mount */
+	char **via; /* block devices from the mounted one down to the disk: "dm-0", "md0", "sda1" */
+	char **md; /* the md arrays among them, outermost first */
+};
+
+void device_mount_done(struct device_mount *m);
 
 struct device {
 	enum device_kind kind;
@@ -57,6 +77,8 @@ struct device {
 	/* disks */
 	char *devnode;
 	enum write_cache write_cache;
+	struct device_mount *mounts; /* in mountinfo order */
+	size_t n_mounts;
 
 	/* net */
 	bool up;
@@ -75,6 +97,8 @@ struct inventory {
 	enum kernel_method kernel_kexec_method;
 	char *source; /* the host name (live) or the snapshot file it came from */
 	bool live; /* scanned from this machine's sysfs */
+	/* The disks' mounts are known: a live scan, or a snapshot of version 3 or later. */
+	bool mounts_known;
 
 	struct device **devices; /* sorted by syspath after inventory_link() */
 	size_t n;
@@ -109,6 +133,9 @@ const char *device_kind_to_string(enum device_kind k) _pure_;
 int device_kind_from_string(const char *s) _pure_;
 const char *write_cache_to_string(enum write_cache c) _pure_;
 int write_cache_from_string(const char *s) _pure_;
+
+/* Takes ownership of *m (cleared) on success. */
+int device_add_mount(struct device *d, struct device_mount *m);
 
 /* Value of udev property key, or NULL. */
 const char *device_get_property(const struct device *d, const char *key);

@@ -46,6 +46,7 @@ static struct {
 	char **policy_dirs;
 	const char *sysfs;
 	const char *moddir;
+	const char *mountinfo;
 	const char *inventory;
 	const char *save;
 	bool json;
@@ -61,6 +62,7 @@ static struct {
 	unsigned watchdog_sec;
 } arg = {
 	.sysfs = "/sys",
+	.mountinfo = "/proc/self/mountinfo",
 	.rundir = "/run/kexecq",
 };
 
@@ -90,6 +92,9 @@ static const char source_help[] =
 	"     --inventory=FILE    Use a saved snapshot instead of this machine\n"
 	"     --sysfs=DIR         Root of sysfs (default /sys)\n"
 	"     --moddir=DIR        Kernel modules (default /lib/modules/`uname -r`)\n";
+
+static const char mountinfo_help[] =
+	"     --mountinfo=FILE    What is mounted (default /proc/self/mountinfo)\n";
 
 static const char ignore_help[] =
 	"     --ignore-policy-errors\n"
@@ -129,8 +134,8 @@ static void help_plan(void)
 	       "when a policy is broken or untrusted, 4 when the steps cannot be ordered.\n\n"
 	       "     --json             Machine-readable plan\n"
 	       "     --explain          Also say why each step and each device's policy\n"
-	       "%s%s%s%s",
-	       source_help, policy_dir_help, ignore_help, common_help);
+	       "%s%s%s%s%s",
+	       source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
 }
 
 static void help_inventory(void)
@@ -138,11 +143,12 @@ static void help_inventory(void)
 	printf("Usage: kexecq inventory [OPTIONS…]\n\n"
 	       "Show PCI functions and what hangs below them (SCSI hosts, NVMe\n"
 	       "controllers, disks with their write cache, network interfaces,\n"
-	       "SR-IOV VFs), with driver, module and the kernel's kexec_method.\n\n"
+	       "SR-IOV VFs), with driver, module and the kernel's kexec_method, and\n"
+	       "below each disk the file systems mounted from it.\n\n"
 	       "     --json             Print the snapshot as JSON\n"
 	       "     --save=FILE        Write the snapshot to FILE (\"-\" for stdout)\n"
-	       "%s%s",
-	       source_help, common_help);
+	       "%s%s%s",
+	       source_help, mountinfo_help, common_help);
 }
 
 static void help_policy(void)
@@ -167,8 +173,8 @@ static void help_check(void)
 	       "only on a kernel with the kexecq patches) and that no policy governs:\n"
 	       "they may keep doing DMA into the next kernel.  Exit status 5\n"
 	       "when any device is at risk, 3 when a policy is broken or untrusted.\n\n"
-	       "%s%s%s%s",
-	       source_help, policy_dir_help, ignore_help, common_help);
+	       "%s%s%s%s%s",
+	       source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
 }
 
 static const char kernel_help[] =
@@ -249,7 +255,9 @@ static unsigned policy_load_flags(void)
 
 static int load_inventory(struct inventory **ret)
 {
-	struct scan_options o = { .sysfs = arg.sysfs, .moddir = arg.moddir };
+	struct scan_options o = { .sysfs = arg.sysfs,
+				  .moddir = arg.moddir,
+				  .mountinfo = arg.mountinfo };
 
 	if (arg.inventory)
 		return inventory_load_json(arg.inventory, ret);
@@ -384,6 +392,16 @@ static void print_device(const struct device *d, size_t depth)
 		break;
 	case DEVICE_DISK:
 		printf(" %s cache %s", strna(d->devnode), write_cache_to_string(d->write_cache));
+		for (size_t i = 0; i < d->n_mounts; i++) {
+			const struct device_mount *m = &d->mounts[i];
+			_cleanup_free_ char *mp = cescape(m->mount_point),
+					    *src = cescape(m->source);
+			_cleanup_free_ char *via = strv_join(m->via, " ");
+
+			printf("\n%*s%s %s %s from %s%s%s", indent + 2, "", strna(mp),
+			       strna(m->fstype), m->read_only ? "ro" : "rw", strna(src),
+			       !isempty(via) ? " via " : "", strempty(via));
+		}
 		break;
 	case DEVICE_NET:
 		printf(" %s", d->up ? "up" : "down");
@@ -728,6 +746,7 @@ enum {
 	OPT_VERSION = 0x100,
 	OPT_SYSFS,
 	OPT_MODDIR,
+	OPT_MOUNTINFO,
 	OPT_LOG_LEVEL,
 	OPT_JSON,
 	OPT_EXPLAIN,
@@ -753,6 +772,7 @@ static const struct option options[] = {
 	{ "policy-dir", required_argument, NULL, 'P' },
 	{ "sysfs", required_argument, NULL, OPT_SYSFS },
 	{ "moddir", required_argument, NULL, OPT_MODDIR },
+	{ "mountinfo", required_argument, NULL, OPT_MOUNTINFO },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
@@ -785,6 +805,8 @@ static unsigned option_verbs(int c)
 		       VERB_LOAD | VERB_UNLOAD;
 	case OPT_MODDIR:
 		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY;
+	case OPT_MOUNTINFO:
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY;
 	case OPT_INVENTORY:
 		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT;
 	case OPT_JSON:
@@ -854,6 +876,9 @@ static int parse_option(int c, char ***dirs)
 		return -1;
 	case OPT_MODDIR:
 		arg.moddir = optarg;
+		return -1;
+	case OPT_MOUNTINFO:
+		arg.mountinfo = optarg;
 		return -1;
 	case OPT_LOG_LEVEL:
 		r = log_level_from_string(optarg);

@@ -8,6 +8,7 @@
 #include "kexec-load.h"
 #include "match.h"
 #include "plan-output.h"
+#include "string-util.h"
 #include "strv.h"
 
 char *inventory_title(const struct inventory *inv)
@@ -20,6 +21,26 @@ char *inventory_title(const struct inventory *inv)
 }
 
 /* ---- text ---------------------------------------------------------------- */
+
+/* For --explain: each file system of a readonly step, and why it matters. */
+static void print_mounts(const struct step *s, FILE *f)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct device_mount *m = s->mounts[i].mount;
+		_cleanup_free_ char *mp = cescape(m->mount_point), *src = cescape(m->source);
+		_cleanup_free_ char *via = strv_join(m->via, " on ");
+		_cleanup_free_ char *fs = cescape(m->fstype);
+
+		fprintf(f, "      %s: %s from %s, read-write, on %s%s%s\n", strna(mp), strna(fs),
+			strna(src), !isempty(via) ? strna(via) : "", !isempty(via) ? " on " : "",
+			s->mounts[i].disk->name);
+	}
+	STRV_FOREACH (md, s->md)
+		fprintf(f, "      %s: md array, waited for until its array_state is clean\n", *md);
+	if (s->n_mounts)
+		fprintf(f, "      if a file system cannot be made read-only, %s stays bound\n",
+			s->object);
+}
 
 static void print_step(const struct step *s, bool explain, FILE *f)
 {
@@ -45,6 +66,8 @@ static void print_step(const struct step *s, bool explain, FILE *f)
 		fprintf(f, "      timeout %llus, on failure %s\n",
 			(unsigned long long)(s->timeout_usec / 1000000),
 			on_failure_to_string(s->on_failure));
+		if (s->type == STEP_FS_READONLY)
+			print_mounts(s, f);
 	} else {
 		fprintf(f, "      <- %s %s%s", s->policy->name, policy_key_to_string(s->key),
 			line ? "" : " (default)");
@@ -124,6 +147,31 @@ static json_object *step_to_json(const struct step *s)
 		r |= json_add_str(o, "method", kernel_method_to_string(s->method));
 		r |= json_add_str(o, "previous_method",
 				  kernel_method_to_string(s->previous_method));
+	}
+	if (s->type == STEP_FS_READONLY) {
+		json_object *ms = json_object_new_array(), *md = json_object_new_array();
+
+		r |= json_add(o, "mounts", ms);
+		r |= json_add(o, "md", md);
+		if (!ms || !md)
+			return NULL;
+		for (size_t i = 0; i < s->n_mounts; i++) {
+			const struct device_mount *m = s->mounts[i].mount;
+			json_object *mo = json_object_new_object();
+			char dev[32];
+
+			if (!mo || json_object_array_add(ms, mo) < 0)
+				return NULL;
+			snprintf(dev, sizeof(dev), "%u:%u", m->major, m->minor);
+			r |= json_add_str(mo, "mount_point", m->mount_point);
+			r |= json_add_str(mo, "fstype", m->fstype);
+			r |= json_add_str(mo, "source", m->source);
+			r |= json_add_str(mo, "dev", dev);
+			r |= json_add_str(mo, "disk", s->mounts[i].disk->name);
+		}
+		STRV_FOREACH (a, s->md)
+			r |= json_object_array_add(md, json_object_new_string(*a));
+		r |= json_add(o, "guard", json_object_new_boolean(s->guard));
 	}
 	r |= json_add(o, "level", json_object_new_int((int)s->level));
 	deps = json_object_new_array();
@@ -225,8 +273,10 @@ int exec_report_write_json(const struct exec_report *rep, const struct kexec_ima
 	if (rep) {
 		r |= json_add(root, "aborted", json_object_new_boolean(rep->aborted));
 		if (rep->aborted)
-			r |= json_add(root, "abort_step", json_object_new_int64((int64_t)rep->abort_step));
-		r |= json_add(root, "deadline_passed", json_object_new_boolean(rep->deadline_passed));
+			r |= json_add(root, "abort_step",
+				      json_object_new_int64((int64_t)rep->abort_step));
+		r |= json_add(root, "deadline_passed",
+			      json_object_new_boolean(rep->deadline_passed));
 		r |= json_add(root, "still_running", json_object_new_int((int)rep->still_running));
 		r |= json_add(root, "wall_usec", json_object_new_int64((int64_t)rep->wall_usec));
 		r |= json_add(root, "critical_usec",
@@ -240,7 +290,8 @@ int exec_report_write_json(const struct exec_report *rep, const struct kexec_ima
 		if (!cp || !counts || !steps || r)
 			return -ENOMEM;
 		for (size_t i = 0; i < rep->n_critical; i++)
-			r |= json_object_array_add(cp, json_object_new_int64((int64_t)rep->critical_path[i]));
+			r |= json_object_array_add(
+				cp, json_object_new_int64((int64_t)rep->critical_path[i]));
 		for (int s = 0; s < _STATE_MAX; s++)
 			if (rep->count[s])
 				r |= json_add(counts, step_state_to_string((enum step_state)s),
@@ -253,8 +304,10 @@ int exec_report_write_json(const struct exec_report *rep, const struct kexec_ima
 				return -ENOMEM;
 			r |= json_add_str(o, "state", step_state_to_string(res->state));
 			if (res->state != STATE_NOT_RUN) {
-				r |= json_add(o, "start_usec", json_object_new_int64((int64_t)res->start_usec));
-				r |= json_add(o, "end_usec", json_object_new_int64((int64_t)res->end_usec));
+				r |= json_add(o, "start_usec",
+					      json_object_new_int64((int64_t)res->start_usec));
+				r |= json_add(o, "end_usec",
+					      json_object_new_int64((int64_t)res->end_usec));
 			}
 			if (res->error)
 				r |= json_add(o, "error", json_object_new_int(res->error));

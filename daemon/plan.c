@@ -10,6 +10,13 @@
  * the same way, edges to the nearest such step are enough: the rest
  * follows by transitivity.
  *
+ * A device whose destructive steps would remove disks with file systems
+ * mounted read-write from them (the nearest such device above each disk,
+ * by the same walk as those edges) first gets a readonly step: sync and
+ * remount read-only, wait for md arrays to be clean.  It goes before the
+ * device's first destructive step and before the flush of those disks,
+ * and it guards: if it fails, nothing after it runs (see struct step).
+ *
  * Inventories may come from crafted snapshots, so no walk here trusts the
  * device graph to be a tree: walks are iterative, and each visits a device
  * at most once (a physfn loop ends where it meets a device already seen).
@@ -22,10 +29,12 @@
 #include "log.h"
 #include "match.h"
 #include "plan.h"
+#include "string-util.h"
 #include "strv.h"
 
 static const char *const step_names[_STEP_TYPE_MAX] = {
 	[STEP_SET_KERNEL_METHOD] = "set-kernel-method",
+	[STEP_FS_READONLY] = "readonly",
 	[STEP_FLUSH_CACHE] = "flush-cache",
 	[STEP_NET_DOWN] = "net-down",
 	[STEP_SRIOV_DISABLE] = "sriov-disable",
@@ -40,12 +49,44 @@ const char *step_type_to_string(enum step_type t)
 	return t >= 0 && t < _STEP_TYPE_MAX ? step_names[t] : NULL;
 }
 
+/* "/data/cache, /data and 3 more", escaped for a terminal. */
+static char *mount_list(const struct step *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < s->n_mounts && i < 4; i++) {
+		_cleanup_free_ char *mp = cescape(s->mounts[i].mount->mount_point);
+
+		fprintf(f, "%s%s", i ? ", " : "", strna(mp));
+	}
+	if (s->n_mounts > 4)
+		fprintf(f, " and %zu more", s->n_mounts - 4);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 char *step_describe(const struct step *s)
 {
+	_cleanup_free_ char *list = NULL, *md = NULL;
 	char *r = NULL;
 	int n = -1;
 
 	switch (s->type) {
+	case STEP_FS_READONLY:
+		list = mount_list(s);
+		md = strv_join(s->md, ", ");
+		if (!list || !md)
+			return NULL;
+		n = asprintf(&r, "make %s read-only (disks below %s)%s%s%s", list, s->object,
+			     s->md ? ", wait until " : "", md, s->md ? " clean" : "");
+		break;
 	case STEP_SET_KERNEL_METHOD:
 		n = asprintf(&r, "set kexec_method of driver %s to %s (was %s)", s->object,
 			     kernel_method_to_string(s->method),
@@ -87,6 +128,8 @@ struct plan *plan_free(struct plan *p)
 		free(p->steps[i].object);
 		free(p->steps[i].driver);
 		free(p->steps[i].reason);
+		free(p->steps[i].mounts);
+		strv_free(p->steps[i].md);
 		free(p->steps[i].deps);
 	}
 	free(p->steps);
@@ -247,16 +290,19 @@ static bool walk_visit(struct builder *b, const struct device *d)
 	return true;
 }
 
+typedef int (*destroyer_fn)(struct builder *b, const struct device *owner, void *userdata);
+
 /*
- * Step s acts on device x (or below it).  It must finish before the first
- * destructive step of x's nearest ancestor that has one, and before that
- * of x's PF (or, if the PF has none, of the PF's ancestors' and its PF's).
+ * The devices whose destructive steps remove x: x's nearest ancestor that
+ * has one, and x's PF (or, if the PF has none, the PF's nearest ancestor
+ * with one and its PF's).  fn is called once for each.
  *
  * Walks up the parent links from x and from every PF met on the way that
  * has no destructive step of its own; each device is visited once, so the
  * stack never holds more than inv->n entries.
  */
-static int edges_up(struct builder *b, size_t s, const struct device *x)
+static int for_each_destroyer(struct builder *b, const struct device *x, destroyer_fn fn,
+			      void *userdata)
 {
 	size_t n_stack = 0;
 	int r;
@@ -275,7 +321,7 @@ static int edges_up(struct builder *b, size_t s, const struct device *x)
 				if (!walk_visit(b, y))
 					break;
 				if (b->first_destr[y->index]) {
-					r = add_edge(b, s, b->first_destr[y->index] - 1);
+					r = fn(b, y, userdata);
 					if (r < 0)
 						return r;
 					break;
@@ -284,7 +330,7 @@ static int edges_up(struct builder *b, size_t s, const struct device *x)
 			if (!pf || !walk_visit(b, pf))
 				continue;
 			if (b->first_destr[pf->index]) {
-				r = add_edge(b, s, b->first_destr[pf->index] - 1);
+				r = fn(b, pf, userdata);
 				if (r < 0)
 					return r;
 			} else
@@ -292,6 +338,20 @@ static int edges_up(struct builder *b, size_t s, const struct device *x)
 		}
 	}
 	return 0;
+}
+
+static int edge_to_first(struct builder *b, const struct device *owner, void *userdata)
+{
+	return add_edge(b, *(size_t *)userdata, b->first_destr[owner->index] - 1);
+}
+
+/*
+ * Step s acts on device x (or below it): it must finish before the first
+ * destructive step of each device whose steps remove x.
+ */
+static int edges_up(struct builder *b, size_t s, const struct device *x)
+{
+	return for_each_destroyer(b, x, edge_to_first, &s);
 }
 
 static enum policy_action action_of(const struct policy *p)
@@ -638,6 +698,193 @@ static int plan_children(struct builder *b, const struct device *pci)
 	return 0;
 }
 
+/* ---- file systems ---------------------------------------------------------- */
+
+/* A disk and a device whose destructive steps remove it. */
+struct removal {
+	size_t owner, disk; /* device indexes */
+};
+
+struct removals {
+	struct removal *v;
+	size_t n, allocated;
+	size_t disk;
+};
+
+static int collect_removal(struct builder *b, const struct device *owner, void *userdata)
+{
+	struct removals *rs = userdata;
+
+	if (rs->n == rs->allocated) {
+		size_t na = rs->allocated ? rs->allocated * 2 : 16;
+		struct removal *nv = realloc(rs->v, na * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		rs->v = nv;
+		rs->allocated = na;
+	}
+	rs->v[rs->n++] = (struct removal){ .owner = owner->index, .disk = rs->disk };
+	return 0;
+}
+
+static int cmp_removal(const void *a, const void *b)
+{
+	const struct removal *x = a, *y = b;
+
+	if (x->owner != y->owner)
+		return x->owner < y->owner ? -1 : 1;
+	return x->disk < y->disk ? -1 : x->disk > y->disk;
+}
+
+static bool has_rw_mount(const struct device *d)
+{
+	for (size_t i = 0; i < d->n_mounts; i++)
+		if (!d->mounts[i].read_only)
+			return true;
+	return false;
+}
+
+static size_t path_depth(const char *p)
+{
+	size_t n = 0;
+
+	for (; *p; p++)
+		n += *p == '/' && p[1];
+	return n;
+}
+
+/* Innermost mount point first: deeper paths before the paths they are under. */
+static int cmp_step_mount(const void *a, const void *b)
+{
+	const struct step_mount *x = a, *y = b;
+	size_t dx = path_depth(x->mount->mount_point), dy = path_depth(y->mount->mount_point);
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x->mount->mount_point, y->mount->mount_point);
+}
+
+static bool same_mount(const struct device_mount *a, const struct device_mount *b)
+{
+	return a->major == b->major && a->minor == b->minor &&
+	       streq(a->mount_point, b->mount_point);
+}
+
+/* One readonly step for the device owner, over disks rs[0..n). */
+static int add_readonly_step(struct builder *b, const struct removal *rs, size_t n)
+{
+	const struct inventory *inv = b->inv;
+	const struct device *owner = inv->devices[rs[0].owner];
+	const struct step *first = &b->steps[b->first_destr[owner->index] - 1];
+	_cleanup_free_ struct step_mount *mounts = NULL;
+	_cleanup_strv_free_ char **md = NULL, **disks = NULL;
+	_cleanup_free_ char *what = step_describe(first), *dl = NULL;
+	size_t n_mounts = 0, allocated = 0, s;
+	int r;
+
+	if (!what)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct device *disk = inv->devices[rs[i].disk];
+
+		if (strv_extend(&disks, disk->name) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < disk->n_mounts; k++) {
+			const struct device_mount *m = &disk->mounts[k];
+			bool seen = false;
+
+			if (m->read_only)
+				continue;
+			/* An md RAID1 over two disks of this device: one entry. */
+			for (size_t j = 0; j < n_mounts && !seen; j++)
+				seen = same_mount(mounts[j].mount, m);
+			if (seen)
+				continue;
+			if (n_mounts == allocated) {
+				size_t na = allocated ? allocated * 2 : 8;
+				struct step_mount *nm = realloc(mounts, na * sizeof(*nm));
+
+				if (!nm)
+					return -ENOMEM;
+				mounts = nm;
+				allocated = na;
+			}
+			mounts[n_mounts++] = (struct step_mount){ .disk = disk, .mount = m };
+			STRV_FOREACH (a, m->md)
+				if (!strv_contains(md, *a) && strv_extend(&md, *a) < 0)
+					return -ENOMEM;
+		}
+	}
+	if (n_mounts > 1)
+		qsort(mounts, n_mounts, sizeof(*mounts), cmp_step_mount);
+	dl = strv_join(disks, ", ");
+	if (!dl)
+		return -ENOMEM;
+	r = add_step(b, STEP_FS_READONLY, owner, owner->name, first->policy, first->key,
+		     fmt("%s would remove %s under %zu read-write file system%s", what, dl,
+			 n_mounts, n_mounts == 1 ? "" : "s"),
+		     &s);
+	if (r < 0)
+		return r;
+	b->steps[s].mounts = TAKE_PTR(mounts);
+	b->steps[s].n_mounts = n_mounts;
+	b->steps[s].md = TAKE_PTR(md);
+	b->steps[s].guard = true;
+
+	/* Before the device's removal, and before the flush of its disks. */
+	r = add_edge(b, s, b->first_destr[owner->index] - 1);
+	if (r < 0)
+		return r;
+	for (size_t t = 0; t < b->n; t++)
+		if (b->steps[t].type == STEP_FLUSH_CACHE)
+			for (size_t i = 0; i < n; i++)
+				if (b->steps[t].device == inv->devices[rs[i].disk]) {
+					r = add_edge(b, s, t);
+					if (r < 0)
+						return r;
+				}
+	return 0;
+}
+
+/*
+ * Readonly steps: for each disk with a file system mounted read-write
+ * from it, the devices whose steps would remove it; one step per device,
+ * over all its disks.  Without mount information (a version 2 snapshot)
+ * a warning per device instead: nothing can be made safe.
+ */
+static int plan_storage(struct builder *b)
+{
+	const struct inventory *inv = b->inv;
+	struct removals rs = {};
+	int r = 0;
+
+	for (size_t i = 0; i < inv->n && r >= 0; i++) {
+		const struct device *d = inv->devices[i];
+
+		if (d->kind != DEVICE_DISK || (inv->mounts_known && !has_rw_mount(d)))
+			continue;
+		rs.disk = i;
+		r = for_each_destroyer(b, d, collect_removal, &rs);
+	}
+	if (r >= 0 && rs.n > 1)
+		qsort(rs.v, rs.n, sizeof(*rs.v), cmp_removal);
+	for (size_t i = 0, j; r >= 0 && i < rs.n; i = j) {
+		for (j = i + 1; j < rs.n && rs.v[j].owner == rs.v[i].owner; j++)
+			;
+		if (inv->mounts_known)
+			r = add_readonly_step(b, rs.v + i, j - i);
+		else
+			r = warn(b,
+				 "%s: the inventory does not say what is mounted (a version 2 "
+				 "snapshot): file systems on its disks are not made read-only "
+				 "before it goes",
+				 inv->devices[rs.v[i].owner]->name);
+	}
+	free(rs.v);
+	return r;
+}
+
 /* After=/Before= through one barrier step per policy involved. */
 static int plan_explicit_order(struct builder *b)
 {
@@ -938,6 +1185,8 @@ static void builder_done(struct builder *b)
 		free(b->steps[i].object);
 		free(b->steps[i].driver);
 		free(b->steps[i].reason);
+		free(b->steps[i].mounts);
+		strv_free(b->steps[i].md);
 		free(b->steps[i].deps);
 	}
 	free(b->steps);
@@ -1015,6 +1264,9 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 			if (r < 0)
 				return r;
 		}
+	r = plan_storage(&b);
+	if (r < 0)
+		return r;
 
 	/*
 	 * Implicit order: what is done to a device (a flush, a link-down, the

@@ -4,7 +4,9 @@
  * steps.  It reads nothing and writes nothing; exec.c runs the result.
  *
  * Implicit order: everything below a device before the device, VFs before
- * their PF, flush before unbind, SR-IOV off before the PF's driver goes.
+ * their PF, flush before unbind, SR-IOV off before the PF's driver goes,
+ * file systems read-only before the disks below them go away (and before
+ * their flush, which then covers what the remount wrote).
  * Explicit order: After=/Before= between policies.
  */
 #pragma once
@@ -17,6 +19,7 @@
 
 enum step_type {
 	STEP_SET_KERNEL_METHOD, /* write /sys/bus/pci/drivers/D/kexec_method */
+	STEP_FS_READONLY, /* sync and remount read-only what is mounted from disks below a device */
 	STEP_FLUSH_CACHE, /* flush a disk's volatile write cache */
 	STEP_NET_DOWN, /* bring an interface down */
 	STEP_SRIOV_DISABLE, /* sriov_numvfs = 0 on a PF */
@@ -25,6 +28,12 @@ enum step_type {
 	STEP_UNLOAD_MODULE, /* remove a module */
 	STEP_BARRIER, /* all steps of a policy are done (After=/Before=) */
 	_STEP_TYPE_MAX,
+};
+
+/* A file system a STEP_FS_READONLY step makes read-only, and a disk it is on. */
+struct step_mount {
+	const struct device *disk;
+	const struct device_mount *mount;
 };
 
 struct step {
@@ -41,6 +50,20 @@ struct step {
 	char *reason; /* human explanation */
 	uint64_t timeout_usec;
 	enum on_failure on_failure;
+
+	/*
+	 * STEP_FS_READONLY: the read-write file systems on disks below device,
+	 * innermost mount point first, and the md arrays among them to wait for.
+	 */
+	struct step_mount *mounts;
+	size_t n_mounts;
+	char **md;
+	/*
+	 * When this step fails, no step that depends on it runs, whatever
+	 * device it acts on (exec.c): a controller is not unbound, reset or
+	 * unloaded under a file system that could not be made read-only.
+	 */
+	bool guard;
 
 	size_t *deps; /* ids of steps that must finish first */
 	size_t n_deps;

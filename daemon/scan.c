@@ -6,12 +6,16 @@
 
 #include "kmod-adapter.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "scan.h"
+#include "storage.h"
 #include "udev-adapter.h"
 
 int inventory_scan(const struct scan_options *o, struct inventory **ret)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+	_cleanup_(mountinfo_freep) struct mountinfo *mi = NULL;
+	const char *sysfs = o->sysfs ? o->sysfs : "/sys";
 	struct utsname u;
 	int r;
 
@@ -25,13 +29,20 @@ int inventory_scan(const struct scan_options *o, struct inventory **ret)
 	if (!inv->source || !inv->kernel_release)
 		return log_oom();
 
-	r = udev_scan(o->sysfs ? o->sysfs : "/sys", inv);
+	r = udev_scan(sysfs, inv);
 	if (r < 0)
 		return r;
 	r = kmod_annotate(o->moddir, inv);
 	if (r < 0)
 		return r;
 	r = inventory_link(inv);
+	if (r < 0)
+		return r;
+	/* Unreadable mounts fail the scan: a plan must not unbind what it cannot see. */
+	r = mountinfo_read(o->mountinfo ? o->mountinfo : "/proc/self/mountinfo", &mi);
+	if (r < 0)
+		return r;
+	r = storage_attach_mounts(sysfs, mi, inv);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(inv);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +19,41 @@ static void json_tokener_freep(json_tokener **t)
 {
 	if (*t)
 		json_tokener_free(*t);
+}
+
+static json_object *strv_to_json(char *const *l)
+{
+	json_object *a = json_object_new_array();
+
+	if (!a)
+		return NULL;
+	STRV_FOREACH (v, l)
+		if (json_object_array_add(a, json_object_new_string(*v)) < 0) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_object *mount_to_json(const struct device_mount *m)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	char dev[32];
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	snprintf(dev, sizeof(dev), "%u:%u", m->major, m->minor);
+	r |= json_add_str(o, "mount_point", m->mount_point);
+	r |= json_add_str(o, "fstype", m->fstype);
+	r |= json_add_str(o, "source", m->source);
+	r |= json_add_str(o, "dev", dev);
+	r |= json_add(o, "read_only", json_object_new_boolean(m->read_only));
+	if (m->via)
+		r |= json_add(o, "via", strv_to_json(m->via));
+	if (m->md)
+		r |= json_add(o, "md", strv_to_json(m->md));
+	return r ? NULL : TAKE_PTR(o);
 }
 
 static json_object *device_to_json(const struct device *d)
@@ -54,6 +91,19 @@ static json_object *device_to_json(const struct device *d)
 	if (d->kind == DEVICE_DISK) {
 		r |= json_add_str(o, "devnode", d->devnode);
 		r |= json_add_str(o, "write_cache", write_cache_to_string(d->write_cache));
+		if (d->n_mounts) {
+			json_object *ms = json_object_new_array();
+
+			if (!ms)
+				return NULL;
+			r |= json_add(o, "mounts", ms);
+			for (size_t i = 0; i < d->n_mounts; i++) {
+				json_object *m = mount_to_json(&d->mounts[i]);
+
+				if (!m || json_object_array_add(ms, m) < 0)
+					return NULL;
+			}
+		}
 	}
 	if (d->kind == DEVICE_NET)
 		r |= json_add(o, "up", json_object_new_boolean(d->up));
@@ -228,6 +278,100 @@ static int check_field(const struct loader *l, const char *key, enum field_check
 	return -EINVAL;
 }
 
+/* A list of names ("via", "md") of a mount: at most max, each a valid name. */
+static int get_names(const struct loader *l, json_object *o, const char *key, const char *where,
+		     char ***ret)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	json_object *a;
+
+	*ret = NULL;
+	if (!json_object_object_get_ex(o, key, &a) || json_object_is_type(a, json_type_null))
+		return 0;
+	if (!json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) > SNAPSHOT_STACK_MAX)
+		return bad(l, where, key);
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *s = json_object_get_string(e);
+
+		if (!json_object_is_type(e, json_type_string) ||
+		    (size_t)json_object_get_string_len(e) != strlen(s) || !name_is_valid(s))
+			return bad(l, where, key);
+		if (strv_extend(&v, s) < 0)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+static int mount_from_json(const struct loader *l, size_t i, json_object *o, struct device_mount *m)
+{
+	_cleanup_free_ char *where = NULL, *dev = NULL;
+	int b = 0, n = 0, r;
+
+	if (asprintf(&where, "mounts[%zu]: invalid", i) < 0)
+		return -ENOMEM;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, where, "mount");
+	r = get_str(l, o, "mount_point", true, &m->mount_point);
+	if (r < 0)
+		return r;
+	/* Any path the kernel can mount on; printed escaped. */
+	if (m->mount_point[0] != '/' || strlen(m->mount_point) >= PATH_MAX)
+		return bad(l, where, "mount_point");
+	r = get_str(l, o, "fstype", true, &m->fstype);
+	if (r < 0)
+		return r;
+	if (!text_is_valid(m->fstype, VALUE_NAME_MAX) || isempty(m->fstype))
+		return bad(l, where, "fstype");
+	r = get_str(l, o, "source", true, &m->source);
+	if (r < 0)
+		return r;
+	if (!text_is_valid(m->source, SNAPSHOT_VALUE_MAX))
+		return bad(l, where, "source");
+	r = get_str(l, o, "dev", true, &dev);
+	if (r < 0)
+		return r;
+	if (sscanf(dev, "%u:%u%n", &m->major, &m->minor, &n) != 2 || (size_t)n != strlen(dev) ||
+	    dev[0] < '0' || dev[0] > '9')
+		return bad(l, where, "dev");
+	r = get_bool(l, o, "read_only", &b);
+	if (r < 0)
+		return r;
+	m->read_only = b;
+	r = get_names(l, o, "via", where, &m->via);
+	if (r < 0)
+		return r;
+	return get_names(l, o, "md", where, &m->md);
+}
+
+static int mounts_from_json(const struct loader *l, json_object *o, struct device *d)
+{
+	json_object *ms;
+	int r;
+
+	if (!json_object_object_get_ex(o, "mounts", &ms))
+		return 0;
+	if (d->kind != DEVICE_DISK)
+		return bad(l, "mounts on a device that is not a disk", NULL);
+	if (!json_object_is_type(ms, json_type_array))
+		return bad(l, "expected an array for mounts", NULL);
+	if (json_object_array_length(ms) > SNAPSHOT_MOUNTS_MAX)
+		return bad(l, "too many mounts", NULL);
+	for (size_t i = 0; i < json_object_array_length(ms); i++) {
+		struct device_mount m = {};
+
+		r = mount_from_json(l, i, json_object_array_get_idx(ms, i), &m);
+		if (r >= 0)
+			r = device_add_mount(d, &m);
+		device_mount_done(&m);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static bool property_key_is_valid(const char *k)
 {
 	size_t n = strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
@@ -327,6 +471,9 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 		return r;
 	if (r > 0)
 		d->write_cache = k;
+	r = mounts_from_json(l, o, d);
+	if (r < 0)
+		return r;
 	if (json_object_object_get_ex(o, "properties", &props)) {
 		size_t n = 0;
 
@@ -414,11 +561,14 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 	if (!json_object_object_get_ex(root, "version", &v) ||
 	    !json_object_is_type(v, json_type_int))
 		return log_error_errno(EBADMSG, "%s: missing \"version\"", path);
-	if (json_object_get_int(v) != INVENTORY_VERSION)
+	if (json_object_get_int(v) < INVENTORY_VERSION_MIN ||
+	    json_object_get_int(v) > INVENTORY_VERSION)
 		return log_error_errno(
 			EPROTONOSUPPORT,
-			"%s: inventory version %d is not supported (this kexecq reads %d)", path,
-			json_object_get_int(v), INVENTORY_VERSION);
+			"%s: inventory version %d is not supported (this kexecq reads %d to %d)",
+			path, json_object_get_int(v), INVENTORY_VERSION_MIN, INVENTORY_VERSION);
+	/* Version 2 predates mounts: a plan from it cannot make file systems safe. */
+	inv->mounts_known = json_object_get_int(v) >= 3;
 	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
 		if (!strchr(" \t\r\n", buf[i]))
 			return log_error_errno(EBADMSG, "%s: data after the inventory object",

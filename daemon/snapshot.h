@@ -16,6 +16,8 @@
 #define SNAPSHOT_DEVICES_MAX (256U * 1024U)
 #define SNAPSHOT_PROPERTIES_MAX 1024U
 #define SNAPSHOT_VALUE_MAX 4096U
+#define SNAPSHOT_MOUNTS_MAX 4096U /* per disk */
+#define SNAPSHOT_STACK_MAX 64U /* names in a mount's via and md */
 
 int inventory_save_json(const struct inventory *inv, FILE *f);
 /* Errors name the file and the device: "x.json: devices[3] (sda): …". */

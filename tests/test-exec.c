@@ -563,6 +563,46 @@ START_TEST(test_failure_continues)
 }
 END_TEST
 
+/*
+ * A failed guard (file systems not read-only) stops everything after it,
+ * on any device: the flush of a disk, an unload whose step has no device,
+ * and what follows them.  What is not after it still runs.
+ */
+START_TEST(test_failed_guard_stops_dependents)
+{
+	const char *o[5] = { "fail", "ok", "ok", "ok", "ok" };
+	_cleanup_(plan_freep) struct plan *p = make_plan(5, o);
+	_cleanup_(exec_report_freep) struct exec_report *r = NULL;
+
+	p->steps[0].type = STEP_FS_READONLY;
+	p->steps[0].device = &dev_a;
+	p->steps[0].guard = true;
+	p->steps[1].type = STEP_FLUSH_CACHE;
+	p->steps[1].device = &dev_b; /* a disk below dev_a */
+	p->steps[2].type = STEP_UNLOAD_MODULE; /* no device */
+	p->steps[3].device = &dev_b;
+	add_dep(p, 2, 1);
+	add_dep(p, 3, 1);
+	add_dep(p, 4, 3);
+	r = run(p, 2, 0);
+	ck_assert_int_eq(state(r, 1), STATE_FAILED);
+	ck_assert_int_eq(state(r, 2), STATE_NOT_RUN);
+	ck_assert_str_eq(r->results[1].message, "step 1 (a guard) failed");
+	ck_assert_int_eq(state(r, 3), STATE_NOT_RUN);
+	ck_assert_int_eq(state(r, 4), STATE_NOT_RUN);
+	ck_assert_int_eq(state(r, 5), STATE_DONE);
+	ck_assert_int_eq(at("start", 3), -1);
+
+	/* The same guard done: everything runs. */
+	free(p->steps[0].object);
+	p->steps[0].object = strdup("ok");
+	exec_report_free(r);
+	r = run(p, 2, 0);
+	for (size_t i = 1; i <= 5; i++)
+		ck_assert_int_eq(state(r, i), STATE_DONE);
+}
+END_TEST
+
 START_TEST(test_skip_is_not_failure)
 {
 	const char *o[2] = { "skip", "ok" };
@@ -694,6 +734,7 @@ int main(void)
 	tcase_add_test(tc, test_cancel_before_start);
 	tcase_add_test(tc, test_default_jobs_follow_limits);
 	tcase_add_test(tc, test_failure_continues);
+	tcase_add_test(tc, test_failed_guard_stops_dependents);
 	tcase_add_test(tc, test_skip_is_not_failure);
 	tcase_add_test(tc, test_plan_deadline);
 	tcase_add_test(tc, test_deadline_with_abort_step_pending);

@@ -6,8 +6,9 @@
 
 fuzz=${top_builddir:-.}/tests/fuzz
 shopt -s nullglob
-for h in policy snapshot plan; do
+for h in policy snapshot plan mountinfo; do
 	inputs=("$TESTDATA"/fuzz-regressions/"$h"-* "${top_srcdir:-.}"/tests/fuzz/seeds/"$h"/*)
+	[ "$h" = mountinfo ] && inputs+=("$TESTDATA"/mountinfo/*)
 	[ ${#inputs[@]} -gt 0 ] || { fail "$h: no regression inputs or seeds found"; continue; }
 	for f in "${inputs[@]}"; do
 		if "$fuzz/replay-$h" "$f" >"$tmp/out" 2>&1; then

@@ -31,8 +31,22 @@ drv ixgbevf ixgbevf "[default] auto shutdown remove" nothing
 mkdir -p "$sys/bus/pci/slots/7" "$sys/module/pci/parameters"
 echo 0000:00:03 >"$sys/bus/pci/slots/7/address"
 echo shutdown >"$sys/module/pci/parameters/kexec_method"
-"$KEXECQ" inventory --json --moddir "$UMOCKDEV_DIR/nomodules"
+# Block devices by number, as the kernel has them (umockdev makes only class/block).
+mkdir -p "$sys/dev/block"
+sda=devices/pci0000:00/0000:00:01.0/0000:01:00.0/host0/target0:2:0/0:2:0:0/block/sda
+echo 1 >"$sys/$sda/sda1/partition"
+ln -s "../../$sda/sda1" "$sys/dev/block/8:1"
+ln -s ../../devices/pci0000:00/0000:00:02.0/nvme/nvme0/nvme0n1 "$sys/dev/block/259:0"
+"$KEXECQ" inventory --json --moddir "$UMOCKDEV_DIR/nomodules" --mountinfo "$MOUNTINFO"
 SETUP
+# What is mounted, in mountinfo's own format (a space in a path is \040).
+cat >"$tmp/mountinfo" <<'MI'
+20 1 252:0 / / rw,relatime - ext4 /dev/vda rw
+30 20 8:1 / /srv/my\040data rw,relatime - ext2 /dev/sda1 rw
+31 20 259:0 / /scratch ro,relatime - xfs /dev/nvme0n1 ro
+32 20 0:22 / /run rw - tmpfs tmpfs rw
+MI
+export MOUNTINFO=$tmp/mountinfo
 
 if run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/setup.sh"; then
 	# The kernel release is the host's; everything else must match exactly.
@@ -50,7 +64,9 @@ if run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/set
 	expect out '"kexec_action": "nothing"' "kexec_action read"
 	expect out '"module_builtin": true' "built-in driver recognised"
 	if grep -q loop0 "$tmp/out"; then fail "virtual loop0 listed"; else pass "virtual devices left out"; fi
-	if grep -q '"sda1"' "$tmp/out"; then fail "partition listed"; else pass "partitions left out"; fi
+	if grep -q '"name": "sda1"' "$tmp/out"; then fail "partition listed"; else pass "partitions left out"; fi
+	expect out '"mount_point": "/srv/my data"' "mount on a partition attached to its disk, \\040 decoded"
+	expect out '"via": [' "the partition between the mount and the disk"
 fi
 
 # The plan on the testbed, end to end through libudev.
@@ -58,9 +74,11 @@ mkdir -p "$tmp/pol"
 printf '[Match]\nDriver=megaraid_sas\n[Quiesce]\nAction=unbind\n' >"$tmp/pol/10-hba.policy"
 printf '[Match]\nDriver=ixgbe ixgbevf\n[Quiesce]\nAction=unbind\nNetworkDown=yes\n' >"$tmp/pol/20-nic.policy"
 chmod 0644 "$tmp"/pol/*.policy
-sed -i 's/^"\$KEXECQ" inventory.*$/"$KEXECQ" -P "$POL" plan/' "$tmp/setup.sh"
+sed -i 's/^"\$KEXECQ" inventory.*$/"$KEXECQ" -P "$POL" plan --explain --mountinfo "$MOUNTINFO"/' "$tmp/setup.sh"
 if POL="$tmp/pol" run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/setup.sh"; then
 	expect out "flush write cache of sda" "plan on testbed flushes the write-back disk"
+	expect out "make /srv/my data read-only (disks below 0000:01:00.0)" "plan on testbed makes the file system read-only first"
+	expect out "/srv/my data: ext2 from /dev/sda1, read-write, on sda1 on sda" "--explain names the mount and its disk"
 	expect out "disable SR-IOV on 0000:00:03.0 (1 VFs)" "plan on testbed turns SR-IOV off"
 	expect out "bring interface eth0 down" "plan on testbed brings the PF link down"
 	if grep -q "eth1 down" "$tmp/out"; then fail "eth1 is already down"; else pass "down links left alone"; fi

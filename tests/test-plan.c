@@ -858,6 +858,203 @@ START_TEST(test_crafted_not_linked)
 }
 END_TEST
 
+/* ---- file systems before storage goes away (inventory/storage.json) ---------- */
+
+static const struct step *readonly_of(const char *pci)
+{
+	int i = plan_find(p, STEP_FS_READONLY, pci);
+
+	return i < 0 ? NULL : &p->steps[i];
+}
+
+/* ext2 (and ext4 inside it) on partitions of an NVMe namespace. */
+START_TEST(test_storage_nvme_partition)
+{
+	inv = test_inventory("storage");
+	plan_with(test_policies("storage"));
+	int ro = STEP(STEP_FS_READONLY, "0000:01:00.0");
+	const struct step *s = &p->steps[ro];
+	_cleanup_free_ char *d = step_describe(s);
+
+	ck_assert_uint_eq(s->n_mounts, 2);
+	/* Innermost first. */
+	ck_assert_str_eq(s->mounts[0].mount->mount_point, "/data/cache");
+	ck_assert_str_eq(s->mounts[1].mount->mount_point, "/data");
+	ck_assert_str_eq(s->mounts[1].mount->fstype, "ext2");
+	ck_assert_str_eq(s->mounts[1].disk->name, "nvme0n1");
+	ck_assert_ptr_null(s->md);
+	ck_assert(s->guard);
+	ck_assert_str_eq(s->device->name, "0000:01:00.0");
+	ck_assert_str_eq(s->policy->name, "10-storage.policy");
+	ck_assert_int_eq(s->key, KEY_ACTION);
+	ck_assert_uint_eq(s->timeout_usec, 20ULL * 1000000ULL);
+	ck_assert_str_eq(d, "make /data/cache, /data read-only (disks below 0000:01:00.0)");
+	ck_assert_str_eq(s->reason, "unbind 0000:01:00.0 from nvme would remove nvme0n1 under 2 "
+				    "read-write file systems");
+	/* Read-only, then the flush (which covers what the remount wrote), then the unbind. */
+	ck_assert(plan_before(p, ro, STEP(STEP_FLUSH_CACHE, "nvme0n1")));
+	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "nvme0n1"),
+			      STEP(STEP_UNBIND, "0000:01:00.0")));
+	ck_assert(plan_before(p, ro, STEP(STEP_UNBIND, "0000:01:00.0")));
+}
+END_TEST
+
+/* md RAID1 over a disk on each of two controllers: each waits for the array. */
+START_TEST(test_storage_md_two_controllers)
+{
+	inv = test_inventory("storage");
+	plan_with(test_policies("storage"));
+
+	for (int k = 0; k < 2; k++) {
+		const char *pci = k ? "0000:00:03.0" : "0000:00:02.0";
+		const struct step *s = readonly_of(pci);
+
+		ck_assert_ptr_nonnull(s);
+		/* /srv and its bind mount, once each although both halves carry them. */
+		ck_assert_uint_eq(s->n_mounts, 2);
+		ck_assert_str_eq(s->mounts[0].mount->mount_point, "/srv/my share");
+		ck_assert_str_eq(s->mounts[1].mount->mount_point, "/srv");
+		ck_assert_uint_eq(strv_length(s->md), 1);
+		ck_assert_str_eq(s->md[0], "md0");
+		ck_assert(plan_before(p, (int)(s - p->steps), STEP(STEP_UNBIND, pci)));
+	}
+	ck_assert_str_eq(readonly_of("0000:00:03.0")->mounts[0].disk->name, "sda");
+	ck_assert(plan_before(p, STEP(STEP_FS_READONLY, "0000:00:03.0"),
+			      STEP(STEP_FLUSH_CACHE, "sda")));
+}
+END_TEST
+
+/* LVM (dm) over a partition, and btrfs found by its source. */
+START_TEST(test_storage_lvm)
+{
+	inv = test_inventory("storage");
+	plan_with(test_policies("storage"));
+	const struct step *s = readonly_of("0000:00:04.0");
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->n_mounts, 2);
+	ck_assert_str_eq(s->mounts[0].mount->mount_point, "/home");
+	ck_assert_str_eq(s->mounts[0].mount->via[0], "dm-0");
+	ck_assert_str_eq(s->mounts[1].mount->mount_point, "/var");
+	ck_assert(plan_before(p, (int)(s - p->steps), STEP(STEP_UNBIND, "0000:00:04.0")));
+}
+END_TEST
+
+/* Only a read-only mount, or nothing mounted: no step, the unbind as before. */
+START_TEST(test_storage_no_step_needed)
+{
+	inv = test_inventory("storage");
+	plan_with(test_policies("storage"));
+
+	ck_assert_ptr_null(readonly_of("0000:00:05.0"));
+	ck_assert_ptr_null(readonly_of("0000:00:06.0"));
+	STEP(STEP_UNBIND, "0000:00:05.0");
+	STEP(STEP_UNBIND, "0000:00:06.0");
+	ck_assert_uint_eq(p->steps[STEP(STEP_UNBIND, "0000:00:06.0")].n_deps, 1);
+	/* Four controllers with read-write file systems: four steps. */
+	{
+		size_t n = 0;
+
+		for (size_t i = 0; i < p->n; i++)
+			n += p->steps[i].type == STEP_FS_READONLY;
+		ck_assert_uint_eq(n, 4);
+	}
+	ck_assert_ptr_null(p->warnings);
+}
+END_TEST
+
+/* Left to the kernel (a flush only): nothing goes away, nothing to make safe. */
+START_TEST(test_storage_kernel_action)
+{
+	static const char *const files[] = {
+		"10-flush.policy",
+		"[Match]\nDriver=nvme\n[Quiesce]\nFlushCache=yes\n",
+		NULL,
+	};
+	inv = test_inventory("storage");
+	plan_with(policies(files));
+
+	STEP(STEP_FLUSH_CACHE, "nvme0n1");
+	for (size_t i = 0; i < p->n; i++)
+		ck_assert_int_ne(p->steps[i].type, STEP_FS_READONLY);
+}
+END_TEST
+
+/* An unload (a step with no device) and a reset wait for it too. */
+START_TEST(test_storage_unload_and_reset)
+{
+	static const char *const files[] = {
+		"10-nvme.policy",
+		"[Match]\nDriver=nvme\n[Quiesce]\nAction=unload\n",
+		"20-sas.policy",
+		"[Match]\nDriver=megaraid_sas\n[Quiesce]\nAction=reset\nOnFailure=abort\n",
+		NULL,
+	};
+	inv = test_inventory("storage");
+	plan_with(policies(files));
+
+	ck_assert(plan_before(p, STEP(STEP_FS_READONLY, "0000:01:00.0"),
+			      STEP(STEP_UNLOAD_MODULE, "nvme")));
+	ck_assert(plan_before(p, STEP(STEP_FS_READONLY, "0000:00:02.0"),
+			      STEP(STEP_UNLOAD_MODULE, "nvme")));
+	ck_assert(p->steps[STEP(STEP_FS_READONLY, "0000:01:00.0")].guard);
+	ck_assert(plan_before(p, STEP(STEP_FS_READONLY, "0000:00:03.0"),
+			      STEP(STEP_UNBIND, "0000:00:03.0")));
+	ck_assert(plan_before(p, STEP(STEP_FS_READONLY, "0000:00:03.0"),
+			      STEP(STEP_RESET, "0000:00:03.0")));
+	/* The step takes the policy's knobs. */
+	ck_assert_int_eq(p->steps[STEP(STEP_FS_READONLY, "0000:00:03.0")].on_failure, ONFAIL_ABORT);
+	ck_assert_str_eq(p->steps[STEP(STEP_FS_READONLY, "0000:01:00.0")].policy->name,
+			 "10-nvme.policy");
+}
+END_TEST
+
+/*
+ * A bridge above an NVMe controller: unbound alone, it gets the step; with
+ * the controller unbound too, the controller's step covers both (the
+ * bridge's unbind waits for the controller's).
+ */
+START_TEST(test_storage_bridge)
+{
+	static const char *const bridge[] = {
+		"10-bridge.policy",
+		"[Match]\nDriver=pcieport\n[Quiesce]\nAction=unbind\n",
+		NULL,
+	};
+	static const char *const both[] = {
+		"10-bridge.policy",
+		"[Match]\nDriver=pcieport\n[Quiesce]\nAction=unbind\n",
+		"20-nvme.policy",
+		"[Match]\nDriver=nvme\n[Quiesce]\nAction=unbind\n",
+		NULL,
+	};
+	inv = test_inventory("storage");
+	plan_with(policies(bridge));
+	ck_assert_uint_eq(readonly_of("0000:00:01.0")->n_mounts, 2);
+	ck_assert(plan_before(p, STEP(STEP_FS_READONLY, "0000:00:01.0"),
+			      STEP(STEP_UNBIND, "0000:00:01.0")));
+
+	plan_with(policies(both));
+	ck_assert_ptr_null(readonly_of("0000:00:01.0"));
+	ck_assert(plan_before(p, STEP(STEP_FS_READONLY, "0000:01:00.0"),
+			      STEP(STEP_UNBIND, "0000:00:01.0")));
+}
+END_TEST
+
+/* A version 2 snapshot says nothing of mounts: a warning, not a silent plan. */
+START_TEST(test_storage_mounts_unknown)
+{
+	inv = test_inventory("storage");
+	inv->mounts_known = false;
+	plan_with(test_policies("storage"));
+
+	for (size_t i = 0; i < p->n; i++)
+		ck_assert_int_ne(p->steps[i].type, STEP_FS_READONLY);
+	ck_assert(has_warning("0000:00:06.0: the inventory does not say what is mounted"));
+	ck_assert_uint_eq(strv_length(p->warnings), 6);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -879,6 +1076,14 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_order_independent);
 	tcase_add_test(tc, test_no_policies);
 	tcase_add_test(tc, test_kernel_method_first_policy_wins);
+	tcase_add_test(tc, test_storage_nvme_partition);
+	tcase_add_test(tc, test_storage_md_two_controllers);
+	tcase_add_test(tc, test_storage_lvm);
+	tcase_add_test(tc, test_storage_no_step_needed);
+	tcase_add_test(tc, test_storage_kernel_action);
+	tcase_add_test(tc, test_storage_unload_and_reset);
+	tcase_add_test(tc, test_storage_bridge);
+	tcase_add_test(tc, test_storage_mounts_unknown);
 	suite_add_tcase(s, tc);
 
 	/* Inventories the loader would reject; the big ones take a while under ASan. */

@@ -68,7 +68,7 @@ END_TEST
 /* The fixtures the other suites use load, and say the same when saved again. */
 START_TEST(test_fixtures_stable)
 {
-	static const char *const names[] = { "server", "real-debian12" };
+	static const char *const names[] = { "server", "real-debian12", "storage" };
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		struct inventory *a = test_inventory(names[i]), *b = NULL;
@@ -88,6 +88,11 @@ END_TEST
 #define PCI(name) \
 	"{ \"kind\": \"pci\", \"syspath\": \"/sys/devices/" name "\", \"name\": \"" name "\""
 #define TAIL " ] }"
+#define DISK(rest) \
+	"{ \"kind\": \"disk\", \"syspath\": \"/sys/devices/d\", \"name\": \"d\"" rest " }" TAIL
+#define MNT(mp, fs, dev)                                   \
+	"{ \"mount_point\": \"" mp "\", \"fstype\": \"" fs \
+	"\", \"source\": \"/dev/x\", \"dev\": \"" dev "\" }"
 
 static const struct {
 	const char *text;
@@ -97,7 +102,9 @@ static const struct {
 	  ":2: not valid JSON" },
 	{ "[]", "not a kexecq inventory" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [] }",
-	  "inventory version 1 is not supported (this kexecq reads 2)" },
+	  "inventory version 1 is not supported (this kexecq reads 2 to 3)" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"devices\": [] }",
+	  "inventory version 4 is not supported (this kexecq reads 2 to 3)" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2 }", "missing \"devices\" array" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ { \"kind\": \"pci\", "
 	  "\"name\": \"x\" } ] }",
@@ -147,6 +154,30 @@ static const struct {
 	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/b\" }, " PCI(
 		  "b") ", \"physfn\": \"/sys/devices/a\" }" TAIL,
 	  "is not a physical function (it is a VF itself)" },
+	/* Mounts: on disks only, each field checked. */
+	{ HEAD PCI("a") ", \"mounts\": [] }" TAIL,
+	  "devices[0] (a): mounts on a device that is not a disk" },
+	{ HEAD DISK(", \"mounts\": {}"), "expected an array for mounts" },
+	{ HEAD DISK(", \"mounts\": [ 7 ]"), "mounts[0]: invalid \"mount\"" },
+	{ HEAD DISK(", \"mounts\": [ { \"fstype\": \"ext2\" } ]"), "missing \"mount_point\"" },
+	{ HEAD DISK(", \"mounts\": [ " MNT("data", "ext2", "8:1") " ]"),
+	  "mounts[0]: invalid \"mount_point\"" },
+	{ HEAD DISK(", \"mounts\": [ " MNT("/a\\u0000b", "ext2", "8:1") " ]"),
+	  "NUL byte in \"mount_point\"" },
+	{ HEAD DISK(", \"mounts\": [ " MNT("/a", "ext\\u001b", "8:1") " ]"),
+	  "mounts[0]: invalid \"fstype\"" },
+	{ HEAD DISK(", \"mounts\": [ " MNT("/a", "ext2", "8") " ]"), "mounts[0]: invalid \"dev\"" },
+	{ HEAD DISK(", \"mounts\": [ " MNT("/a", "ext2", "-8:1") " ]"), "invalid \"dev\"" },
+	{ HEAD DISK(", \"mounts\": [ " MNT("/a", "ext2", "8:1:2") " ]"), "invalid \"dev\"" },
+	{ HEAD DISK(", \"mounts\": [ { \"mount_point\": \"/a\", \"fstype\": \"x\", \"source\": "
+		    "\"s\", \"dev\": \"8:1\", \"via\": [ \"../sda\" ] } ]"),
+	  "mounts[0]: invalid \"via\"" },
+	{ HEAD DISK(", \"mounts\": [ { \"mount_point\": \"/a\", \"fstype\": \"x\", \"source\": "
+		    "\"s\", \"dev\": \"8:1\", \"md\": \"md0\" } ]"),
+	  "mounts[0]: invalid \"md\"" },
+	{ HEAD DISK(", \"mounts\": [ { \"mount_point\": \"/a\", \"fstype\": \"x\", \"source\": "
+		    "\"s\", \"dev\": \"8:1\", \"read_only\": 1 } ]"),
+	  "expected true or false for \"read_only\"" },
 	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/zz\" }" TAIL,
 	  "physfn /sys/devices/zz is not a device of the inventory" },
 	{ HEAD PCI("a") " }, { \"kind\": \"net\", \"syspath\": \"/sys/devices/a/n\", \"name\": "
@@ -170,6 +201,27 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* Version 2 still loads, but says nothing of mounts: the planner warns. */
+START_TEST(test_version_2)
+{
+	static const char v2[] =
+		"{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": "
+		"[ { \"kind\": \"disk\", \"syspath\": \"/sys/d\", \"name\": \"d\" } ] }";
+	struct inventory *inv = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	ck_assert_int_eq(inventory_load_json_buffer("v2.json", v2, strlen(v2), &inv), 0);
+	ck_assert(!inv->mounts_known);
+	text = save(inv);
+	ck_assert(strstr(text, "\"version\": 3"));
+	inventory_free(inv);
+	inv = test_inventory("storage");
+	ck_assert(inv->mounts_known);
+	ck_assert_uint_eq(inventory_find_name(inv, DEVICE_DISK, "sda")->n_mounts, 2);
+	inventory_free(inv);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct inventory *inv = NULL;
@@ -190,6 +242,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_fixtures_stable);
 	tcase_add_loop_test(tc, test_bad, 0, (int)ELEMENTSOF(bad));
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_version_2);
 	suite_add_tcase(s, tc);
 	return s;
 }

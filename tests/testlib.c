@@ -103,6 +103,66 @@ char *testtmp_write(const char *dir, const char *name, const char *content)
 	return path;
 }
 
+/* mkdir -p of the directory that will hold path (its last component excluded). */
+static void mkdir_parents(const char *path)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	ck_assert_ptr_nonnull(p);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", p,
+			      strerror(errno));
+		*s = '/';
+	}
+}
+
+char *test_sysfs_tree(const char *name)
+{
+	_cleanup_free_ char *path = NULL, *line = NULL;
+	char *root = testtmp_dir();
+	size_t cap = 0;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&path, "%s/sysfs/%s.tree", TESTDATA, name), 0);
+	f = fopen(path, "re");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		_cleanup_free_ char *where = NULL;
+		char *rel, *arg;
+
+		line[strcspn(line, "\n")] = 0;
+		if (line[0] == '#' || line[0] == 0)
+			continue;
+		ck_assert_msg(strlen(line) > 2 && line[1] == ' ', "%s: bad line \"%s\"", path,
+			      line);
+		rel = line + 2;
+		arg = strchr(rel, ' ');
+		if (arg)
+			*arg++ = 0;
+		/* With a trailing slash for a directory, which is then made too. */
+		ck_assert_int_ge(asprintf(&where, "%s/%s%s", root, rel, line[0] == 'd' ? "/" : ""),
+				 0);
+		mkdir_parents(where);
+		switch (line[0]) {
+		case 'd':
+			break;
+		case 'f':
+			free(testtmp_write(root, rel, arg ? arg : ""));
+			break;
+		case 'l':
+			ck_assert_ptr_nonnull(arg);
+			ck_assert_msg(symlink(arg, where) == 0, "symlink %s: %s", where,
+				      strerror(errno));
+			break;
+		default:
+			ck_abort_msg("%s: bad line \"%s\"", path, line);
+		}
+	}
+	fclose(f);
+	return root;
+}
+
 struct inventory *test_inventory(const char *name)
 {
 	_cleanup_free_ char *path = NULL;

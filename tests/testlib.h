@@ -21,6 +21,12 @@ void testtmp_cleanup(void);
 /* Write content to dir/name (mode 0644) and return the path. */
 char *testtmp_write(const char *dir, const char *name, const char *content);
 
+/*
+ * Build the fake sysfs TESTDATA/sysfs/<name>.tree in a fresh temporary
+ * directory and return its root ("d DIR", "f FILE CONTENT", "l LINK TARGET").
+ */
+char *test_sysfs_tree(const char *name);
+
 /* Load TESTDATA/inventory/<name>.json, or fail the test. */
 struct inventory *test_inventory(const char *name);
 /* Load policies from TESTDATA/policy/<name>/ (RUNTIME mode), or fail. */

@@ -1,16 +1,18 @@
 # kexecq reboot --now with policies for edu, megasas, nvme (an ext2 file
 # system on it with data not yet written back) and e1000: the plan runs in
 # parallel, each step is logged on /dev/kmsg, the second kernel boots and
-# binds every device again, and the file's data is intact.
+# binds every device again, and the file's data is intact.  The ext2 on
+# the nvme is made read-only before the flush and the unbind (readonly).
 # devices: edu edu megasas nvme e1000
 # expect: ^KEXECQ-PASS file system mounted with unsynced data
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from edu_kexec_test: done
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from megaraid_sas: done
+# expect: kexecq: \[ *[0-9]+/[0-9]+\] make /mnt read-only \(disks below 0000:00:0[0-9a-f].0\): done.*read-only: /mnt
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] flush write cache of nvme0n1: done
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from nvme: done
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] bring interface eth0 down: done
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from e1000: done
-# expect: kexecq: 8 steps: 8 done; .* critical path
+# expect: kexecq: 9 steps: 9 done; .* critical path
 # expect: edu_kexec_test .* callback=remove reason=none
 # expect: kexecq: kexec into /boot/bzImage
 # expect: ^KEXECQ-STAGE2

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The readonly action without root-only effects: every case here stops
+ * before mount(2) (a mount point that is gone, already read-only, a
+ * symlink, or whose st_dev is not the one mountinfo names), plus the md
+ * wait on a fake sysfs.  The remount itself is exercised in the VM
+ * (tests/vm/scenarios/reboot-now-mounted.sh).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "testlib.h"
+
+static struct action_env env;
+
+/* A readonly action for mount point mp on dev, with mountinfo text. */
+static struct action *readonly_action(const char *dir, const char *mp, dev_t dev,
+				      const char *mountinfo, char **md)
+{
+	static struct device_mount m;
+	static struct step_mount sm;
+	struct step s = {
+		.type = STEP_FS_READONLY,
+		.object = (char *)"0000:00:02.0",
+		.timeout_usec = 300000,
+		.md = md,
+		.guard = true,
+	};
+	struct action *a;
+
+	m = (struct device_mount){
+		.mount_point = (char *)mp,
+		.fstype = (char *)"ext2",
+		.major = major(dev),
+		.minor = minor(dev),
+	};
+	sm = (struct step_mount){ .mount = &m };
+	if (mp) {
+		s.mounts = &sm;
+		s.n_mounts = 1;
+	}
+	env.mountinfo = testtmp_write(dir, "mountinfo", mountinfo);
+	a = action_new(&env, &s);
+	ck_assert_ptr_nonnull(a);
+	return a;
+}
+
+static dev_t dev_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_dev;
+}
+
+static char *mountinfo_line(const char *mp, dev_t dev, const char *super)
+{
+	char *t;
+
+	ck_assert_int_ge(asprintf(&t, "40 1 %u:%u / %s rw - ext2 /dev/nvme0n1p1 %s\n", major(dev),
+				  minor(dev), mp, super),
+			 0);
+	return t;
+}
+
+/* Not mounted any more (systemd unmounted it): done, nothing to undo. */
+START_TEST(test_gone)
+{
+	_cleanup_free_ char *dir = testtmp_dir();
+	struct action *a = readonly_action(dir, "/nonexistent/data", makedev(259, 1),
+					   "1 0 252:0 / / rw - ext4 /dev/vda rw\n", NULL);
+	_cleanup_free_ char *msg = NULL;
+
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg, "nothing mounted read-write any more");
+	ck_assert_int_eq(action_undo(a, &msg), 0);
+	action_free(a);
+	free((char *)env.mountinfo);
+}
+END_TEST
+
+/* Read-only already (the super block): nothing to do. */
+START_TEST(test_already_read_only)
+{
+	_cleanup_free_ char *dir = testtmp_dir();
+	_cleanup_free_ char *mi = mountinfo_line(dir, dev_of(dir), "ro");
+	struct action *a = readonly_action(dir, dir, dev_of(dir), mi, NULL);
+	_cleanup_free_ char *msg = NULL;
+
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg, "nothing mounted read-write any more");
+	action_free(a);
+	free((char *)env.mountinfo);
+}
+END_TEST
+
+/*
+ * mountinfo says another device is mounted on the path than the path
+ * leads to: never remounted (the device is one the path is not on).
+ */
+START_TEST(test_st_dev_mismatch)
+{
+	_cleanup_free_ char *dir = testtmp_dir();
+	dev_t real = dev_of(dir), other = makedev(major(real) + 1, minor(real) + 1);
+	_cleanup_free_ char *mi = mountinfo_line(dir, other, "rw");
+	struct action *a = readonly_action(dir, dir, other, mi, NULL);
+	_cleanup_free_ char *msg = NULL, *want = NULL;
+
+	ck_assert_int_eq(action_run(a, &msg), -EBUSY);
+	ck_assert_int_ge(asprintf(&want,
+				  "cannot make %s read-only: %u:%u is mounted there, but the path "
+				  "leads to %u:%u (another file system is mounted over it)",
+				  dir, major(other), minor(other), major(real), minor(real)),
+			 0);
+	ck_assert_str_eq(msg, want);
+	ck_assert(!a->done);
+	action_free(a);
+	free((char *)env.mountinfo);
+}
+END_TEST
+
+/* A mount point replaced by a symlink is not followed. */
+START_TEST(test_symlink)
+{
+	_cleanup_free_ char *dir = testtmp_dir(), *link = NULL, *mi = NULL, *msg = NULL;
+	struct action *a;
+
+	dev_t real = dev_of(dir), other = makedev(major(real) + 1, minor(real) + 1);
+
+	ck_assert_int_ge(asprintf(&link, "%s/data", dir), 0);
+	ck_assert_int_eq(symlink("/", link), 0);
+	/* A device neither the link nor "/" is on: nothing could be remounted. */
+	mi = mountinfo_line(link, other, "rw");
+	a = readonly_action(dir, link, other, mi, NULL);
+	ck_assert_int_eq(action_run(a, &msg), -ELOOP);
+	ck_assert(strstr(msg, "it is a symbolic link now"));
+	action_free(a);
+	free((char *)env.mountinfo);
+}
+END_TEST
+
+/* md arrays: polled, never written, until clean; a failure names the state. */
+START_TEST(test_md_wait)
+{
+	_cleanup_free_ char *dir = testtmp_dir(), *root = test_sysfs_tree("storage");
+	_cleanup_free_ char *msg = NULL, *state = NULL;
+	char *md[] = { (char *)"md0", NULL };
+	struct action *a;
+
+	env.sysfs = root;
+	a = readonly_action(dir, NULL, 0, "", md);
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	action_free(a);
+	free((char *)env.mountinfo);
+
+	ck_assert_int_ge(asprintf(&state, "%s/devices/virtual/block/md0/md", root), 0);
+	free(testtmp_write(state, "array_state", "active\n"));
+	a = readonly_action(dir, NULL, 0, "", md);
+	ck_assert_int_eq(action_run(a, &msg), -ETIMEDOUT);
+	ck_assert_msg(strstr(msg, "md0 is still active after"), "%s", msg);
+	/* Unchanged: nothing was written to it. */
+	{
+		_cleanup_free_ char *path = NULL, *text = NULL;
+		size_t n = 0;
+		FILE *f;
+
+		ck_assert_int_ge(asprintf(&path, "%s/array_state", state), 0);
+		f = fopen(path, "re");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_gt(getline(&text, &n, f), 0);
+		fclose(f);
+		ck_assert_str_eq(text, "active\n");
+	}
+	action_free(a);
+	free((char *)env.mountinfo);
+	env.sysfs = NULL;
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("action");
+	TCase *tc = test_tcase("readonly");
+
+	tcase_add_test(tc, test_gone);
+	tcase_add_test(tc, test_already_read_only);
+	tcase_add_test(tc, test_st_dev_mismatch);
+	tcase_add_test(tc, test_symlink);
+	tcase_add_test(tc, test_md_wait);
+	suite_add_tcase(s, tc);
+	return test_run_suite(s);
+}
