@@ -639,10 +639,12 @@ static int run_kexec(char *const argv[], char **ret_output)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
 }
 
-int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how, char **ret_error)
+int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
+		     const struct kexec_env *env, char **ret_error)
 {
 	_cleanup_free_ char *initrd = NULL, *cmdline = NULL, *out = NULL;
-	char *argv[8];
+	const char *kexec = env && env->kexec ? env->kexec : KEXEC_PATH;
+	char *argv[9];
 	size_t a = 0;
 	int r;
 
@@ -652,19 +654,26 @@ int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how, char
 		return -ENOMEM;
 	if (img->initrd && asprintf(&initrd, "--initrd=%s", img->initrd) < 0)
 		return -ENOMEM;
-	argv[a++] = (char *)KEXEC_PATH;
+	/*
+	 * Options first, then "--": a kernel named "-e…" (--kernel takes any
+	 * name) would otherwise be an option.  kexec-tools reads the options
+	 * again in the image loader (getopt_long over the same argv), and
+	 * getopt stops at "--" each time, so they must all come before it.
+	 */
+	argv[a++] = (char *)kexec;
 	argv[a++] = (char *)(how == KEXEC_SYSCALL_FILE ? "-s" : "-c");
 	argv[a++] = (char *)"-l";
-	argv[a++] = img->kernel;
 	if (initrd)
 		argv[a++] = initrd;
 	argv[a++] = cmdline;
+	argv[a++] = (char *)"--";
+	argv[a++] = img->kernel;
 	argv[a] = NULL;
 	r = run_kexec(argv, &out);
 	if (r < 0) {
 		_cleanup_free_ char *shown = out ? cescape(out) : NULL;
 
-		if (asprintf(ret_error, "%s %s -l %s failed%s%s", KEXEC_PATH, argv[1], img->kernel,
+		if (asprintf(ret_error, "%s %s -l -- %s failed%s%s", kexec, argv[1], img->kernel,
 			     shown && *shown ? ": " : "", shown ? shown : "") < 0)
 			*ret_error = NULL;
 	}

@@ -64,12 +64,19 @@ enum kexec_syscall {
 enum kexec_syscall kexec_probe(char **ret_error);
 const char *kexec_syscall_to_string(enum kexec_syscall s) _pure_;
 
+/* What the loading runs; NULL members (or a NULL env): the real ones. */
+struct kexec_env {
+	const char *kexec; /* kexec-tools' kexec (tests: a script); NULL: KEXEC_PATH */
+};
+
 /*
  * Load through kexec-tools: `kexec -s -l`, or `kexec -c -l` when the
- * kernel lacks kexec_file_load.  On failure *ret_error carries what kexec
- * said.  Nothing but the kexec image slot is touched.
+ * kernel lacks kexec_file_load.  Options come first and "--" ends them,
+ * so that no file name is taken for an option.  On failure *ret_error
+ * carries what kexec said.  Nothing but the kexec image slot is touched.
  */
-int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how, char **ret_error);
+int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
+		     const struct kexec_env *env, char **ret_error);
 
 /* Unload whatever is loaded (both system calls tried). */
 int kexec_unload(void);

@@ -117,7 +117,7 @@ static int load_image(const struct reboot_options *o, const struct kexec_image *
 		log_error("Cannot kexec: %s; nothing was changed.", strna(why));
 		return EXIT_FAIL;
 	}
-	r = kexec_image_load(img, how, &error);
+	r = kexec_image_load(img, how, NULL, &error);
 	if (r < 0) {
 		log_error("Loading the kernel failed (%s): %s; nothing was changed.",
 			  kexec_syscall_to_string(how), error ? error : strerror(-r));

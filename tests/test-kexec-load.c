@@ -60,6 +60,36 @@ static struct kexec_image *choose(const struct kexec_request *req)
 	return img;
 }
 
+/* A stand-in for kexec-tools: a script that records its arguments in <script>.argv. */
+static char *fake_kexec(const char *dir, const char *name, const char *body)
+{
+	char *text = NULL, *path;
+
+	ck_assert_int_ge(
+		asprintf(&text, "#!/bin/sh\nprintf '%%s\\n' \"$@\" >\"$0.argv\"\n%s", body), 0);
+	path = testtmp_write(dir, name, text);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	free(text);
+	return path;
+}
+
+/* The whole of a small file, or NULL. */
+static char *slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 65537);
+	ck_assert_ptr_nonnull(buf);
+	n = fread(buf, 1, 65536, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
 START_TEST(test_bls_order_and_default)
 {
 	char *root = testtmp_dir();
@@ -215,6 +245,41 @@ START_TEST(test_verify)
 }
 END_TEST
 
+/* Options before "--", the kernel after it: a file named like an option stays a file. */
+START_TEST(test_load_argv_ends_options)
+{
+	char *dir = testtmp_dir();
+	char *kexec = fake_kexec(dir, "kexec", "exit 0\n");
+	struct kexec_env env = { .kexec = kexec };
+	struct kexec_image img = { .kernel = (char *)"-e", .cmdline = (char *)"root=/dev/vda" };
+	char *error = NULL, *argv_file = NULL, *argv = NULL;
+
+	ck_assert_int_ge(asprintf(&argv_file, "%s.argv", kexec), 0);
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, &error), 0);
+	argv = slurp(argv_file);
+	ck_assert_str_eq(argv, "-s\n-l\n--command-line=root=/dev/vda\n--\n-e\n");
+	free(argv);
+
+	img.initrd = (char *)"--initrd=x";
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_LOAD, &env, &error), 0);
+	argv = slurp(argv_file);
+	ck_assert_str_eq(argv,
+			 "-c\n-l\n--initrd=--initrd=x\n--command-line=root=/dev/vda\n--\n-e\n");
+	free(argv);
+
+	/* A failure names the command as it ran. */
+	free(kexec);
+	kexec = fake_kexec(dir, "kexec-fails", "echo 'Cannot load -e' >&2; exit 255\n");
+	env.kexec = kexec;
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, &error), -EIO);
+	ck_assert_ptr_nonnull(strstr(error, "-s -l -- -e failed: Cannot load -e"));
+	free(error);
+	free(argv_file);
+	free(kexec);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kexec-load");
@@ -223,6 +288,7 @@ int main(void)
 	tcase_add_test(tc, test_bls_order_and_default);
 	tcase_add_test(tc, test_distribution_links_then_running);
 	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_load_argv_ends_options);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
