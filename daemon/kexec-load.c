@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/kexec.h>
+#include <linux/openat2.h>
 #include <linux/reboot.h>
 #include <poll.h>
 #include <stdio.h>
@@ -99,12 +101,20 @@ static int read_small(const char *path, char **ret)
 
 /* ---- Boot Loader Spec type #1 entries ------------------------------------------------- */
 
+/* A path in an entry and the line it is on, for messages. */
+struct entry_path {
+	char *path;
+	unsigned line;
+};
+
 struct entry {
 	char *id; /* file name without .conf */
 	char *dir; /* the partition root the paths are relative to */
 	char *path;
-	char *title, *version, *machine_id, *sort_key, *linux_path, *options;
-	char **initrd;
+	char *title, *version, *machine_id, *sort_key, *options;
+	struct entry_path linux_path;
+	struct entry_path *initrd;
+	size_t n_initrd;
 };
 
 static void entry_done(struct entry *e)
@@ -116,9 +126,11 @@ static void entry_done(struct entry *e)
 	free(e->version);
 	free(e->machine_id);
 	free(e->sort_key);
-	free(e->linux_path);
+	free(e->linux_path.path);
 	free(e->options);
-	strv_free(e->initrd);
+	for (size_t i = 0; i < e->n_initrd; i++)
+		free(e->initrd[i].path);
+	free(e->initrd);
 }
 
 static int set_str(char **field, const char *v)
@@ -132,13 +144,29 @@ static int set_str(char **field, const char *v)
 	return 0;
 }
 
+static int entry_add_initrd(struct entry *e, const char *value, unsigned line)
+{
+	struct entry_path *n = realloc(e->initrd, (e->n_initrd + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	e->initrd = n;
+	n[e->n_initrd].path = strdup(value);
+	if (!n[e->n_initrd].path)
+		return -ENOMEM;
+	n[e->n_initrd++].line = line;
+	return 0;
+}
+
 static int entry_parse(struct entry *e, char *text)
 {
+	unsigned n = 0;
 	int r = 0;
 
 	for (char *line = text, *next; line && r >= 0; line = next) {
 		char *key, *value;
 
+		n++;
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
@@ -159,10 +187,11 @@ static int entry_parse(struct entry *e, char *text)
 			r = set_str(&e->machine_id, value);
 		else if (streq(key, "sort-key"))
 			r = set_str(&e->sort_key, value);
-		else if (streq(key, "linux"))
-			r = set_str(&e->linux_path, value);
-		else if (streq(key, "initrd"))
-			r = strv_extend(&e->initrd, value);
+		else if (streq(key, "linux")) {
+			r = set_str(&e->linux_path.path, value);
+			e->linux_path.line = n;
+		} else if (streq(key, "initrd"))
+			r = entry_add_initrd(e, value, n);
 		else if (streq(key, "options")) {
 			char *o = NULL;
 
@@ -256,7 +285,8 @@ static int load_entries(const char *root, struct entry **ret, size_t *ret_n, cha
 				r = -ENOMEM;
 				break;
 			}
-			if (read_small(e->path, &text) < 0 || entry_parse(e, text) < 0 || !e->linux_path) {
+			if (read_small(e->path, &text) < 0 || entry_parse(e, text) < 0 ||
+			    !e->linux_path.path) {
 				/* Type #2 (UKIs) and broken entries are not ours to boot. */
 				entry_done(e);
 				continue;
@@ -353,6 +383,160 @@ static int finish_image(const struct kexec_request *req, struct kexec_image *img
 	return 0;
 }
 
+/* The path of an open file, symlinks resolved, from /proc/self/fd. */
+static char *fd_path(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0 || target[0] != '/')
+		return NULL;
+	target[n] = 0;
+	return strdup(target);
+}
+
+static bool path_has_dotdot(const char *p)
+{
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/*
+ * openat2() confined to dirfd as if it were "/": ".." and absolute symlinks
+ * stop at dirfd, /proc magic links are refused.  Without openat2 (before
+ * Linux 5.6, or refused by a seccomp filter, which often says EPERM), walk
+ * the path a component at a time with O_NOFOLLOW: no symlink is followed
+ * at all, and *ret_no_symlinks says that the walk refused one.
+ */
+static int open_in_root(int dirfd, const char *path, bool *ret_no_symlinks)
+{
+	_cleanup_close_ int dir = -EBADF;
+	const char *p = path;
+	int fd;
+
+	*ret_no_symlinks = false;
+#ifdef SYS_openat2
+	{
+		struct open_how how = {
+			.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+	}
+#endif
+	dir = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (dir < 0)
+		return -errno;
+	for (;;) {
+		_cleanup_free_ char *name = NULL;
+		size_t n;
+		bool last;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		last = p[n + strspn(p + n, "/")] == 0;
+		if (n == 0)
+			return -EISDIR; /* "" or "/": the partition itself */
+		name = strndup(p, n);
+		if (!name)
+			return -ENOMEM;
+		fd = openat(dir, name,
+			    last ? O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW :
+				   O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+		if (fd < 0) {
+			struct stat st;
+
+			if (errno == ELOOP || (errno == ENOTDIR &&
+					       fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+					       S_ISLNK(st.st_mode))) {
+				*ret_no_symlinks = true;
+				return -ELOOP;
+			}
+			return -errno;
+		}
+		if (last)
+			return fd;
+		close(dir);
+		dir = fd;
+		p += n;
+	}
+}
+
+/*
+ * An entry's path, relative to the root of its partition, and only there
+ * (Boot Loader Spec): no ".." component, and no symlink that leads
+ * elsewhere.  *ret is where the file really is, for kexec to open, with no
+ * symlink left on the way.  Errors name the entry file, line and path.
+ */
+static int entry_resolve(const struct entry *e, int partfd, const char *key,
+			 const struct entry_path *p, char **ret, char **ret_error)
+{
+	_cleanup_close_ int fd = -EBADF;
+	const char *why = NULL;
+	bool no_symlinks;
+
+	if (isempty(p->path))
+		why = "empty path";
+	else if (path_has_dotdot(p->path))
+		why = "\"..\" is not allowed: paths are relative to the partition's root";
+	else {
+		fd = open_in_root(partfd, p->path, &no_symlinks);
+		if (fd == -ENOMEM)
+			return -ENOMEM;
+		if (fd < 0 && no_symlinks)
+			why = "a symlink on the way, not followed (this kernel has no openat2(), "
+			      "which keeps symlinks inside the partition)";
+		else if (fd < 0)
+			why = strerror(-fd);
+		else if (!(*ret = fd_path(fd)))
+			why = "cannot tell where it is (no /proc?)";
+	}
+	if (!why)
+		return 0;
+	if (asprintf(ret_error, "%s:%u: %s %s: %s (resolved inside %s)", e->path, p->line, key,
+		     p->path, why, e->dir) < 0)
+		*ret_error = NULL;
+	return fd < 0 && fd != -EBADF ? fd : -EINVAL;
+}
+
+/* The image of entry e: its paths resolved inside its partition. */
+static int entry_to_image(const struct entry *e, struct kexec_image *img, char **ret_error)
+{
+	_cleanup_close_ int partfd = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (partfd < 0) {
+		r = -errno;
+		if (asprintf(ret_error, "%s: %s", e->dir, strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	r = entry_resolve(e, partfd, "linux", &e->linux_path, &img->kernel, ret_error);
+	if (r < 0)
+		return r;
+	if (e->n_initrd > 0) {
+		r = entry_resolve(e, partfd, "initrd", &e->initrd[0], &img->initrd, ret_error);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret,
 		       char **ret_error)
 {
@@ -393,16 +577,14 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 				e = &entries[i];
 		if (!e)
 			e = &entries[0];
-		img->kernel = path_join(e->dir, e->linux_path, NULL);
-		img->initrd = e->initrd ? path_join(e->dir, e->initrd[0], NULL) : NULL;
 		r = asprintf(&img->origin, "Boot Loader Spec entry %s (%s%s)", e->path,
 			     e == &entries[0] && !want ? "first in boot menu order" : "the default",
-			     e->initrd && e->initrd[1] ? "; only its first initrd is passed" : "");
+			     e->n_initrd > 1 ? "; only its first initrd is passed" : "");
 		if (r < 0)
 			img->origin = NULL;
-		r = img->kernel && img->origin && (!e->initrd || img->initrd) ?
-			    finish_image(req, img, e->options ? e->options : "") :
-			    -ENOMEM;
+		r = img->origin ? entry_to_image(e, img, ret_error) : -ENOMEM;
+		if (r >= 0)
+			r = finish_image(req, img, e->options ? e->options : "");
 		for (size_t i = 0; i < n; i++)
 			entry_done(&entries[i]);
 		free(entries);

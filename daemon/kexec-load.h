@@ -41,7 +41,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct kexec_image *, kexec_image_free)
 
 /*
  * Choose the image.  Returns 0, or -ENOENT with *ret_error saying what
- * was looked for, or -ENOMEM.
+ * was looked for, or -ENOMEM.  A Boot Loader Spec entry's paths are
+ * relative to its partition and resolved inside it (no "..", no symlink
+ * out of it): another -errno with *ret_error naming the entry file, line
+ * and path when one is not.
  */
 int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret,
 		       char **ret_error);

@@ -4,9 +4,17 @@
  * file trees made here.  Loading itself needs a kernel: tests/vm.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kexec-load.h"
@@ -96,10 +104,14 @@ START_TEST(test_bls_order_and_default)
 	char *entries = mkdirs(root, "boot/loader/entries");
 	char *loader = mkdirs(root, "boot/loader");
 	char *proc = mkdirs(root, "proc");
+	char *boot = mkdirs(root, "boot");
 	struct kexec_request req = { .root = root, .release = "6.12.0" };
 	struct kexec_image *img;
 
 	free_path(testtmp_write(proc, "cmdline", "BOOT_IMAGE=/old root=/dev/sda1 ro\n"));
+	write_kernel(boot, "vmlinuz-6.1");
+	write_kernel(boot, "vmlinuz-6.12");
+	free_path(testtmp_write(boot, "initrd-6.1", "x"));
 	free_path(testtmp_write(entries, "debian-6.1.conf",
 		      "title Debian\nversion 6.1.0\nlinux /vmlinuz-6.1\ninitrd /initrd-6.1\n"
 		      "options root=/dev/sda1\noptions quiet\n"));
@@ -133,6 +145,182 @@ START_TEST(test_bls_order_and_default)
 	kexec_image_free(img);
 	free(entries);
 	free(loader);
+	free(proc);
+	free(boot);
+	free(root);
+}
+END_TEST
+
+/*
+ * Make the system calls nrs fail with err before they reach the kernel
+ * (seccomp; the process's native ABI only, enough for a test).  For a
+ * forked child: it cannot be undone.
+ */
+static int deny_syscalls(const int *nrs, size_t n, int err)
+{
+	struct sock_filter f[2 + 2 * 8];
+	struct sock_fprog prog = { .filter = f };
+	size_t k = 0;
+
+	ck_assert_uint_le(n, 8);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < n; i++) {
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i],
+						      0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(
+			BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA));
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog.len = (unsigned short)k;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Run fn(arg) in a child; its return value (0..125) is the child's exit status. */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(fn(arg));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "child killed by signal %d", WTERMSIG(status));
+	return WEXITSTATUS(status);
+}
+
+static bool have_openat2(void)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* Choose with one entry, "a.conf", holding text; returns the result, *ret_error set. */
+static int choose_entry(const struct kexec_request *req, const char *entries, const char *text,
+			struct kexec_image **ret_img, char **ret_error)
+{
+	char *path = testtmp_write(entries, "a.conf", text);
+	int r;
+
+	*ret_img = NULL;
+	*ret_error = NULL;
+	r = kexec_image_choose(req, ret_img, ret_error);
+	ck_assert_int_eq(unlink(path), 0);
+	free(path);
+	return r;
+}
+
+static bool endswith(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && streq(s + a - b, suffix);
+}
+
+struct confined {
+	const struct kexec_request *req;
+	const char *entries;
+};
+
+/* Without openat2: a plain path works, a symlink is refused by name.  0: as expected. */
+static int confined_without_openat2(void *userdata)
+{
+	const struct confined *c = userdata;
+	const int nr = SYS_openat2;
+	struct kexec_image *img;
+	char *error;
+	int r;
+
+	if (deny_syscalls(&nr, 1, ENOSYS) < 0)
+		return 100;
+	r = choose_entry(c->req, c->entries, "title t\nlinux /vmlinuz-6.1\n", &img, &error);
+	if (r != 0 || !endswith(img->kernel, "/boot/vmlinuz-6.1"))
+		return 1;
+	kexec_image_free(img);
+	r = choose_entry(c->req, c->entries, "title t\nlinux /vmlinuz\n", &img, &error);
+	if (r != -ELOOP || !error || !strstr(error, "a.conf:2: linux /vmlinuz: a symlink"))
+		return 2;
+	free(error);
+	return 0;
+}
+
+/*
+ * Boot Loader Spec paths are relative to the partition's root and stay
+ * there: "..", and symlinks out of it, are refused with the entry file,
+ * line and path named.
+ */
+START_TEST(test_bls_paths_stay_in_partition)
+{
+	char *root = testtmp_dir();
+	char *entries = mkdirs(root, "boot/loader/entries");
+	char *boot = mkdirs(root, "boot");
+	char *outside = mkdirs(root, "outside");
+	char *proc = mkdirs(root, "proc");
+	char *link = NULL;
+	struct kexec_request req = { .root = root, .release = "6.12.0" };
+	struct confined c = { .req = &req, .entries = entries };
+	struct kexec_image *img;
+	char *error;
+	int r;
+
+	free_path(testtmp_write(proc, "cmdline", "root=/dev/sda1\n"));
+	write_kernel(boot, "vmlinuz-6.1");
+	write_kernel(outside, "k");
+	free_path(testtmp_write(outside, "i", "x"));
+	ck_assert_int_ge(asprintf(&link, "%s/vmlinuz", boot), 0);
+
+	/* "..": refused, wherever it is and whichever key. */
+	ck_assert_int_eq(choose_entry(&req, entries, "title t\nlinux /../outside/k\n", &img,
+				      &error),
+			 -EINVAL);
+	ck_assert_ptr_null(img);
+	ck_assert_msg(strstr(error, "/boot/loader/entries/a.conf:2: linux /../outside/k: \"..\""),
+		      "%s", error);
+	free(error);
+	ck_assert_int_eq(
+		choose_entry(&req, entries,
+			     "title t\nlinux /vmlinuz-6.1\n# comment\ninitrd /x/../../outside/i\n",
+			     &img, &error),
+		-EINVAL);
+	ck_assert_msg(strstr(error, "a.conf:4: initrd /x/../../outside/i"), "%s", error);
+	free(error);
+
+	/* A symlink that leads out resolves inside the partition, where there is nothing. */
+	ck_assert_int_eq(symlink("../outside/k", link), 0);
+	ck_assert_int_lt(choose_entry(&req, entries, "title t\nlinux /vmlinuz\n", &img, &error), 0);
+	ck_assert_ptr_null(img);
+	ck_assert_msg(strstr(error, "a.conf:2: linux /vmlinuz: "), "%s", error);
+	free(error);
+	ck_assert_int_eq(unlink(link), 0);
+
+	/* A symlink inside it: "/" is the partition's root; the path given to kexec has no symlink. */
+	ck_assert_int_eq(symlink("/vmlinuz-6.1", link), 0);
+	if (have_openat2()) {
+		ck_assert_int_eq(
+			choose_entry(&req, entries, "title t\nlinux /vmlinuz\n", &img, &error), 0);
+		ck_assert_msg(endswith(img->kernel, "/boot/vmlinuz-6.1"), "%s", img->kernel);
+		kexec_image_free(img);
+	} else
+		fprintf(stderr, "openat2() is missing here: only the fallback is tested\n");
+	/* Without openat2 no symlink is followed. */
+	r = in_child(confined_without_openat2, &c);
+	if (r == 100)
+		fprintf(stderr, "no seccomp here: the fallback without openat2 is not tested\n");
+	else
+		ck_assert_int_eq(r, 0);
+
+	free(link);
+	free(entries);
+	free(boot);
+	free(outside);
 	free(proc);
 	free(root);
 }
@@ -286,6 +474,7 @@ int main(void)
 	TCase *tc = test_tcase("kexec-load");
 
 	tcase_add_test(tc, test_bls_order_and_default);
+	tcase_add_test(tc, test_bls_paths_stay_in_partition);
 	tcase_add_test(tc, test_distribution_links_then_running);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_load_argv_ends_options);
