@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,6 +30,17 @@
 #define ENTRY_MAX (64 * 1024) /* a boot loader entry or loader.conf */
 #define ENTRIES_MAX 1024
 #define KEXEC_OUTPUT_MAX 4096
+#define INITRDS_MAX 32 /* initrd lines in an entry */
+/*
+ * Several initrds are copied into one, in memory: at most this much.  The
+ * kernel takes up to 2 GiB (kernel_read_file, INT_MAX); distributions'
+ * initrds are tens of MiB, microcode a few.
+ */
+#define INITRD_CONCAT_MAX (UINT64_C(1) << 30)
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
 
 static const char *const syscall_names[] = {
 	[KEXEC_SYSCALL_NONE] = "none",
@@ -46,7 +58,7 @@ struct kexec_image *kexec_image_free(struct kexec_image *img)
 	if (!img)
 		return NULL;
 	free(img->kernel);
-	free(img->initrd);
+	strv_free(img->initrds);
 	free(img->cmdline);
 	free(img->origin);
 	free(img);
@@ -365,8 +377,8 @@ static int finish_image(const struct kexec_request *req, struct kexec_image *img
 	const char *base = base_cmdline;
 
 	if (req->initrd) {
-		free(img->initrd);
-		if (!(img->initrd = strdup(req->initrd)))
+		img->initrds = strv_free(img->initrds);
+		if (strv_extend(&img->initrds, req->initrd) < 0)
 			return -ENOMEM;
 	}
 	if (!base || req->reuse_cmdline) {
@@ -529,10 +541,23 @@ static int entry_to_image(const struct entry *e, struct kexec_image *img, char *
 	r = entry_resolve(e, partfd, "linux", &e->linux_path, &img->kernel, ret_error);
 	if (r < 0)
 		return r;
-	if (e->n_initrd > 0) {
-		r = entry_resolve(e, partfd, "initrd", &e->initrd[0], &img->initrd, ret_error);
+	/* Every initrd, in order (microcode first on Arch): they are concatenated. */
+	for (size_t i = 0; i < e->n_initrd; i++) {
+		char *path = NULL;
+
+		if (i == INITRDS_MAX) {
+			if (asprintf(ret_error, "%s:%u: more than %d initrd lines", e->path,
+				     e->initrd[i].line, INITRDS_MAX) < 0)
+				*ret_error = NULL;
+			return -E2BIG;
+		}
+		r = entry_resolve(e, partfd, "initrd", &e->initrd[i], &path, ret_error);
 		if (r < 0)
 			return r;
+		if (strv_consume(&img->initrds, path) < 0) {
+			free(path);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -577,9 +602,9 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 				e = &entries[i];
 		if (!e)
 			e = &entries[0];
-		r = asprintf(&img->origin, "Boot Loader Spec entry %s (%s%s)", e->path,
-			     e == &entries[0] && !want ? "first in boot menu order" : "the default",
-			     e->n_initrd > 1 ? "; only its first initrd is passed" : "");
+		r = asprintf(&img->origin, "Boot Loader Spec entry %s (%s)", e->path,
+			     e == &entries[0] && !want ? "first in boot menu order" :
+							 "the default");
 		if (r < 0)
 			img->origin = NULL;
 		r = img->origin ? entry_to_image(e, img, ret_error) : -ENOMEM;
@@ -636,9 +661,9 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 			return -ENOENT;
 		}
 		img->kernel = strdup(k);
-		img->initrd = is_file(i) ? strdup(i) : NULL;
 		img->origin = strdup(origin);
-		if (!img->kernel || !img->origin || (is_file(i) && !img->initrd))
+		if (!img->kernel || !img->origin ||
+		    (is_file(i) && strv_extend(&img->initrds, i) < 0))
 			return -ENOMEM;
 	}
 	r = finish_image(req, img, NULL);
@@ -725,8 +750,27 @@ int kexec_image_verify(const struct kexec_image *img, char **ret_error)
 			*ret_error = NULL;
 		return -ENOEXEC;
 	}
-	if (img->initrd)
-		return check_file("initrd", img->initrd, NULL, 0, NULL, ret_error);
+	{
+		uint64_t total = 0;
+
+		STRV_FOREACH (i, img->initrds) {
+			off_t isize = 0;
+
+			r = check_file("initrd", *i, NULL, 0, &isize, ret_error);
+			if (r < 0)
+				return r;
+			total += (uint64_t)isize + 3;
+		}
+		if (strv_length(img->initrds) > 1 && total > INITRD_CONCAT_MAX) {
+			if (asprintf(ret_error,
+				     "the initrds are %" PRIu64
+				     " MiB together; kexecq concatenates "
+				     "at most %" PRIu64 " MiB",
+				     total >> 20, INITRD_CONCAT_MAX >> 20) < 0)
+				*ret_error = NULL;
+			return -EFBIG;
+		}
+	}
 	return 0;
 }
 
@@ -764,8 +808,135 @@ enum kexec_syscall kexec_probe(char **ret_error)
 	return KEXEC_SYSCALL_NONE;
 }
 
-/* Run kexec-tools with argv, its output (at most KEXEC_OUTPUT_MAX) in *ret_output. */
-static int run_kexec(char *const argv[], char **ret_output)
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Append the file at path to fd; *total counts what is in fd. */
+static int append_file(int fd, const char *path, uint64_t *total, char *buf, size_t size,
+		       char **ret_error)
+{
+	_cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	uint64_t left;
+	int r;
+
+	if (in < 0 || fstat(in, &st) < 0) {
+		r = -errno;
+		if (asprintf(ret_error, "initrd %s: %s", path, strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > INITRD_CONCAT_MAX - *total) {
+		if (asprintf(ret_error, "initrd %s: %s", path,
+			     S_ISREG(st.st_mode) ? "the initrds are too large together" :
+						   "not a regular file") < 0)
+			*ret_error = NULL;
+		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+	}
+	for (left = (uint64_t)st.st_size; left > 0;) {
+		ssize_t k = read(in, buf, left < size ? (size_t)left : size);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : -ENODATA;
+			if (asprintf(ret_error, "initrd %s: %s", path,
+				     k < 0 ? strerror(-r) : "shorter than it was a moment ago") < 0)
+				*ret_error = NULL;
+			return r;
+		}
+		r = write_all(fd, buf, (size_t)k);
+		if (r < 0) {
+			if (asprintf(ret_error, "copying initrd %s: %s", path, strerror(-r)) < 0)
+				*ret_error = NULL;
+			return r;
+		}
+		left -= (uint64_t)k;
+	}
+	*total += (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * kexec takes one initrd; boot loaders given several (systemd-boot, GRUB)
+ * pass them one after the other, each starting at a multiple of 4 bytes,
+ * the gap filled with zeros: the kernel's initramfs unpacker reads
+ * concatenated cpio archives, compressed or not, skips zeros between
+ * them, and wants an uncompressed archive to start 4-byte aligned.  Do
+ * the same into a sealed memfd: nothing to clean up, nothing on disk, and
+ * no file name another process could race for.  kexec-tools opens its
+ * --initrd path with open(2) for both calls (kexec_file_load: its fd is
+ * passed to the kernel; kexec_load: it is read), so /proc/self/fd/N of the
+ * inherited descriptor names it; kexec-tools itself passes memfds to
+ * kexec_file_load since 2.0.27 (decompressed kernels).
+ */
+static int initrds_concat(char *const *initrds, int *ret_fd, char **ret_error)
+{
+	static const char zeros[4] = {};
+	_cleanup_free_ char *buf = malloc(128 * 1024);
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t total = 0;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = memfd_create("kexecq-initrd", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+	if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
+		fd = memfd_create("kexecq-initrd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		r = -errno;
+		if (asprintf(ret_error, "cannot make the concatenated initrd: memfd_create: %s",
+			     strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	STRV_FOREACH (i, initrds) {
+		if (total % 4) {
+			size_t pad = 4 - total % 4;
+
+			r = write_all(fd, zeros, pad);
+			if (r < 0)
+				return r;
+			total += pad;
+		}
+		r = append_file(fd, *i, &total, buf, 128 * 1024, ret_error);
+		if (r < 0)
+			return r;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return -errno;
+	if (fd < 3) {
+		/* The child puts /dev/null and a pipe on 0-2: keep clear of them. */
+		int n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+		if (n < 0)
+			return -errno;
+		close(fd);
+		fd = n;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/*
+ * Run kexec-tools with argv, its output (at most KEXEC_OUTPUT_MAX) in
+ * *ret_output; keep_fd (or -1) is inherited by it.
+ */
+static int run_kexec(char *const argv[], int keep_fd, char **ret_output)
 {
 	_cleanup_free_ char *out = calloc(KEXEC_OUTPUT_MAX + 1, 1);
 	int pipefd[2], status;
@@ -792,6 +963,8 @@ static int run_kexec(char *const argv[], char **ret_output)
 			dup2(devnull, STDIN_FILENO);
 		dup2(pipefd[1], STDOUT_FILENO);
 		dup2(pipefd[1], STDERR_FILENO);
+		if (keep_fd >= 0)
+			(void)fcntl(keep_fd, F_SETFD, 0);
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -824,7 +997,8 @@ static int run_kexec(char *const argv[], char **ret_output)
 int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
 		     const struct kexec_env *env, char **ret_error)
 {
-	_cleanup_free_ char *initrd = NULL, *cmdline = NULL, *out = NULL;
+	_cleanup_free_ char *initrd = NULL, *cmdline = NULL, *out = NULL, *joined = NULL;
+	_cleanup_close_ int initrd_fd = -EBADF;
 	const char *kexec = env && env->kexec ? env->kexec : KEXEC_PATH;
 	char *argv[9];
 	size_t a = 0;
@@ -834,7 +1008,14 @@ int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
 		return -ENOSYS;
 	if (asprintf(&cmdline, "--command-line=%s", img->cmdline) < 0)
 		return -ENOMEM;
-	if (img->initrd && asprintf(&initrd, "--initrd=%s", img->initrd) < 0)
+	if (strv_length(img->initrds) > 1) {
+		r = initrds_concat(img->initrds, &initrd_fd, ret_error);
+		if (r < 0)
+			return r;
+		joined = strv_join(img->initrds, " + ");
+		if (!joined || asprintf(&initrd, "--initrd=/proc/self/fd/%d", initrd_fd) < 0)
+			return -ENOMEM;
+	} else if (img->initrds && asprintf(&initrd, "--initrd=%s", img->initrds[0]) < 0)
 		return -ENOMEM;
 	/*
 	 * Options first, then "--": a kernel named "-e…" (--kernel takes any
@@ -851,12 +1032,15 @@ int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
 	argv[a++] = (char *)"--";
 	argv[a++] = img->kernel;
 	argv[a] = NULL;
-	r = run_kexec(argv, &out);
+	r = run_kexec(argv, initrd_fd, &out);
 	if (r < 0) {
-		_cleanup_free_ char *shown = out ? cescape(out) : NULL;
+		_cleanup_free_ char *shown = out ? cescape(out) : NULL, *via = NULL;
 
-		if (asprintf(ret_error, "%s %s -l -- %s failed%s%s", kexec, argv[1], img->kernel,
-			     shown && *shown ? ": " : "", shown ? shown : "") < 0)
+		if (joined && asprintf(&via, " (initrds %s concatenated, as %s)", joined,
+				       initrd + strlen("--initrd=")) < 0)
+			return -ENOMEM;
+		if (asprintf(ret_error, "%s %s -l -- %s%s failed%s%s", kexec, argv[1], img->kernel,
+			     strempty(via), shown && *shown ? ": " : "", strempty(shown)) < 0)
 			*ret_error = NULL;
 	}
 	return r;

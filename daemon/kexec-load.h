@@ -22,7 +22,7 @@
 
 struct kexec_image {
 	char *kernel;
-	char *initrd; /* NULL: none */
+	char **initrds; /* NULL: none; several are concatenated, in order */
 	char *cmdline;
 	char *origin; /* how it was chosen, for humans */
 };
@@ -51,8 +51,9 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 
 /*
  * Check the files before anything else happens: regular, readable, and
- * the kernel an x86 boot image, a PE (EFI stub, UKI) or ELF file.
- * Returns 0 or -errno with *ret_error naming the file and the problem.
+ * the kernel an x86 boot image, a PE (EFI stub, UKI) or ELF file; several
+ * initrds at most 1 GiB together.  Returns 0 or -errno with *ret_error
+ * naming the file and the problem.
  */
 int kexec_image_verify(const struct kexec_image *img, char **ret_error);
 
@@ -77,6 +78,8 @@ struct kexec_env {
  * kernel lacks kexec_file_load.  Options come first and "--" ends them,
  * so that no file name is taken for an option.  On failure *ret_error
  * carries what kexec said.  Nothing but the kexec image slot is touched.
+ * Several initrds are concatenated, as boot loaders do, into a sealed
+ * memfd that kexec opens as /proc/self/fd/N.
  */
 int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
 		     const struct kexec_env *env, char **ret_error);

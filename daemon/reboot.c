@@ -91,7 +91,13 @@ static int choose_image(const struct reboot_options *o, struct kexec_image **ret
 	}
 	if (say) {
 		fprintf(o->out, "Kernel:       %s\n              (%s)\n", img->kernel, img->origin);
-		fprintf(o->out, "Initrd:       %s\n", img->initrd ? img->initrd : "none");
+		fprintf(o->out, "Initrd:       %s\n", img->initrds ? img->initrds[0] : "none");
+		STRV_FOREACH (i, img->initrds ? img->initrds + 1 : NULL)
+			fprintf(o->out, "              %s\n", *i);
+		if (strv_length(img->initrds) > 1)
+			fprintf(o->out,
+				"              (concatenated in this order, as boot loaders "
+				"do)\n");
 		fprintf(o->out, "Command line: %s\n", img->cmdline);
 	}
 	r = kexec_image_verify(img, &error);
@@ -398,8 +404,13 @@ int reboot_run(const struct reboot_options *o)
 	if (!o->now) {
 		_cleanup_free_ char *info = NULL, *job = NULL, *error = NULL;
 
-		if (asprintf(&info, "frozen by kexecq reboot at %ld\nkernel %s\ninitrd %s\ncmdline %s\n",
-			     (long)time(NULL), img->kernel, strna(img->initrd), img->cmdline) < 0)
+		_cleanup_free_ char *initrds = strv_join(img->initrds, " + ");
+
+		if (!initrds ||
+		    asprintf(&info,
+			     "frozen by kexecq reboot at %ld\nkernel %s\ninitrd %s\ncmdline %s\n",
+			     (long)time(NULL), img->kernel, img->initrds ? initrds : "n/a",
+			     img->cmdline) < 0)
 			return log_oom(), EXIT_FAIL;
 		r = freeze_write(frozen, inv, ps, info);
 		if (r >= 0)

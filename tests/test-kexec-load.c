@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kexec-load.h"
+#include "strv.h"
 #include "testlib.h"
 
 static void free_path(char *p)
@@ -122,7 +123,7 @@ START_TEST(test_bls_order_and_default)
 	/* No default: the first in boot menu order, the highest version. */
 	img = choose(&req);
 	ck_assert_str_eq(img->kernel + strlen(root), "/boot/vmlinuz-6.12");
-	ck_assert_ptr_null(img->initrd);
+	ck_assert_ptr_null(img->initrds);
 	ck_assert_str_eq(img->cmdline, "root=/dev/vda");
 	ck_assert_ptr_nonnull(strstr(img->origin, "first in boot menu order"));
 	kexec_image_free(img);
@@ -132,7 +133,8 @@ START_TEST(test_bls_order_and_default)
 	req.append = "kexecq.test=1";
 	img = choose(&req);
 	ck_assert_str_eq(img->kernel + strlen(root), "/boot/vmlinuz-6.1");
-	ck_assert_str_eq(img->initrd + strlen(root), "/boot/initrd-6.1");
+	ck_assert_str_eq(img->initrds[0] + strlen(root), "/boot/initrd-6.1");
+	ck_assert_ptr_null(img->initrds[1]);
 	ck_assert_str_eq(img->cmdline, "root=/dev/sda1 quiet kexecq.test=1");
 	ck_assert_ptr_nonnull(strstr(img->origin, "the default"));
 	kexec_image_free(img);
@@ -253,6 +255,97 @@ static int confined_without_openat2(void *userdata)
 }
 
 /*
+ * Every initrd of an entry, in order: microcode first, then the initramfs
+ * (Arch).  Loading concatenates them as boot loaders do, each at a
+ * multiple of 4 bytes, and passes the result as one file.
+ */
+START_TEST(test_bls_all_initrds)
+{
+	static const char want[] = "ucode\0\0\0initramfs";
+	char *root = testtmp_dir();
+	char *entries = mkdirs(root, "boot/loader/entries");
+	char *boot = mkdirs(root, "boot");
+	char *proc = mkdirs(root, "proc");
+	char *kexec = fake_kexec(
+		root, "kexec",
+		"for a; do case $a in --initrd=*) cat \"${a#--initrd=}\" >\"$0.initrd\";; "
+		"esac; done\n");
+	struct kexec_request req = { .root = root, .release = "6.12.0" };
+	struct kexec_env env = { .kexec = kexec };
+	struct kexec_image *img;
+	char *error = NULL, *argv = NULL, *path = NULL, got[64];
+	FILE *f;
+	size_t n;
+
+	free_path(testtmp_write(proc, "cmdline", "root=/dev/sda1\n"));
+	write_kernel(boot, "vmlinuz-linux");
+	free_path(testtmp_write(boot, "intel-ucode.img", "ucode"));
+	free_path(testtmp_write(boot, "initramfs-linux.img", "initramfs"));
+	free_path(testtmp_write(entries, "arch.conf",
+				"title Arch Linux\nlinux /vmlinuz-linux\ninitrd /intel-ucode.img\n"
+				"initrd /initramfs-linux.img\noptions root=/dev/sda2 rw\n"));
+
+	img = choose(&req);
+	ck_assert_uint_eq(strv_length(img->initrds), 2);
+	ck_assert_str_eq(img->initrds[0] + strlen(root), "/boot/intel-ucode.img");
+	ck_assert_str_eq(img->initrds[1] + strlen(root), "/boot/initramfs-linux.img");
+	ck_assert_ptr_null(strstr(img->origin, "only"));
+	ck_assert_int_eq(kexec_image_verify(img, &error), 0);
+
+	/* kexec gets one file: the two, in order, the second at offset 8. */
+	ck_assert_int_eq(kexec_image_load(img, KEXEC_SYSCALL_FILE, &env, &error), 0);
+	ck_assert_int_ge(asprintf(&path, "%s.argv", kexec), 0);
+	argv = slurp(path);
+	ck_assert_msg(strstr(argv, "\n--initrd=/proc/self/fd/"), "%s", argv);
+	free(path);
+	ck_assert_int_ge(asprintf(&path, "%s.initrd", kexec), 0);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	n = fread(got, 1, sizeof(got), f);
+	fclose(f);
+	ck_assert_uint_eq(n, sizeof(want) - 1);
+	ck_assert_int_eq(memcmp(got, want, n), 0);
+	kexec_image_free(img);
+
+	/* More than 32 initrd lines: refused, naming the line. */
+	{
+		char text[2048] = "title t\nlinux /vmlinuz-linux\n";
+
+		for (int i = 0; i < 33; i++)
+			strcat(text, "initrd /intel-ucode.img\n");
+		free_path(testtmp_write(entries, "arch.conf", text));
+		img = NULL;
+		ck_assert_int_eq(kexec_image_choose(&req, &img, &error), -E2BIG);
+		ck_assert_msg(strstr(error, "arch.conf:35: more than 32 initrd lines"), "%s",
+			      error);
+		free(error);
+		free_path(testtmp_write(
+			entries, "arch.conf",
+			"title Arch Linux\nlinux /vmlinuz-linux\ninitrd /intel-ucode.img\n"
+			"initrd /initramfs-linux.img\n"));
+	}
+
+	/* A missing second initrd is named with its line. */
+	free(path);
+	ck_assert_int_ge(asprintf(&path, "%s/initramfs-linux.img", boot), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	img = NULL;
+	ck_assert_int_eq(kexec_image_choose(&req, &img, &error), -ENOENT);
+	ck_assert_msg(strstr(error, "arch.conf:4: initrd /initramfs-linux.img: No such file"), "%s",
+		      error);
+	free(error);
+
+	free(argv);
+	free(path);
+	free(kexec);
+	free(entries);
+	free(boot);
+	free(proc);
+	free(root);
+}
+END_TEST
+
+/*
  * Boot Loader Spec paths are relative to the partition's root and stay
  * there: "..", and symlinks out of it, are refused with the entry file,
  * line and path named.
@@ -347,7 +440,7 @@ START_TEST(test_distribution_links_then_running)
 	free_path(testtmp_write(boot, "initrd.img-6.12.9-amd64", "x"));
 	img = choose(&req);
 	ck_assert_ptr_nonnull(strstr(img->kernel, "/boot/vmlinuz-6.12.9-amd64"));
-	ck_assert_ptr_nonnull(strstr(img->initrd, "/boot/initrd.img-6.12.9-amd64"));
+	ck_assert_ptr_nonnull(strstr(img->initrds[0], "/boot/initrd.img-6.12.9-amd64"));
 	ck_assert_str_eq(img->origin, "the running kernel's image");
 	ck_assert_str_eq(img->cmdline, "root=/dev/vda1");
 	kexec_image_free(img);
@@ -358,7 +451,7 @@ START_TEST(test_distribution_links_then_running)
 	ck_assert_int_eq(symlink("boot/vmlinuz-6.12.10-amd64", link), 0);
 	img = choose(&req);
 	ck_assert_ptr_nonnull(strstr(img->kernel, "/vmlinuz"));
-	ck_assert_ptr_null(img->initrd); /* no /initrd.img next to it */
+	ck_assert_ptr_null(img->initrds); /* no /initrd.img next to it */
 	ck_assert_str_eq(img->origin, "the distribution's /vmlinuz link");
 	kexec_image_free(img);
 	free(link);
@@ -378,15 +471,29 @@ START_TEST(test_verify)
 	ck_assert_int_ge(asprintf(&img.kernel, "%s/good", dir), 0);
 	ck_assert_int_eq(kexec_image_verify(&img, &error), 0);
 
-	/* A missing initrd is named. */
-	ck_assert_int_ge(asprintf(&img.initrd, "%s/missing-initrd", dir), 0);
+	/* A missing initrd is named, the second as the first. */
+	free(testtmp_write(dir, "initrd", "x"));
+	img.initrds = calloc(3, sizeof(char *));
+	ck_assert_ptr_nonnull(img.initrds);
+	ck_assert_int_ge(asprintf(&img.initrds[0], "%s/initrd", dir), 0);
+	ck_assert_int_ge(asprintf(&img.initrds[1], "%s/missing-initrd", dir), 0);
 	ck_assert_int_eq(kexec_image_verify(&img, &error), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(error, "initrd"));
 	ck_assert_ptr_nonnull(strstr(error, "missing-initrd"));
 	free(error);
 	error = NULL;
-	free(img.initrd);
-	img.initrd = NULL;
+	/* Several initrds: at most 1 GiB together (sparse files here). */
+	for (int i = 0; i < 2; i++) {
+		free(img.initrds[i]);
+		ck_assert_int_ge(asprintf(&img.initrds[i], "%s/big%d", dir, i), 0);
+		free(testtmp_write(dir, img.initrds[i] + strlen(dir) + 1, ""));
+		ck_assert_int_eq(truncate(img.initrds[i], 600 << 20), 0);
+	}
+	ck_assert_int_eq(kexec_image_verify(&img, &error), -EFBIG);
+	ck_assert_msg(strstr(error, "the initrds are 1200 MiB together"), "%s", error);
+	free(error);
+	error = NULL;
+	img.initrds = strv_free(img.initrds);
 
 	/* Garbage is not a kernel. */
 	free(img.kernel);
@@ -448,7 +555,7 @@ START_TEST(test_load_argv_ends_options)
 	ck_assert_str_eq(argv, "-s\n-l\n--command-line=root=/dev/vda\n--\n-e\n");
 	free(argv);
 
-	img.initrd = (char *)"--initrd=x";
+	img.initrds = (char *[]){ (char *)"--initrd=x", NULL };
 	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_LOAD, &env, &error), 0);
 	argv = slurp(argv_file);
 	ck_assert_str_eq(argv,
@@ -475,6 +582,7 @@ int main(void)
 
 	tcase_add_test(tc, test_bls_order_and_default);
 	tcase_add_test(tc, test_bls_paths_stay_in_partition);
+	tcase_add_test(tc, test_bls_all_initrds);
 	tcase_add_test(tc, test_distribution_links_then_running);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_load_argv_ends_options);
