@@ -776,10 +776,90 @@ int kexec_image_verify(const struct kexec_image *img, char **ret_error)
 
 /* ---- system calls and kexec-tools ---------------------------------------------------------- */
 
-enum kexec_syscall kexec_probe(char **ret_error)
+/* /proc/sys/kernel/<name>, whole and without the newline. */
+static int read_sysctl(const struct kexec_env *env, const char *name, char **ret)
 {
+	_cleanup_free_ char *path = NULL;
+	char *v = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/sys/kernel/%s", env && env->proc ? env->proc : "/proc", name) < 0)
+		return -ENOMEM;
+	r = read_small(path, &v);
+	if (r < 0)
+		return r;
+	v[strcspn(v, "\n")] = 0;
+	*ret = v;
+	return 0;
+}
+
+int kexec_load_limit(const struct kexec_env *env, int *ret_limit)
+{
+	_cleanup_free_ char *v = NULL;
+	char *end;
+	long l;
+	int r = read_sysctl(env, "kexec_load_limit_reboot", &v);
+
+	if (r < 0)
+		return r;
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (errno || end == v || *end || l < -1 || l > INT_MAX)
+		return -EBADMSG;
+	*ret_limit = (int)l;
+	return 0;
+}
+
+/*
+ * How kexec_probe() knows without spending a load.
+ *
+ * Since Linux 6.7 kernel.kexec_load_limit_reboot (and _panic, for crash
+ * kernels) count loads: -1 (the default) is no limit, and an
+ * administrator may lower it, never raise it, e.g. to 1 so that nothing
+ * after boot can replace the kernel loaded at boot.  kexec_load_permitted()
+ * takes one off at the very top of both kexec_load and kexec_file_load,
+ * before the arguments are looked at (6.12: kernel/kexec_core.c,
+ * kexec.c, kexec_file.c), so a probe with a bad descriptor or bad flags
+ * uses one up like a load.  A call the kernel lacks answers ENOSYS
+ * without counting.  Hence:
+ *
+ *  - no limit (-1), or no such setting (before 6.7, where nothing is
+ *    counted): probe as before, kexec_file_load with fd -1 (EBADF: it
+ *    exists), then kexec_load with flags it rejects (EINVAL: it exists);
+ *  - a limit of 0: nothing more can be loaded, say so;
+ *  - a limit above 0, or the setting unreadable (no /proc): no system
+ *    call; answer kexec_file_load (x86-64 since 3.17, arm64 since 5.0,
+ *    needed under lockdown), and let kexec_image_load() go to kexec_load
+ *    only when `kexec -s` fails and the count shows that the call never
+ *    got as far as counting (ENOSYS).
+ *
+ * An unload counts too: with a limit of 1, the load takes the last one
+ * and an abort cannot unload.
+ *
+ * kernel.kexec_load_disabled = 1 refuses both calls before counting; it is
+ * read rather than probed so that the message says which setting.
+ */
+enum kexec_syscall kexec_probe(const struct kexec_env *env, char **ret_error)
+{
+	_cleanup_free_ char *disabled = NULL, *osrelease = NULL;
 	const char *why = NULL;
+	int limit = -1, k;
 	long r;
+
+	if (read_sysctl(env, "kexec_load_disabled", &disabled) >= 0 && streq(disabled, "1")) {
+		why = "not permitted: kernel.kexec_load_disabled is 1 (it cannot be reset before "
+		      "the next boot)";
+		goto none;
+	}
+	k = kexec_load_limit(env, &limit);
+	if (k >= 0 && limit == 0) {
+		why = "not permitted: kernel.kexec_load_limit_reboot is 0, this boot allows no "
+		      "more kexec loads";
+		goto none;
+	}
+	if ((k >= 0 && limit > 0) ||
+	    (k < 0 && (k != -ENOENT || read_sysctl(env, "osrelease", &osrelease) < 0)))
+		return KEXEC_SYSCALL_FILE; /* loads counted, or cannot tell: no probe */
 
 	/*
 	 * kexec_file_load with no file: EBADF means the call exists (and
@@ -789,13 +869,19 @@ enum kexec_syscall kexec_probe(char **ret_error)
 	if (r < 0 && errno == EBADF)
 		return KEXEC_SYSCALL_FILE;
 	if (r < 0 && errno == ENOSYS) {
-		/* kexec_load's unknown-flags check comes before anything else. */
-		r = syscall(SYS_kexec_load, 0UL, 0UL, NULL, ~0UL);
+		/*
+		 * kexec_load with a flag no kernel knows (bit 15) and more
+		 * segments than allowed: EINVAL after the permission checks.  Not
+		 * KEXEC_ON_CRASH, which would count against the panic limit, and
+		 * never zero segments, which would mean "unload".
+		 */
+		r = syscall(SYS_kexec_load, 0UL, ~0UL, NULL, 1UL << 15);
 		if (r < 0 && errno == EINVAL)
 			return KEXEC_SYSCALL_LOAD;
-		why = errno == EPERM ? "kexec_load is not permitted (lockdown or "
-				       "kernel.kexec_load_disabled)" :
-				       "this kernel was built without kexec";
+		why = errno == EPERM  ? "kexec_load is not permitted (lockdown or "
+					"kernel.kexec_load_disabled)" :
+		      errno == ENOSYS ? "this kernel was built without kexec" :
+					"unexpected answer from kexec_load";
 	} else if (r < 0 && errno == EPERM)
 		why = "not permitted: kexec needs CAP_SYS_BOOT, and kernel.kexec_load_disabled "
 		      "must be 0";
@@ -803,6 +889,7 @@ enum kexec_syscall kexec_probe(char **ret_error)
 		return KEXEC_SYSCALL_FILE; /* a load in progress: the call exists */
 	else
 		why = "unexpected answer from kexec_file_load";
+none:
 	if (ret_error && !(*ret_error = strdup(why)))
 		*ret_error = NULL;
 	return KEXEC_SYSCALL_NONE;
@@ -934,9 +1021,10 @@ static int initrds_concat(char *const *initrds, int *ret_fd, char **ret_error)
 
 /*
  * Run kexec-tools with argv, its output (at most KEXEC_OUTPUT_MAX) in
- * *ret_output; keep_fd (or -1) is inherited by it.
+ * *ret_output and its exit status (-1: killed) in *ret_status; keep_fd (or
+ * -1) is inherited by it.  0, -ENOENT (cannot run it) or -EIO (failed).
  */
-static int run_kexec(char *const argv[], int keep_fd, char **ret_output)
+static int run_kexec(char *const argv[], int keep_fd, int *ret_status, char **ret_output)
 {
 	_cleanup_free_ char *out = calloc(KEXEC_OUTPUT_MAX + 1, 1);
 	int pipefd[2], status;
@@ -989,20 +1077,24 @@ static int run_kexec(char *const argv[], int keep_fd, char **ret_output)
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
 		out[--n] = 0;
 	*ret_output = TAKE_PTR(out);
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
 }
 
+/* kexec-tools' exit status for EFALLBACK (-3): kexec_file_load said ENOSYS, EINVAL, ENOEXEC or ENOTSUP. */
+#define KEXEC_EXIT_FALLBACK 253
+
 int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
-		     const struct kexec_env *env, char **ret_error)
+		     const struct kexec_env *env, enum kexec_syscall *ret_used, char **ret_error)
 {
 	_cleanup_free_ char *initrd = NULL, *cmdline = NULL, *out = NULL, *joined = NULL;
 	_cleanup_close_ int initrd_fd = -EBADF;
 	const char *kexec = env && env->kexec ? env->kexec : KEXEC_PATH;
 	char *argv[9];
 	size_t a = 0;
-	int r;
+	int r, status = 0, limit = -1, limit_after = -1;
 
 	if (how == KEXEC_SYSCALL_NONE)
 		return -ENOSYS;
@@ -1032,7 +1124,27 @@ int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
 	argv[a++] = (char *)"--";
 	argv[a++] = img->kernel;
 	argv[a] = NULL;
-	r = run_kexec(argv, initrd_fd, &out);
+	if (how == KEXEC_SYSCALL_FILE && kexec_load_limit(env, &limit) < 0)
+		limit = -1;
+	r = run_kexec(argv, initrd_fd, &status, &out);
+	/*
+	 * Loads counted (see kexec_probe): nothing probed, -s was a guess.  If
+	 * kexec_file_load is missing, kexec -s exits with EFALLBACK and the
+	 * count is as it was (ENOSYS comes before counting); an image the
+	 * kernel refused (EINVAL, ENOEXEC, …) used a load up, and kexec_load
+	 * would not take it either: no second try then.
+	 */
+	if (r == -EIO && status == KEXEC_EXIT_FALLBACK && limit > 0 &&
+	    kexec_load_limit(env, &limit_after) >= 0 && limit_after == limit) {
+		log_debug("kexec -s: no kexec_file_load here (%s); loading with kexec -c",
+			  strna(out));
+		how = KEXEC_SYSCALL_LOAD;
+		argv[1] = (char *)"-c";
+		out = mfree(out);
+		r = run_kexec(argv, initrd_fd, &status, &out);
+	}
+	if (r >= 0 && ret_used)
+		*ret_used = how;
 	if (r < 0) {
 		_cleanup_free_ char *shown = out ? cescape(out) : NULL, *via = NULL;
 

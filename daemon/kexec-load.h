@@ -64,14 +64,27 @@ enum kexec_syscall {
 	KEXEC_SYSCALL_LOAD, /* only kexec_load (kexec -c) */
 };
 
-/* Probes without loading anything; *ret_error says why when NONE. */
-enum kexec_syscall kexec_probe(char **ret_error);
-const char *kexec_syscall_to_string(enum kexec_syscall s) _pure_;
-
-/* What the loading runs; NULL members (or a NULL env): the real ones. */
+/* What probing and loading use; NULL members (or a NULL env): the real ones. */
 struct kexec_env {
 	const char *kexec; /* kexec-tools' kexec (tests: a script); NULL: KEXEC_PATH */
+	const char *proc; /* procfs, for the kernel.kexec_* settings; NULL: "/proc" */
 };
+
+/*
+ * kernel.kexec_load_limit_reboot (Linux 6.7+): *ret_limit is how many
+ * more loads (and unloads) this boot allows, -1 for no limit.  -ENOENT:
+ * this kernel has no such setting (none counted); another -errno: unknown.
+ */
+int kexec_load_limit(const struct kexec_env *env, int *ret_limit);
+
+/*
+ * Which call to load with, without loading anything and without using up
+ * a counted load: where kernel.kexec_load_limit_reboot counts loads, no
+ * system call is made and the answer is KEXEC_SYSCALL_FILE (see
+ * kexec_image_load).  *ret_error says why when NONE.
+ */
+enum kexec_syscall kexec_probe(const struct kexec_env *env, char **ret_error);
+const char *kexec_syscall_to_string(enum kexec_syscall s) _pure_;
 
 /*
  * Load through kexec-tools: `kexec -s -l`, or `kexec -c -l` when the
@@ -79,10 +92,12 @@ struct kexec_env {
  * so that no file name is taken for an option.  On failure *ret_error
  * carries what kexec said.  Nothing but the kexec image slot is touched.
  * Several initrds are concatenated, as boot loaders do, into a sealed
- * memfd that kexec opens as /proc/self/fd/N.
+ * memfd that kexec opens as /proc/self/fd/N.  When loads are counted and
+ * `kexec -s` fails without using one up (kexec_file_load is missing),
+ * `kexec -c` follows.  *ret_used (may be NULL): the call that loaded.
  */
 int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
-		     const struct kexec_env *env, char **ret_error);
+		     const struct kexec_env *env, enum kexec_syscall *ret_used, char **ret_error);
 
 /* Unload whatever is loaded (both system calls tried). */
 int kexec_unload(void);

@@ -116,14 +116,14 @@ static int choose_image(const struct reboot_options *o, struct kexec_image **ret
 static int load_image(const struct reboot_options *o, const struct kexec_image *img)
 {
 	_cleanup_free_ char *why = NULL, *error = NULL;
-	enum kexec_syscall how = kexec_probe(&why);
+	enum kexec_syscall how = kexec_probe(NULL, &why);
 	int r;
 
 	if (how == KEXEC_SYSCALL_NONE) {
 		log_error("Cannot kexec: %s; nothing was changed.", strna(why));
 		return EXIT_FAIL;
 	}
-	r = kexec_image_load(img, how, NULL, &error);
+	r = kexec_image_load(img, how, NULL, &how, &error);
 	if (r < 0) {
 		log_error("Loading the kernel failed (%s): %s; nothing was changed.",
 			  kexec_syscall_to_string(how), error ? error : strerror(-r));
@@ -320,9 +320,9 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 		   const struct policy_set *ps)
 {
 	_cleanup_free_ char *why = NULL;
-	enum kexec_syscall how = kexec_probe(&why);
+	enum kexec_syscall how = kexec_probe(NULL, &why);
 	bool systemd = bus_systemd_running("/");
-	int status = img_status;
+	int status = img_status, limit = -1;
 
 	fprintf(o->out, "\nWould load it with: %s\n",
 		how == KEXEC_SYSCALL_FILE ? "kexec -s (kexec_file_load)" :
@@ -332,7 +332,11 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 	if (how == KEXEC_SYSCALL_NONE) {
 		fprintf(o->out, "  (%s)\n", strna(why));
 		status = EXIT_FAIL;
-	}
+	} else if (kexec_load_limit(NULL, &limit) >= 0 && limit > 0)
+		fprintf(o->out,
+			"  (not probed: kernel.kexec_load_limit_reboot is %d and every kexec "
+			"system call counts; kexec -c follows if kexec_file_load is missing)\n",
+			limit);
 	fprintf(o->out, "\nThen quiesce:\n");
 	if (plan_print_text(plan, inv, ps, false, o->out) < 0)
 		return EXIT_FAIL;

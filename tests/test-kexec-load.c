@@ -153,25 +153,32 @@ START_TEST(test_bls_order_and_default)
 }
 END_TEST
 
+/* A system call and the error it is to fail with. */
+struct deny {
+	int nr, err;
+};
+
 /*
- * Make the system calls nrs fail with err before they reach the kernel
- * (seccomp; the process's native ABI only, enough for a test).  For a
- * forked child: it cannot be undone.
+ * Make system calls fail with the given errors before they reach the
+ * kernel (seccomp; the process's native ABI only, enough for a test).  For
+ * a forked child: it cannot be undone.
  */
-static int deny_syscalls(const int *nrs, size_t n, int err)
+static int deny_syscalls(const struct deny *d, size_t n)
 {
 	struct sock_filter f[2 + 2 * 8];
 	struct sock_fprog prog = { .filter = f };
 	size_t k = 0;
 
-	ck_assert_uint_le(n, 8);
+	if (n > 8)
+		return -E2BIG;
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < n; i++) {
-		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i],
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)d[i].nr,
 						      0, 1);
-		f[k++] = (struct sock_filter)BPF_STMT(
-			BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA));
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+						      SECCOMP_RET_ERRNO | ((unsigned)d[i].err &
+									   SECCOMP_RET_DATA));
 	}
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog.len = (unsigned short)k;
@@ -236,12 +243,12 @@ struct confined {
 static int confined_without_openat2(void *userdata)
 {
 	const struct confined *c = userdata;
-	const int nr = SYS_openat2;
+	const struct deny d = { SYS_openat2, ENOSYS };
 	struct kexec_image *img;
 	char *error;
 	int r;
 
-	if (deny_syscalls(&nr, 1, ENOSYS) < 0)
+	if (deny_syscalls(&d, 1) < 0)
 		return 100;
 	r = choose_entry(c->req, c->entries, "title t\nlinux /vmlinuz-6.1\n", &img, &error);
 	if (r != 0 || !endswith(img->kernel, "/boot/vmlinuz-6.1"))
@@ -293,7 +300,7 @@ START_TEST(test_bls_all_initrds)
 	ck_assert_int_eq(kexec_image_verify(img, &error), 0);
 
 	/* kexec gets one file: the two, in order, the second at offset 8. */
-	ck_assert_int_eq(kexec_image_load(img, KEXEC_SYSCALL_FILE, &env, &error), 0);
+	ck_assert_int_eq(kexec_image_load(img, KEXEC_SYSCALL_FILE, &env, NULL, &error), 0);
 	ck_assert_int_ge(asprintf(&path, "%s.argv", kexec), 0);
 	argv = slurp(path);
 	ck_assert_msg(strstr(argv, "\n--initrd=/proc/self/fd/"), "%s", argv);
@@ -550,13 +557,13 @@ START_TEST(test_load_argv_ends_options)
 	char *error = NULL, *argv_file = NULL, *argv = NULL;
 
 	ck_assert_int_ge(asprintf(&argv_file, "%s.argv", kexec), 0);
-	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, &error), 0);
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, NULL, &error), 0);
 	argv = slurp(argv_file);
 	ck_assert_str_eq(argv, "-s\n-l\n--command-line=root=/dev/vda\n--\n-e\n");
 	free(argv);
 
 	img.initrds = (char *[]){ (char *)"--initrd=x", NULL };
-	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_LOAD, &env, &error), 0);
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_LOAD, &env, NULL, &error), 0);
 	argv = slurp(argv_file);
 	ck_assert_str_eq(argv,
 			 "-c\n-l\n--initrd=--initrd=x\n--command-line=root=/dev/vda\n--\n-e\n");
@@ -566,12 +573,165 @@ START_TEST(test_load_argv_ends_options)
 	free(kexec);
 	kexec = fake_kexec(dir, "kexec-fails", "echo 'Cannot load -e' >&2; exit 255\n");
 	env.kexec = kexec;
-	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, &error), -EIO);
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, NULL, &error), -EIO);
 	ck_assert_ptr_nonnull(strstr(error, "-s -l -- -e failed: Cannot load -e"));
 	free(error);
 	free(argv_file);
 	free(kexec);
 	free(dir);
+}
+END_TEST
+
+/* A procfs with the kexec settings: kexec_load_limit_reboot is limit, or missing when NULL. */
+static char *fake_proc(const char *limit, const char *disabled)
+{
+	char *proc = testtmp_dir();
+	char *kernel = mkdirs(proc, "sys/kernel");
+
+	free_path(testtmp_write(kernel, "osrelease", "6.12.0\n"));
+	free_path(testtmp_write(kernel, "kexec_load_disabled", disabled));
+	if (limit)
+		free_path(testtmp_write(kernel, "kexec_load_limit_reboot", limit));
+	free(kernel);
+	return proc;
+}
+
+struct probe_case {
+	const char *limit; /* kernel.kexec_load_limit_reboot, NULL: no such setting */
+	const char *disabled;
+	struct deny kernel[2]; /* what the kexec calls answer, if asked */
+	enum kexec_syscall want;
+	const char *why; /* in the reason, for NONE */
+	char *proc; /* made from limit and disabled (by the parent, which removes it) */
+};
+
+/* In a child whose kexec calls never reach the kernel: 0 when the probe answers as expected. */
+static int probe_child(void *userdata)
+{
+	const struct probe_case *c = userdata;
+	struct kexec_env env = { .proc = c->proc };
+	enum kexec_syscall got;
+	char *why = NULL;
+
+	if (deny_syscalls(c->kernel, 2) < 0)
+		return 100;
+	got = kexec_probe(&env, &why);
+	if (got != c->want) {
+		fprintf(stderr, "limit %s: %s, not %s (%s)\n", strna(c->limit),
+			kexec_syscall_to_string(got), kexec_syscall_to_string(c->want), strna(why));
+		return 1;
+	}
+	if (c->why && (!why || !strstr(why, c->why))) {
+		fprintf(stderr, "limit %s: reason \"%s\"\n", strna(c->limit), strna(why));
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Since Linux 6.7 every kexec system call, a probe with a bad fd as well,
+ * takes one from kernel.kexec_load_limit_reboot.  Where that counts, the
+ * probe makes no system call: here each kexec call answers EHWPOISON, so
+ * any call made would turn the answer into "unexpected" (NONE).
+ */
+START_TEST(test_probe_spends_no_load)
+{
+	const struct deny poisoned[2] = { { SYS_kexec_file_load, EHWPOISON },
+					  { SYS_kexec_load, EHWPOISON } };
+	const struct deny has_file[2] = { { SYS_kexec_file_load, EBADF },
+					  { SYS_kexec_load, EHWPOISON } };
+	const struct deny load_only[2] = { { SYS_kexec_file_load, ENOSYS },
+					   { SYS_kexec_load, EINVAL } };
+	struct probe_case cases[] = {
+		/* Counted: no system call. */
+		{ "3\n", "0\n", { poisoned[0], poisoned[1] }, KEXEC_SYSCALL_FILE, NULL },
+		{ "1\n", "0\n", { poisoned[0], poisoned[1] }, KEXEC_SYSCALL_FILE, NULL },
+		{ "0\n",
+		  "0\n",
+		  { poisoned[0], poisoned[1] },
+		  KEXEC_SYSCALL_NONE,
+		  "kexec_load_limit_reboot is 0" },
+		{ "-1\n",
+		  "1\n",
+		  { poisoned[0], poisoned[1] },
+		  KEXEC_SYSCALL_NONE,
+		  "kexec_load_disabled is 1" },
+		/* Not counted (-1, or before 6.7): probed, as the answers show. */
+		{ "-1\n", "0\n", { poisoned[0], poisoned[1] }, KEXEC_SYSCALL_NONE, "unexpected" },
+		{ "-1\n", "0\n", { has_file[0], has_file[1] }, KEXEC_SYSCALL_FILE, NULL },
+		{ NULL, "0\n", { load_only[0], load_only[1] }, KEXEC_SYSCALL_LOAD, NULL },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		int r;
+
+		cases[i].proc = fake_proc(cases[i].limit, cases[i].disabled);
+		r = in_child(probe_child, &cases[i]);
+		free(cases[i].proc);
+
+		if (r == 100) {
+			fprintf(stderr, "no seccomp here: the probe is not tested\n");
+			return;
+		}
+		ck_assert_msg(r == 0, "case %zu: %d", i, r);
+	}
+}
+END_TEST
+
+/*
+ * Counted loads, so -s was not probed: kexec -c follows kexec -s only when
+ * kexec_file_load is missing, which is when the count did not move.
+ */
+START_TEST(test_load_falls_back_only_on_enosys)
+{
+	char *proc = fake_proc("2\n", "0\n");
+	char *dir = testtmp_dir();
+	char *body = NULL, *kexec, *argv_file = NULL, *argv;
+	struct kexec_env env = { .proc = proc };
+	struct kexec_image img = { .kernel = (char *)"/boot/vmlinuz", .cmdline = (char *)"ro" };
+	enum kexec_syscall used = KEXEC_SYSCALL_NONE;
+	char *error = NULL;
+
+	/* -s: what kexec-tools says when kexec_file_load is ENOSYS; the count stays. */
+	kexec = fake_kexec(
+		dir, "kexec-enosys",
+		"[ \"$1\" = -s ] && { echo 'syscall kexec_file_load not available.' >&2; "
+		"exit 253; }\nexit 0\n");
+	env.kexec = kexec;
+	ck_assert_int_ge(asprintf(&argv_file, "%s.argv", kexec), 0);
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, &used, &error), 0);
+	ck_assert_int_eq(used, KEXEC_SYSCALL_LOAD);
+	argv = slurp(argv_file);
+	ck_assert_str_eq(argv, "-c\n-l\n--command-line=ro\n--\n/boot/vmlinuz\n");
+	free(argv);
+	free(argv_file);
+	free(kexec);
+
+	/* The kernel refused the image (EINVAL: also EFALLBACK) and counted it: no -c. */
+	ck_assert_int_ge(
+		asprintf(&body,
+			 "[ \"$1\" = -s ] && { echo 1 >%s/sys/kernel/kexec_load_limit_reboot; "
+			 "echo 'syscall kexec_file_load not available.' >&2; exit 253; }\n"
+			 "exit 0\n",
+			 proc),
+		0);
+	kexec = fake_kexec(dir, "kexec-einval", body);
+	env.kexec = kexec;
+	ck_assert_int_ge(asprintf(&argv_file, "%s.argv", kexec), 0);
+	used = KEXEC_SYSCALL_NONE;
+	ck_assert_int_eq(kexec_image_load(&img, KEXEC_SYSCALL_FILE, &env, &used, &error), -EIO);
+	ck_assert_int_eq(used, KEXEC_SYSCALL_NONE);
+	ck_assert_msg(strstr(error, "-s -l -- /boot/vmlinuz failed: syscall kexec_file_load not"),
+		      "%s", error);
+	argv = slurp(argv_file);
+	ck_assert_str_eq(argv, "-s\n-l\n--command-line=ro\n--\n/boot/vmlinuz\n");
+	free(argv);
+	free(error);
+	free(argv_file);
+	free(body);
+	free(kexec);
+	free(dir);
+	free(proc);
 }
 END_TEST
 
@@ -586,6 +746,8 @@ int main(void)
 	tcase_add_test(tc, test_distribution_links_then_running);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_load_argv_ends_options);
+	tcase_add_test(tc, test_probe_spends_no_load);
+	tcase_add_test(tc, test_load_falls_back_only_on_enosys);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
