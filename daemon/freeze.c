@@ -14,30 +14,89 @@
 #include "snapshot.h"
 #include "trust.h"
 
-/* Our own two levels: files, and policy.d with files. */
-static int remove_tree(const char *dir)
-{
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
+/* Ours has two levels (files, and policy.d with files); anything deeper is not ours. */
+#define REMOVE_DEPTH_MAX 8
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *p = NULL;
+static int remove_at(int dirfd, const char *name, unsigned depth);
+
+/* Remove what the directory fd holds, never following a symlink. */
+static int remove_contents(int fd, unsigned depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (copy < 0)
+		return -errno;
+	d = fdopendir(copy);
+	if (!d) {
+		close(copy);
+		return -errno;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		int r;
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
-			return -ENOMEM;
-		if (de->d_type == DT_DIR) {
-			int r = remove_tree(p);
-
-			if (r < 0)
-				return r;
-		} else if (unlink(p) < 0 && errno != ENOENT)
-			return -errno;
+		r = remove_at(dirfd(d), de->d_name, depth + 1);
+		if (r < 0)
+			return r;
 	}
-	return rmdir(dir) < 0 && errno != ENOENT ? -errno : 0;
+	return errno > 0 ? -errno : 0;
+}
+
+/*
+ * Remove name in dirfd: a directory with everything in it, anything else
+ * (a symlink included) unlinked.  A symlink is never followed: the
+ * directory is opened with O_NOFOLLOW, so one put in its place after the
+ * check is refused, not followed.
+ */
+static int remove_at(int dirfd, const char *name, unsigned depth)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	if (depth >= REMOVE_DEPTH_MAX)
+		return -ELOOP;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = remove_contents(fd, depth);
+	if (r < 0)
+		return r;
+	return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* Remove path (a directory tree or anything else) without following a symlink in it or at it. */
+static int remove_tree(const char *path)
+{
+	_cleanup_free_ char *parent = strdup(path);
+	_cleanup_close_ int dfd = -EBADF;
+	char *slash, *base;
+
+	if (!parent)
+		return -ENOMEM;
+	for (size_t n = strlen(parent); n > 1 && parent[n - 1] == '/'; n--)
+		parent[n - 1] = 0;
+	slash = strrchr(parent, '/');
+	if (!slash) {
+		base = parent;
+		dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		base = slash + 1;
+		*slash = 0;
+		dfd = open(slash == parent ? "/" : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (isempty(base) || streq(base, ".") || streq(base, ".."))
+		return -EINVAL;
+	return remove_at(dfd, base, 0);
 }
 
 int freeze_remove(const char *dir)
