@@ -72,39 +72,58 @@ static int remove_at(int dirfd, const char *name, unsigned depth)
 	return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-/* Remove path (a directory tree or anything else) without following a symlink in it or at it. */
-static int remove_tree(const char *path)
+/*
+ * The run directory that holds dir (its parent), through
+ * trust_open_run_dir(): a directory, not a symlink, and as root owned by
+ * root and writable by root alone; created 0700 if create is set.  Returns
+ * its descriptor and *ret_base, dir's last component; -ENOENT silently
+ * when it does not exist (and create is not set); otherwise logs why not.
+ */
+static int open_run_dir(const char *dir, bool create, char **ret_base)
 {
-	_cleanup_free_ char *parent = strdup(path);
-	_cleanup_close_ int dfd = -EBADF;
-	char *slash, *base;
+	_cleanup_free_ char *parent = strdup(dir), *problem = NULL, *base = NULL;
+	char *slash;
+	int fd;
 
 	if (!parent)
-		return -ENOMEM;
+		return log_oom();
 	for (size_t n = strlen(parent); n > 1 && parent[n - 1] == '/'; n--)
 		parent[n - 1] = 0;
 	slash = strrchr(parent, '/');
-	if (!slash) {
-		base = parent;
-		dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		base = slash + 1;
-		*slash = 0;
-		dfd = open(slash == parent ? "/" : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (dfd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	base = strdup(slash ? slash + 1 : parent);
+	if (!base)
+		return log_oom();
 	if (isempty(base) || streq(base, ".") || streq(base, ".."))
-		return -EINVAL;
-	return remove_at(dfd, base, 0);
+		return log_error_errno(EINVAL, "%s: not a place for the frozen plan", dir);
+	if (slash)
+		slash[slash == parent ? 1 : 0] = 0;
+	fd = trust_open_run_dir(slash ? parent : ".", create, &problem);
+	if (fd == -ENOENT && !create)
+		return fd;
+	if (fd < 0)
+		return log_error_errno(fd, "%s",
+				       problem ? problem : "Cannot open the run directory");
+	*ret_base = TAKE_PTR(base);
+	return fd;
 }
 
 int freeze_remove(const char *dir)
 {
-	return remove_tree(dir);
+	_cleanup_free_ char *base = NULL;
+	_cleanup_close_ int rfd = open_run_dir(dir, false, &base);
+	int r;
+
+	if (rfd == -ENOENT)
+		return 0;
+	if (rfd < 0)
+		return rfd;
+	r = remove_at(rfd, base, 0);
+	if (r < 0)
+		return log_error_errno(r, "Cannot remove %s: %m", dir);
+	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
+static int copy_file(const char *from, int dirfd, const char *to)
 {
 	_cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	_cleanup_close_ int out = -EBADF;
@@ -117,7 +136,7 @@ static int copy_file(const char *from, const char *to)
 	r = read_regular_fd(in, CONF_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	out = openat(dirfd, to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0)
 		return -errno;
 	if (write(out, buf, len) != (ssize_t)len)
@@ -125,10 +144,10 @@ static int copy_file(const char *from, const char *to)
 	return 0;
 }
 
-static int write_text(const char *path, const char *text)
+static int write_text(int dirfd, const char *name, const char *text)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-				      0600);
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	size_t len = strlen(text);
 
 	if (fd < 0)
@@ -139,28 +158,30 @@ static int write_text(const char *path, const char *text)
 int freeze_write(const char *dir, const struct inventory *inv, const struct policy_set *ps,
 		 const char *info)
 {
-	_cleanup_free_ char *tmp = NULL, *old = NULL, *pd = NULL, *invp = NULL, *infop = NULL;
-	_cleanup_free_ char *parent = strdup(dir);
-	char *slash;
+	_cleanup_free_ char *base = NULL, *tmp = NULL, *old = NULL;
+	_cleanup_close_ int rfd = -EBADF, tfd = -EBADF, pfd = -EBADF;
 	FILE *f;
 	int fd, r;
 
-	if (!parent || asprintf(&tmp, "%s.new", dir) < 0 || asprintf(&old, "%s.old", dir) < 0 ||
-	    asprintf(&pd, "%s/policy.d", tmp) < 0 || asprintf(&invp, "%s/inventory.json", tmp) < 0 ||
-	    asprintf(&infop, "%s/info", tmp) < 0)
-		return -ENOMEM;
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = 0;
-		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
-			return log_error_errno(errno, "Cannot create %s: %m", parent);
+	/* Everything below happens relative to the checked run directory. */
+	rfd = open_run_dir(dir, true, &base);
+	if (rfd < 0)
+		return rfd;
+	if (asprintf(&tmp, "%s.new", base) < 0 || asprintf(&old, "%s.old", base) < 0)
+		return log_oom();
+	(void)remove_at(rfd, tmp, 0);
+	(void)remove_at(rfd, old, 0);
+	if (mkdirat(rfd, tmp, 0700) < 0)
+		return log_error_errno(errno, "Cannot create %s.new: %m", dir);
+	tfd = openat(rfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0 || mkdirat(tfd, "policy.d", 0700) < 0 ||
+	    (pfd = openat(tfd, "policy.d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		r = -errno;
+		goto fail;
 	}
-	(void)remove_tree(tmp);
-	(void)remove_tree(old);
-	if (mkdir(tmp, 0700) < 0 || mkdir(pd, 0700) < 0)
-		return log_error_errno(errno, "Cannot create %s: %m", tmp);
 
-	fd = open(invp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(tfd, "inventory.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		r = -errno;
 		if (fd >= 0)
@@ -173,54 +194,56 @@ int freeze_write(const char *dir, const struct inventory *inv, const struct poli
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < ps->n; i++) {
-		_cleanup_free_ char *to = NULL;
-
-		if (asprintf(&to, "%s/%s", pd, ps->policies[i]->name) < 0) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		r = copy_file(ps->policies[i]->path, to);
+		r = copy_file(ps->policies[i]->path, pfd, ps->policies[i]->name);
 		if (r < 0) {
 			log_error_errno(r, "Cannot copy %s: %m", ps->policies[i]->path);
 			goto fail;
 		}
 	}
-	r = write_text(infop, info);
+	r = write_text(tfd, "info", info);
 	if (r < 0)
 		goto fail;
-	if (rename(dir, old) < 0 && errno != ENOENT) {
+	if (renameat(rfd, base, rfd, old) < 0 && errno != ENOENT) {
 		r = -errno;
 		goto fail;
 	}
-	if (rename(tmp, dir) < 0) {
+	if (renameat(rfd, tmp, rfd, base) < 0) {
 		r = -errno;
 		goto fail;
 	}
-	(void)remove_tree(old);
+	(void)remove_at(rfd, old, 0);
 	return 0;
 fail:
-	(void)remove_tree(tmp);
+	(void)remove_at(rfd, tmp, 0);
 	return log_error_errno(r, "Cannot freeze the plan in %s: %m", dir);
+}
+
+static int nothing_frozen(const char *dir)
+{
+	return log_error_errno(ENOENT, "Nothing frozen in %s: run 'kexecq reboot' first.", dir);
 }
 
 int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set **ret_ps)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
-	_cleanup_free_ char *invp = NULL, *pd = NULL, *problem = NULL;
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *invp = NULL, *pd = NULL, *problem = NULL, *base = NULL;
+	_cleanup_close_ int rfd = -EBADF, fd = -EBADF;
 	char *dirs[2] = {};
 	unsigned n_errors = 0;
 	struct stat st;
 	char buf[128];
 	int r;
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rfd = open_run_dir(dir, false, &base);
+	if (rfd == -ENOENT)
+		return nothing_frozen(dir);
+	if (rfd < 0)
+		return rfd;
+	fd = openat(rfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return log_error_errno(ENOENT, "Nothing frozen in %s: run 'kexecq reboot' "
-						       "first.",
-					       dir);
+			return nothing_frozen(dir);
 		return log_error_errno(errno, "%s: %m", dir);
 	}
 	if (geteuid() == 0) {
