@@ -16,38 +16,116 @@
 #include "trust.h"
 #include "values.h"
 
-/* Our own two levels: files, and policy.d with files. */
-static int remove_tree(const char *dir)
-{
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
+/* Ours has two levels (files, and policy.d with files); anything deeper is not ours. */
+#define REMOVE_DEPTH_MAX 8
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *p = NULL;
+static int remove_at(int dirfd, const char *name, unsigned depth);
+
+/* Remove what the directory fd holds, never following a symlink. */
+static int remove_contents(int fd, unsigned depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (copy < 0)
+		return -errno;
+	d = fdopendir(copy);
+	if (!d) {
+		close(copy);
+		return -errno;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		int r;
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
-			return -ENOMEM;
-		if (de->d_type == DT_DIR) {
-			int r = remove_tree(p);
-
-			if (r < 0)
-				return r;
-		} else if (unlink(p) < 0 && errno != ENOENT)
-			return -errno;
+		r = remove_at(dirfd(d), de->d_name, depth + 1);
+		if (r < 0)
+			return r;
 	}
-	return rmdir(dir) < 0 && errno != ENOENT ? -errno : 0;
+	return errno > 0 ? -errno : 0;
+}
+
+/*
+ * Remove name in dirfd: a directory with everything in it, anything else
+ * (a symlink included) unlinked.  A symlink is never followed: the
+ * directory is opened with O_NOFOLLOW, so one put in its place after the
+ * check is refused, not followed.
+ */
+static int remove_at(int dirfd, const char *name, unsigned depth)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	if (depth >= REMOVE_DEPTH_MAX)
+		return -ELOOP;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = remove_contents(fd, depth);
+	if (r < 0)
+		return r;
+	return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/*
+ * The run directory that holds dir (its parent), through
+ * trust_open_run_dir(): a directory, not a symlink, and as root owned by
+ * root and writable by root alone; created 0700 if create is set.  Returns
+ * its descriptor and *ret_base, dir's last component; -ENOENT silently
+ * when it does not exist (and create is not set); otherwise logs why not.
+ */
+static int open_run_dir(const char *dir, bool create, char **ret_base)
+{
+	_cleanup_free_ char *parent = strdup(dir), *problem = NULL, *base = NULL;
+	char *slash;
+	int fd;
+
+	if (!parent)
+		return log_oom();
+	for (size_t n = strlen(parent); n > 1 && parent[n - 1] == '/'; n--)
+		parent[n - 1] = 0;
+	slash = strrchr(parent, '/');
+	base = strdup(slash ? slash + 1 : parent);
+	if (!base)
+		return log_oom();
+	if (isempty(base) || streq(base, ".") || streq(base, ".."))
+		return log_error_errno(EINVAL, "%s: not a place for the frozen plan", dir);
+	if (slash)
+		slash[slash == parent ? 1 : 0] = 0;
+	fd = trust_open_run_dir(slash ? parent : ".", create, &problem);
+	if (fd == -ENOENT && !create)
+		return fd;
+	if (fd < 0)
+		return log_error_errno(fd, "%s",
+				       problem ? problem : "Cannot open the run directory");
+	*ret_base = TAKE_PTR(base);
+	return fd;
 }
 
 int freeze_remove(const char *dir)
 {
-	return remove_tree(dir);
+	_cleanup_free_ char *base = NULL;
+	_cleanup_close_ int rfd = open_run_dir(dir, false, &base);
+	int r;
+
+	if (rfd == -ENOENT)
+		return 0;
+	if (rfd < 0)
+		return rfd;
+	r = remove_at(rfd, base, 0);
+	if (r < 0)
+		return log_error_errno(r, "Cannot remove %s: %m", dir);
+	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
+static int copy_file(const char *from, int dirfd, const char *to)
 {
 	_cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	_cleanup_close_ int out = -EBADF;
@@ -60,7 +138,7 @@ static int copy_file(const char *from, const char *to)
 	r = read_regular_fd(in, CONF_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	out = openat(dirfd, to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0)
 		return -errno;
 	if (write(out, buf, len) != (ssize_t)len)
@@ -68,10 +146,10 @@ static int copy_file(const char *from, const char *to)
 	return 0;
 }
 
-static int write_text(const char *path, const char *text)
+static int write_text(int dirfd, const char *name, const char *text)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-				      0600);
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	size_t len = strlen(text);
 
 	if (fd < 0)
@@ -160,30 +238,33 @@ static int settings_text(const struct freeze_settings *s, char **ret)
 int freeze_write(const char *dir, const struct inventory *inv, const struct policy_set *ps,
 		 const char *info, const struct freeze_settings *settings)
 {
-	_cleanup_free_ char *tmp = NULL, *old = NULL, *pd = NULL, *invp = NULL, *infop = NULL;
-	_cleanup_free_ char *parent = strdup(dir), *runp = NULL, *run = NULL;
+	_cleanup_free_ char *base = NULL, *tmp = NULL, *old = NULL, *run = NULL;
+	_cleanup_close_ int rfd = -EBADF, tfd = -EBADF, pfd = -EBADF;
 	static const struct freeze_settings defaults = {};
-	char *slash;
 	FILE *f;
 	int fd, r;
 
-	if (!parent || asprintf(&tmp, "%s.new", dir) < 0 || asprintf(&old, "%s.old", dir) < 0 ||
-	    asprintf(&pd, "%s/policy.d", tmp) < 0 || asprintf(&invp, "%s/inventory.json", tmp) < 0 ||
-	    asprintf(&infop, "%s/info", tmp) < 0 || asprintf(&runp, "%s/run.conf", tmp) < 0 ||
-	    settings_text(settings ? settings : &defaults, &run) < 0)
-		return -ENOMEM;
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = 0;
-		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
-			return log_error_errno(errno, "Cannot create %s: %m", parent);
+	if (settings_text(settings ? settings : &defaults, &run) < 0)
+		return log_oom();
+	/* Everything below happens relative to the checked run directory. */
+	rfd = open_run_dir(dir, true, &base);
+	if (rfd < 0)
+		return rfd;
+	if (asprintf(&tmp, "%s.new", base) < 0 || asprintf(&old, "%s.old", base) < 0)
+		return log_oom();
+	(void)remove_at(rfd, tmp, 0);
+	(void)remove_at(rfd, old, 0);
+	if (mkdirat(rfd, tmp, 0700) < 0)
+		return log_error_errno(errno, "Cannot create %s.new: %m", dir);
+	tfd = openat(rfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0 || mkdirat(tfd, "policy.d", 0700) < 0 ||
+	    (pfd = openat(tfd, "policy.d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		r = -errno;
+		goto fail;
 	}
-	(void)remove_tree(tmp);
-	(void)remove_tree(old);
-	if (mkdir(tmp, 0700) < 0 || mkdir(pd, 0700) < 0)
-		return log_error_errno(errno, "Cannot create %s: %m", tmp);
 
-	fd = open(invp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(tfd, "inventory.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		r = -errno;
 		if (fd >= 0)
@@ -196,56 +277,55 @@ int freeze_write(const char *dir, const struct inventory *inv, const struct poli
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < ps->n; i++) {
-		_cleanup_free_ char *to = NULL;
-
-		if (asprintf(&to, "%s/%s", pd, ps->policies[i]->name) < 0) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		r = copy_file(ps->policies[i]->path, to);
+		r = copy_file(ps->policies[i]->path, pfd, ps->policies[i]->name);
 		if (r < 0) {
 			log_error_errno(r, "Cannot copy %s: %m", ps->policies[i]->path);
 			goto fail;
 		}
 	}
-	r = write_text(infop, info);
+	r = write_text(tfd, "info", info);
 	if (r >= 0)
-		r = write_text(runp, run);
+		r = write_text(tfd, "run.conf", run);
 	if (r < 0)
 		goto fail;
-	if (rename(dir, old) < 0 && errno != ENOENT) {
+	if (renameat(rfd, base, rfd, old) < 0 && errno != ENOENT) {
 		r = -errno;
 		goto fail;
 	}
-	if (rename(tmp, dir) < 0) {
+	if (renameat(rfd, tmp, rfd, base) < 0) {
 		r = -errno;
 		goto fail;
 	}
-	(void)remove_tree(old);
+	(void)remove_at(rfd, old, 0);
 	return 0;
 fail:
-	(void)remove_tree(tmp);
+	(void)remove_at(rfd, tmp, 0);
 	return log_error_errno(r, "Cannot freeze the plan in %s: %m", dir);
 }
 
-/* run.conf: missing is the defaults (a plan frozen by an older kexecq). */
-static int read_settings(const char *dir, struct freeze_settings *ret)
+static int nothing_frozen(const char *dir)
+{
+	return log_error_errno(ENOENT, "Nothing frozen in %s: run 'kexecq reboot' first.", dir);
+}
+
+/* run.conf, in the frozen directory fd: missing is the defaults (an older kexecq froze it). */
+static int read_settings(int fd, const char *dir, struct freeze_settings *ret)
 {
 	_cleanup_free_ char *path = NULL, *buf = NULL;
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_close_ int cfd = -EBADF;
 	size_t len;
 	int r;
 
 	if (asprintf(&path, "%s/run.conf", dir) < 0)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
+	cfd = openat(fd, "run.conf", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (cfd < 0) {
 		if (errno != ENOENT)
 			return log_error_errno(errno, "%s: %m", path);
 		*ret = (struct freeze_settings){};
 		return 0;
 	}
-	r = read_regular_fd(fd, CONF_FILE_MAX, &buf, &len);
+	r = read_regular_fd(cfd, CONF_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return log_error_errno(r, "%s: %m", path);
 	return freeze_settings_parse(path, buf, len, ret);
@@ -257,20 +337,23 @@ int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set *
 	struct freeze_settings settings;
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
-	_cleanup_free_ char *invp = NULL, *pd = NULL, *problem = NULL;
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *invp = NULL, *pd = NULL, *problem = NULL, *base = NULL;
+	_cleanup_close_ int rfd = -EBADF, fd = -EBADF;
 	char *dirs[2] = {};
 	unsigned n_errors = 0;
 	struct stat st;
 	char buf[128];
 	int r;
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rfd = open_run_dir(dir, false, &base);
+	if (rfd == -ENOENT)
+		return nothing_frozen(dir);
+	if (rfd < 0)
+		return rfd;
+	fd = openat(rfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return log_error_errno(ENOENT, "Nothing frozen in %s: run 'kexecq reboot' "
-						       "first.",
-					       dir);
+			return nothing_frozen(dir);
 		return log_error_errno(errno, "%s: %m", dir);
 	}
 	if (geteuid() == 0) {
@@ -287,11 +370,11 @@ int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set *
 		if (problem)
 			return log_error_errno(EPERM, "%s: not trusted (%s)", dir, problem);
 	}
-	if (asprintf(&invp, "%s/inventory.json", dir) < 0 || asprintf(&pd, "%s/policy.d", dir) < 0)
-		return -ENOMEM;
-	r = read_settings(dir, &settings);
+	r = read_settings(fd, dir, &settings);
 	if (r < 0)
 		return r;
+	if (asprintf(&invp, "%s/inventory.json", dir) < 0 || asprintf(&pd, "%s/policy.d", dir) < 0)
+		return -ENOMEM;
 	r = inventory_load_json(invp, &inv);
 	if (r < 0)
 		return r;

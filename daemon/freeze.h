@@ -28,7 +28,14 @@ struct freeze_settings {
 	char if_stuck[16]; /* "restart", "abort", "kexec"; "": the default */
 };
 
-/* Replace dir (created 0700) with a frozen copy; info is free text. */
+/*
+ * The run directory, dir's parent, is opened with trust_open_run_dir()
+ * (created 0700 by freeze_write when missing; a symlink, or as root a
+ * directory others could write, is refused) and everything happens
+ * relative to it; nothing follows a symlink in it.
+ */
+
+/* Replace dir with a frozen copy; info is free text. */
 int freeze_write(const char *dir, const struct inventory *inv, const struct policy_set *ps,
 		 const char *info, const struct freeze_settings *settings);
 
@@ -44,5 +51,8 @@ int freeze_read(const char *dir, struct inventory **ret_inv, struct policy_set *
 int freeze_settings_parse(const char *path, const char *text, size_t size,
 			  struct freeze_settings *ret);
 
-/* Remove a frozen plan (after an abort or an unload); -ENOENT is fine. */
+/*
+ * Remove a frozen plan (after an abort or an unload); none is fine.  A
+ * symlink at dir or inside it is unlinked, never followed.
+ */
 int freeze_remove(const char *dir);

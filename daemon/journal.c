@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "log.h"
 #include "string-util.h"
+#include "trust.h"
 
 /*
  * The kernel rate-limits each opener of /dev/kmsg to a burst of 10
@@ -262,16 +263,17 @@ struct journal *journal_open(const char *rundir, const char *kmsg)
 	pthread_cond_init(&j->drained, &ca);
 	pthread_condattr_destroy(&ca);
 	if (rundir) {
-		_cleanup_free_ char *path = NULL;
+		/* Created 0700 if missing; refused if it is a symlink or others could write it. */
+		_cleanup_free_ char *problem = NULL;
+		_cleanup_close_ int dfd = trust_open_run_dir(rundir, true, &problem);
 		int fd;
 
-		if (mkdir(rundir, 0700) < 0 && errno != EEXIST)
-			log_warning_errno(errno, "Cannot create %s, no journal: %m", rundir);
-		else if (asprintf(&path, "%s/journal", rundir) < 0)
-			return journal_close(j);
-		else if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-				    0600)) < 0)
-			log_warning_errno(errno, "Cannot open %s, no journal: %m", path);
+		if (dfd < 0)
+			log_warning_errno(dfd, "%s; no journal.", problem ? problem : rundir);
+		else if ((fd = openat(dfd, "journal",
+				      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+				      0600)) < 0)
+			log_warning_errno(errno, "Cannot open %s/journal, no journal: %m", rundir);
 		else if (!(j->file = fdopen(fd, "a")))
 			close(fd);
 	}
@@ -286,7 +288,6 @@ struct journal *journal_open(const char *rundir, const char *kmsg)
 		log_warning("Cannot start the journal's writer: writing on the caller's thread.");
 	return j;
 }
-
 
 /* Drained: nothing queued, nothing in hand, no kmsg backlog; called locked. */
 static bool drained(struct journal *j)

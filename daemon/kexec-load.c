@@ -5,12 +5,15 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/kexec.h>
+#include <linux/openat2.h>
 #include <linux/reboot.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,6 +30,17 @@
 #define ENTRY_MAX (64 * 1024) /* a boot loader entry or loader.conf */
 #define ENTRIES_MAX 1024
 #define KEXEC_OUTPUT_MAX 4096
+#define INITRDS_MAX 32 /* initrd lines in an entry */
+/*
+ * Several initrds are copied into one, in memory: at most this much.  The
+ * kernel takes up to 2 GiB (kernel_read_file, INT_MAX); distributions'
+ * initrds are tens of MiB, microcode a few.
+ */
+#define INITRD_CONCAT_MAX (UINT64_C(1) << 30)
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
 
 static const char *const syscall_names[] = {
 	[KEXEC_SYSCALL_NONE] = "none",
@@ -44,7 +58,7 @@ struct kexec_image *kexec_image_free(struct kexec_image *img)
 	if (!img)
 		return NULL;
 	free(img->kernel);
-	free(img->initrd);
+	strv_free(img->initrds);
 	free(img->cmdline);
 	free(img->origin);
 	free(img);
@@ -99,12 +113,20 @@ static int read_small(const char *path, char **ret)
 
 /* ---- Boot Loader Spec type #1 entries ------------------------------------------------- */
 
+/* A path in an entry and the line it is on, for messages. */
+struct entry_path {
+	char *path;
+	unsigned line;
+};
+
 struct entry {
 	char *id; /* file name without .conf */
 	char *dir; /* the partition root the paths are relative to */
 	char *path;
-	char *title, *version, *machine_id, *sort_key, *linux_path, *options;
-	char **initrd;
+	char *title, *version, *machine_id, *sort_key, *options;
+	struct entry_path linux_path;
+	struct entry_path *initrd;
+	size_t n_initrd;
 };
 
 static void entry_done(struct entry *e)
@@ -116,9 +138,11 @@ static void entry_done(struct entry *e)
 	free(e->version);
 	free(e->machine_id);
 	free(e->sort_key);
-	free(e->linux_path);
+	free(e->linux_path.path);
 	free(e->options);
-	strv_free(e->initrd);
+	for (size_t i = 0; i < e->n_initrd; i++)
+		free(e->initrd[i].path);
+	free(e->initrd);
 }
 
 static int set_str(char **field, const char *v)
@@ -132,13 +156,29 @@ static int set_str(char **field, const char *v)
 	return 0;
 }
 
+static int entry_add_initrd(struct entry *e, const char *value, unsigned line)
+{
+	struct entry_path *n = realloc(e->initrd, (e->n_initrd + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	e->initrd = n;
+	n[e->n_initrd].path = strdup(value);
+	if (!n[e->n_initrd].path)
+		return -ENOMEM;
+	n[e->n_initrd++].line = line;
+	return 0;
+}
+
 static int entry_parse(struct entry *e, char *text)
 {
+	unsigned n = 0;
 	int r = 0;
 
 	for (char *line = text, *next; line && r >= 0; line = next) {
 		char *key, *value;
 
+		n++;
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
@@ -159,10 +199,11 @@ static int entry_parse(struct entry *e, char *text)
 			r = set_str(&e->machine_id, value);
 		else if (streq(key, "sort-key"))
 			r = set_str(&e->sort_key, value);
-		else if (streq(key, "linux"))
-			r = set_str(&e->linux_path, value);
-		else if (streq(key, "initrd"))
-			r = strv_extend(&e->initrd, value);
+		else if (streq(key, "linux")) {
+			r = set_str(&e->linux_path.path, value);
+			e->linux_path.line = n;
+		} else if (streq(key, "initrd"))
+			r = entry_add_initrd(e, value, n);
 		else if (streq(key, "options")) {
 			char *o = NULL;
 
@@ -256,7 +297,8 @@ static int load_entries(const char *root, struct entry **ret, size_t *ret_n, cha
 				r = -ENOMEM;
 				break;
 			}
-			if (read_small(e->path, &text) < 0 || entry_parse(e, text) < 0 || !e->linux_path) {
+			if (read_small(e->path, &text) < 0 || entry_parse(e, text) < 0 ||
+			    !e->linux_path.path) {
 				/* Type #2 (UKIs) and broken entries are not ours to boot. */
 				entry_done(e);
 				continue;
@@ -335,8 +377,8 @@ static int finish_image(const struct kexec_request *req, struct kexec_image *img
 	const char *base = base_cmdline;
 
 	if (req->initrd) {
-		free(img->initrd);
-		if (!(img->initrd = strdup(req->initrd)))
+		img->initrds = strv_free(img->initrds);
+		if (strv_extend(&img->initrds, req->initrd) < 0)
 			return -ENOMEM;
 	}
 	if (!base || req->reuse_cmdline) {
@@ -349,6 +391,173 @@ static int finish_image(const struct kexec_request *req, struct kexec_image *img
 		     strempty(req->append)) < 0) {
 		img->cmdline = NULL;
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The path of an open file, symlinks resolved, from /proc/self/fd. */
+static char *fd_path(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0 || target[0] != '/')
+		return NULL;
+	target[n] = 0;
+	return strdup(target);
+}
+
+static bool path_has_dotdot(const char *p)
+{
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/*
+ * openat2() confined to dirfd as if it were "/": ".." and absolute symlinks
+ * stop at dirfd, /proc magic links are refused.  Without openat2 (before
+ * Linux 5.6, or refused by a seccomp filter, which often says EPERM), walk
+ * the path a component at a time with O_NOFOLLOW: no symlink is followed
+ * at all, and *ret_no_symlinks says that the walk refused one.
+ */
+static int open_in_root(int dirfd, const char *path, bool *ret_no_symlinks)
+{
+	_cleanup_close_ int dir = -EBADF;
+	const char *p = path;
+	int fd;
+
+	*ret_no_symlinks = false;
+#ifdef SYS_openat2
+	{
+		struct open_how how = {
+			.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+	}
+#endif
+	dir = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (dir < 0)
+		return -errno;
+	for (;;) {
+		_cleanup_free_ char *name = NULL;
+		size_t n;
+		bool last;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		last = p[n + strspn(p + n, "/")] == 0;
+		if (n == 0)
+			return -EISDIR; /* "" or "/": the partition itself */
+		name = strndup(p, n);
+		if (!name)
+			return -ENOMEM;
+		fd = openat(dir, name,
+			    last ? O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW :
+				   O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+		if (fd < 0) {
+			struct stat st;
+
+			if (errno == ELOOP || (errno == ENOTDIR &&
+					       fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+					       S_ISLNK(st.st_mode))) {
+				*ret_no_symlinks = true;
+				return -ELOOP;
+			}
+			return -errno;
+		}
+		if (last)
+			return fd;
+		close(dir);
+		dir = fd;
+		p += n;
+	}
+}
+
+/*
+ * An entry's path, relative to the root of its partition, and only there
+ * (Boot Loader Spec): no ".." component, and no symlink that leads
+ * elsewhere.  *ret is where the file really is, for kexec to open, with no
+ * symlink left on the way.  Errors name the entry file, line and path.
+ */
+static int entry_resolve(const struct entry *e, int partfd, const char *key,
+			 const struct entry_path *p, char **ret, char **ret_error)
+{
+	_cleanup_close_ int fd = -EBADF;
+	const char *why = NULL;
+	bool no_symlinks;
+
+	if (isempty(p->path))
+		why = "empty path";
+	else if (path_has_dotdot(p->path))
+		why = "\"..\" is not allowed: paths are relative to the partition's root";
+	else {
+		fd = open_in_root(partfd, p->path, &no_symlinks);
+		if (fd == -ENOMEM)
+			return -ENOMEM;
+		if (fd < 0 && no_symlinks)
+			why = "a symlink on the way, not followed (this kernel has no openat2(), "
+			      "which keeps symlinks inside the partition)";
+		else if (fd < 0)
+			why = strerror(-fd);
+		else if (!(*ret = fd_path(fd)))
+			why = "cannot tell where it is (no /proc?)";
+	}
+	if (!why)
+		return 0;
+	if (asprintf(ret_error, "%s:%u: %s %s: %s (resolved inside %s)", e->path, p->line, key,
+		     p->path, why, e->dir) < 0)
+		*ret_error = NULL;
+	return fd < 0 && fd != -EBADF ? fd : -EINVAL;
+}
+
+/* The image of entry e: its paths resolved inside its partition. */
+static int entry_to_image(const struct entry *e, struct kexec_image *img, char **ret_error)
+{
+	_cleanup_close_ int partfd = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (partfd < 0) {
+		r = -errno;
+		if (asprintf(ret_error, "%s: %s", e->dir, strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	r = entry_resolve(e, partfd, "linux", &e->linux_path, &img->kernel, ret_error);
+	if (r < 0)
+		return r;
+	/* Every initrd, in order (microcode first on Arch): they are concatenated. */
+	for (size_t i = 0; i < e->n_initrd; i++) {
+		char *path = NULL;
+
+		if (i == INITRDS_MAX) {
+			if (asprintf(ret_error, "%s:%u: more than %d initrd lines", e->path,
+				     e->initrd[i].line, INITRDS_MAX) < 0)
+				*ret_error = NULL;
+			return -E2BIG;
+		}
+		r = entry_resolve(e, partfd, "initrd", &e->initrd[i], &path, ret_error);
+		if (r < 0)
+			return r;
+		if (strv_consume(&img->initrds, path) < 0) {
+			free(path);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -393,16 +602,14 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 				e = &entries[i];
 		if (!e)
 			e = &entries[0];
-		img->kernel = path_join(e->dir, e->linux_path, NULL);
-		img->initrd = e->initrd ? path_join(e->dir, e->initrd[0], NULL) : NULL;
-		r = asprintf(&img->origin, "Boot Loader Spec entry %s (%s%s)", e->path,
-			     e == &entries[0] && !want ? "first in boot menu order" : "the default",
-			     e->initrd && e->initrd[1] ? "; only its first initrd is passed" : "");
+		r = asprintf(&img->origin, "Boot Loader Spec entry %s (%s)", e->path,
+			     e == &entries[0] && !want ? "first in boot menu order" :
+							 "the default");
 		if (r < 0)
 			img->origin = NULL;
-		r = img->kernel && img->origin && (!e->initrd || img->initrd) ?
-			    finish_image(req, img, e->options ? e->options : "") :
-			    -ENOMEM;
+		r = img->origin ? entry_to_image(e, img, ret_error) : -ENOMEM;
+		if (r >= 0)
+			r = finish_image(req, img, e->options ? e->options : "");
 		for (size_t i = 0; i < n; i++)
 			entry_done(&entries[i]);
 		free(entries);
@@ -454,9 +661,9 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 			return -ENOENT;
 		}
 		img->kernel = strdup(k);
-		img->initrd = is_file(i) ? strdup(i) : NULL;
 		img->origin = strdup(origin);
-		if (!img->kernel || !img->origin || (is_file(i) && !img->initrd))
+		if (!img->kernel || !img->origin ||
+		    (is_file(i) && strv_extend(&img->initrds, i) < 0))
 			return -ENOMEM;
 	}
 	r = finish_image(req, img, NULL);
@@ -543,17 +750,116 @@ int kexec_image_verify(const struct kexec_image *img, char **ret_error)
 			*ret_error = NULL;
 		return -ENOEXEC;
 	}
-	if (img->initrd)
-		return check_file("initrd", img->initrd, NULL, 0, NULL, ret_error);
+	{
+		uint64_t total = 0;
+
+		STRV_FOREACH (i, img->initrds) {
+			off_t isize = 0;
+
+			r = check_file("initrd", *i, NULL, 0, &isize, ret_error);
+			if (r < 0)
+				return r;
+			total += (uint64_t)isize + 3;
+		}
+		if (strv_length(img->initrds) > 1 && total > INITRD_CONCAT_MAX) {
+			if (asprintf(ret_error,
+				     "the initrds are %" PRIu64
+				     " MiB together; kexecq concatenates "
+				     "at most %" PRIu64 " MiB",
+				     total >> 20, INITRD_CONCAT_MAX >> 20) < 0)
+				*ret_error = NULL;
+			return -EFBIG;
+		}
+	}
 	return 0;
 }
 
 /* ---- system calls and kexec-tools ---------------------------------------------------------- */
 
-enum kexec_syscall kexec_probe(char **ret_error)
+/* /proc/sys/kernel/<name>, whole and without the newline. */
+static int read_sysctl(const struct kexec_env *env, const char *name, char **ret)
 {
+	_cleanup_free_ char *path = NULL;
+	char *v = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/sys/kernel/%s", env && env->proc ? env->proc : "/proc", name) < 0)
+		return -ENOMEM;
+	r = read_small(path, &v);
+	if (r < 0)
+		return r;
+	v[strcspn(v, "\n")] = 0;
+	*ret = v;
+	return 0;
+}
+
+int kexec_load_limit(const struct kexec_env *env, int *ret_limit)
+{
+	_cleanup_free_ char *v = NULL;
+	char *end;
+	long l;
+	int r = read_sysctl(env, "kexec_load_limit_reboot", &v);
+
+	if (r < 0)
+		return r;
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (errno || end == v || *end || l < -1 || l > INT_MAX)
+		return -EBADMSG;
+	*ret_limit = (int)l;
+	return 0;
+}
+
+/*
+ * How kexec_probe() knows without spending a load.
+ *
+ * Since Linux 6.7 kernel.kexec_load_limit_reboot (and _panic, for crash
+ * kernels) count loads: -1 (the default) is no limit, and an
+ * administrator may lower it, never raise it, e.g. to 1 so that nothing
+ * after boot can replace the kernel loaded at boot.  kexec_load_permitted()
+ * takes one off at the very top of both kexec_load and kexec_file_load,
+ * before the arguments are looked at (6.12: kernel/kexec_core.c,
+ * kexec.c, kexec_file.c), so a probe with a bad descriptor or bad flags
+ * uses one up like a load.  A call the kernel lacks answers ENOSYS
+ * without counting.  Hence:
+ *
+ *  - no limit (-1), or no such setting (before 6.7, where nothing is
+ *    counted): probe as before, kexec_file_load with fd -1 (EBADF: it
+ *    exists), then kexec_load with flags it rejects (EINVAL: it exists);
+ *  - a limit of 0: nothing more can be loaded, say so;
+ *  - a limit above 0, or the setting unreadable (no /proc): no system
+ *    call; answer kexec_file_load (x86-64 since 3.17, arm64 since 5.0,
+ *    needed under lockdown), and let kexec_image_load() go to kexec_load
+ *    only when `kexec -s` fails and the count shows that the call never
+ *    got as far as counting (ENOSYS).
+ *
+ * An unload counts too: with a limit of 1, the load takes the last one
+ * and an abort cannot unload.
+ *
+ * kernel.kexec_load_disabled = 1 refuses both calls before counting; it is
+ * read rather than probed so that the message says which setting.
+ */
+enum kexec_syscall kexec_probe(const struct kexec_env *env, char **ret_error)
+{
+	_cleanup_free_ char *disabled = NULL, *osrelease = NULL;
 	const char *why = NULL;
+	int limit = -1, k;
 	long r;
+
+	if (read_sysctl(env, "kexec_load_disabled", &disabled) >= 0 && streq(disabled, "1")) {
+		why = "not permitted: kernel.kexec_load_disabled is 1 (it cannot be reset before "
+		      "the next boot)";
+		goto none;
+	}
+	k = kexec_load_limit(env, &limit);
+	if (k >= 0 && limit == 0) {
+		why = "not permitted: kernel.kexec_load_limit_reboot is 0, this boot allows no "
+		      "more kexec loads";
+		goto none;
+	}
+	if ((k >= 0 && limit > 0) ||
+	    (k < 0 && (k != -ENOENT || read_sysctl(env, "osrelease", &osrelease) < 0)))
+		return KEXEC_SYSCALL_FILE; /* loads counted, or cannot tell: no probe */
 
 	/*
 	 * kexec_file_load with no file: EBADF means the call exists (and
@@ -563,13 +869,19 @@ enum kexec_syscall kexec_probe(char **ret_error)
 	if (r < 0 && errno == EBADF)
 		return KEXEC_SYSCALL_FILE;
 	if (r < 0 && errno == ENOSYS) {
-		/* kexec_load's unknown-flags check comes before anything else. */
-		r = syscall(SYS_kexec_load, 0UL, 0UL, NULL, ~0UL);
+		/*
+		 * kexec_load with a flag no kernel knows (bit 15) and more
+		 * segments than allowed: EINVAL after the permission checks.  Not
+		 * KEXEC_ON_CRASH, which would count against the panic limit, and
+		 * never zero segments, which would mean "unload".
+		 */
+		r = syscall(SYS_kexec_load, 0UL, ~0UL, NULL, 1UL << 15);
 		if (r < 0 && errno == EINVAL)
 			return KEXEC_SYSCALL_LOAD;
-		why = errno == EPERM ? "kexec_load is not permitted (lockdown or "
-				       "kernel.kexec_load_disabled)" :
-				       "this kernel was built without kexec";
+		why = errno == EPERM  ? "kexec_load is not permitted (lockdown or "
+					"kernel.kexec_load_disabled)" :
+		      errno == ENOSYS ? "this kernel was built without kexec" :
+					"unexpected answer from kexec_load";
 	} else if (r < 0 && errno == EPERM)
 		why = "not permitted: kexec needs CAP_SYS_BOOT, and kernel.kexec_load_disabled "
 		      "must be 0";
@@ -577,13 +889,142 @@ enum kexec_syscall kexec_probe(char **ret_error)
 		return KEXEC_SYSCALL_FILE; /* a load in progress: the call exists */
 	else
 		why = "unexpected answer from kexec_file_load";
+none:
 	if (ret_error && !(*ret_error = strdup(why)))
 		*ret_error = NULL;
 	return KEXEC_SYSCALL_NONE;
 }
 
-/* Run kexec-tools with argv, its output (at most KEXEC_OUTPUT_MAX) in *ret_output. */
-static int run_kexec(char *const argv[], char **ret_output)
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Append the file at path to fd; *total counts what is in fd. */
+static int append_file(int fd, const char *path, uint64_t *total, char *buf, size_t size,
+		       char **ret_error)
+{
+	_cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	uint64_t left;
+	int r;
+
+	if (in < 0 || fstat(in, &st) < 0) {
+		r = -errno;
+		if (asprintf(ret_error, "initrd %s: %s", path, strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > INITRD_CONCAT_MAX - *total) {
+		if (asprintf(ret_error, "initrd %s: %s", path,
+			     S_ISREG(st.st_mode) ? "the initrds are too large together" :
+						   "not a regular file") < 0)
+			*ret_error = NULL;
+		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+	}
+	for (left = (uint64_t)st.st_size; left > 0;) {
+		ssize_t k = read(in, buf, left < size ? (size_t)left : size);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : -ENODATA;
+			if (asprintf(ret_error, "initrd %s: %s", path,
+				     k < 0 ? strerror(-r) : "shorter than it was a moment ago") < 0)
+				*ret_error = NULL;
+			return r;
+		}
+		r = write_all(fd, buf, (size_t)k);
+		if (r < 0) {
+			if (asprintf(ret_error, "copying initrd %s: %s", path, strerror(-r)) < 0)
+				*ret_error = NULL;
+			return r;
+		}
+		left -= (uint64_t)k;
+	}
+	*total += (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * kexec takes one initrd; boot loaders given several (systemd-boot, GRUB)
+ * pass them one after the other, each starting at a multiple of 4 bytes,
+ * the gap filled with zeros: the kernel's initramfs unpacker reads
+ * concatenated cpio archives, compressed or not, skips zeros between
+ * them, and wants an uncompressed archive to start 4-byte aligned.  Do
+ * the same into a sealed memfd: nothing to clean up, nothing on disk, and
+ * no file name another process could race for.  kexec-tools opens its
+ * --initrd path with open(2) for both calls (kexec_file_load: its fd is
+ * passed to the kernel; kexec_load: it is read), so /proc/self/fd/N of the
+ * inherited descriptor names it; kexec-tools itself passes memfds to
+ * kexec_file_load since 2.0.27 (decompressed kernels).
+ */
+static int initrds_concat(char *const *initrds, int *ret_fd, char **ret_error)
+{
+	static const char zeros[4] = {};
+	_cleanup_free_ char *buf = malloc(128 * 1024);
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t total = 0;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = memfd_create("kexecq-initrd", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+	if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
+		fd = memfd_create("kexecq-initrd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		r = -errno;
+		if (asprintf(ret_error, "cannot make the concatenated initrd: memfd_create: %s",
+			     strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	STRV_FOREACH (i, initrds) {
+		if (total % 4) {
+			size_t pad = 4 - total % 4;
+
+			r = write_all(fd, zeros, pad);
+			if (r < 0)
+				return r;
+			total += pad;
+		}
+		r = append_file(fd, *i, &total, buf, 128 * 1024, ret_error);
+		if (r < 0)
+			return r;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return -errno;
+	if (fd < 3) {
+		/* The child puts /dev/null and a pipe on 0-2: keep clear of them. */
+		int n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+		if (n < 0)
+			return -errno;
+		close(fd);
+		fd = n;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/*
+ * Run kexec-tools with argv, its output (at most KEXEC_OUTPUT_MAX) in
+ * *ret_output and its exit status (-1: killed) in *ret_status; keep_fd (or
+ * -1) is inherited by it.  0, -ENOENT (cannot run it) or -EIO (failed).
+ */
+static int run_kexec(char *const argv[], int keep_fd, int *ret_status, char **ret_output)
 {
 	_cleanup_free_ char *out = calloc(KEXEC_OUTPUT_MAX + 1, 1);
 	int pipefd[2], status;
@@ -610,6 +1051,8 @@ static int run_kexec(char *const argv[], char **ret_output)
 			dup2(devnull, STDIN_FILENO);
 		dup2(pipefd[1], STDOUT_FILENO);
 		dup2(pipefd[1], STDERR_FILENO);
+		if (keep_fd >= 0)
+			(void)fcntl(keep_fd, F_SETFD, 0);
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -634,38 +1077,82 @@ static int run_kexec(char *const argv[], char **ret_output)
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
 		out[--n] = 0;
 	*ret_output = TAKE_PTR(out);
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
 }
 
-int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how, char **ret_error)
+/* kexec-tools' exit status for EFALLBACK (-3): kexec_file_load said ENOSYS, EINVAL, ENOEXEC or ENOTSUP. */
+#define KEXEC_EXIT_FALLBACK 253
+
+int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
+		     const struct kexec_env *env, enum kexec_syscall *ret_used, char **ret_error)
 {
-	_cleanup_free_ char *initrd = NULL, *cmdline = NULL, *out = NULL;
-	char *argv[8];
+	_cleanup_free_ char *initrd = NULL, *cmdline = NULL, *out = NULL, *joined = NULL;
+	_cleanup_close_ int initrd_fd = -EBADF;
+	const char *kexec = env && env->kexec ? env->kexec : KEXEC_PATH;
+	char *argv[9];
 	size_t a = 0;
-	int r;
+	int r, status = 0, limit = -1, limit_after = -1;
 
 	if (how == KEXEC_SYSCALL_NONE)
 		return -ENOSYS;
 	if (asprintf(&cmdline, "--command-line=%s", img->cmdline) < 0)
 		return -ENOMEM;
-	if (img->initrd && asprintf(&initrd, "--initrd=%s", img->initrd) < 0)
+	if (strv_length(img->initrds) > 1) {
+		r = initrds_concat(img->initrds, &initrd_fd, ret_error);
+		if (r < 0)
+			return r;
+		joined = strv_join(img->initrds, " + ");
+		if (!joined || asprintf(&initrd, "--initrd=/proc/self/fd/%d", initrd_fd) < 0)
+			return -ENOMEM;
+	} else if (img->initrds && asprintf(&initrd, "--initrd=%s", img->initrds[0]) < 0)
 		return -ENOMEM;
-	argv[a++] = (char *)KEXEC_PATH;
+	/*
+	 * Options first, then "--": a kernel named "-e…" (--kernel takes any
+	 * name) would otherwise be an option.  kexec-tools reads the options
+	 * again in the image loader (getopt_long over the same argv), and
+	 * getopt stops at "--" each time, so they must all come before it.
+	 */
+	argv[a++] = (char *)kexec;
 	argv[a++] = (char *)(how == KEXEC_SYSCALL_FILE ? "-s" : "-c");
 	argv[a++] = (char *)"-l";
-	argv[a++] = img->kernel;
 	if (initrd)
 		argv[a++] = initrd;
 	argv[a++] = cmdline;
+	argv[a++] = (char *)"--";
+	argv[a++] = img->kernel;
 	argv[a] = NULL;
-	r = run_kexec(argv, &out);
+	if (how == KEXEC_SYSCALL_FILE && kexec_load_limit(env, &limit) < 0)
+		limit = -1;
+	r = run_kexec(argv, initrd_fd, &status, &out);
+	/*
+	 * Loads counted (see kexec_probe): nothing probed, -s was a guess.  If
+	 * kexec_file_load is missing, kexec -s exits with EFALLBACK and the
+	 * count is as it was (ENOSYS comes before counting); an image the
+	 * kernel refused (EINVAL, ENOEXEC, …) used a load up, and kexec_load
+	 * would not take it either: no second try then.
+	 */
+	if (r == -EIO && status == KEXEC_EXIT_FALLBACK && limit > 0 &&
+	    kexec_load_limit(env, &limit_after) >= 0 && limit_after == limit) {
+		log_debug("kexec -s: no kexec_file_load here (%s); loading with kexec -c",
+			  strna(out));
+		how = KEXEC_SYSCALL_LOAD;
+		argv[1] = (char *)"-c";
+		out = mfree(out);
+		r = run_kexec(argv, initrd_fd, &status, &out);
+	}
+	if (r >= 0 && ret_used)
+		*ret_used = how;
 	if (r < 0) {
-		_cleanup_free_ char *shown = out ? cescape(out) : NULL;
+		_cleanup_free_ char *shown = out ? cescape(out) : NULL, *via = NULL;
 
-		if (asprintf(ret_error, "%s %s -l %s failed%s%s", KEXEC_PATH, argv[1], img->kernel,
-			     shown && *shown ? ": " : "", shown ? shown : "") < 0)
+		if (joined && asprintf(&via, " (initrds %s concatenated, as %s)", joined,
+				       initrd + strlen("--initrd=")) < 0)
+			return -ENOMEM;
+		if (asprintf(ret_error, "%s %s -l -- %s%s failed%s%s", kexec, argv[1], img->kernel,
+			     strempty(via), shown && *shown ? ": " : "", strempty(shown)) < 0)
 			*ret_error = NULL;
 	}
 	return r;

@@ -22,7 +22,7 @@
 
 struct kexec_image {
 	char *kernel;
-	char *initrd; /* NULL: none */
+	char **initrds; /* NULL: none; several are concatenated, in order */
 	char *cmdline;
 	char *origin; /* how it was chosen, for humans */
 };
@@ -41,15 +41,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct kexec_image *, kexec_image_free)
 
 /*
  * Choose the image.  Returns 0, or -ENOENT with *ret_error saying what
- * was looked for, or -ENOMEM.
+ * was looked for, or -ENOMEM.  A Boot Loader Spec entry's paths are
+ * relative to its partition and resolved inside it (no "..", no symlink
+ * out of it): another -errno with *ret_error naming the entry file, line
+ * and path when one is not.
  */
 int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret,
 		       char **ret_error);
 
 /*
  * Check the files before anything else happens: regular, readable, and
- * the kernel an x86 boot image, a PE (EFI stub, UKI) or ELF file.
- * Returns 0 or -errno with *ret_error naming the file and the problem.
+ * the kernel an x86 boot image, a PE (EFI stub, UKI) or ELF file; several
+ * initrds at most 1 GiB together.  Returns 0 or -errno with *ret_error
+ * naming the file and the problem.
  */
 int kexec_image_verify(const struct kexec_image *img, char **ret_error);
 
@@ -60,16 +64,40 @@ enum kexec_syscall {
 	KEXEC_SYSCALL_LOAD, /* only kexec_load (kexec -c) */
 };
 
-/* Probes without loading anything; *ret_error says why when NONE. */
-enum kexec_syscall kexec_probe(char **ret_error);
+/* What probing and loading use; NULL members (or a NULL env): the real ones. */
+struct kexec_env {
+	const char *kexec; /* kexec-tools' kexec (tests: a script); NULL: KEXEC_PATH */
+	const char *proc; /* procfs, for the kernel.kexec_* settings; NULL: "/proc" */
+};
+
+/*
+ * kernel.kexec_load_limit_reboot (Linux 6.7+): *ret_limit is how many
+ * more loads (and unloads) this boot allows, -1 for no limit.  -ENOENT:
+ * this kernel has no such setting (none counted); another -errno: unknown.
+ */
+int kexec_load_limit(const struct kexec_env *env, int *ret_limit);
+
+/*
+ * Which call to load with, without loading anything and without using up
+ * a counted load: where kernel.kexec_load_limit_reboot counts loads, no
+ * system call is made and the answer is KEXEC_SYSCALL_FILE (see
+ * kexec_image_load).  *ret_error says why when NONE.
+ */
+enum kexec_syscall kexec_probe(const struct kexec_env *env, char **ret_error);
 const char *kexec_syscall_to_string(enum kexec_syscall s) _pure_;
 
 /*
  * Load through kexec-tools: `kexec -s -l`, or `kexec -c -l` when the
- * kernel lacks kexec_file_load.  On failure *ret_error carries what kexec
- * said.  Nothing but the kexec image slot is touched.
+ * kernel lacks kexec_file_load.  Options come first and "--" ends them,
+ * so that no file name is taken for an option.  On failure *ret_error
+ * carries what kexec said.  Nothing but the kexec image slot is touched.
+ * Several initrds are concatenated, as boot loaders do, into a sealed
+ * memfd that kexec opens as /proc/self/fd/N.  When loads are counted and
+ * `kexec -s` fails without using one up (kexec_file_load is missing),
+ * `kexec -c` follows.  *ret_used (may be NULL): the call that loaded.
  */
-int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how, char **ret_error);
+int kexec_image_load(const struct kexec_image *img, enum kexec_syscall how,
+		     const struct kexec_env *env, enum kexec_syscall *ret_used, char **ret_error);
 
 /* Unload whatever is loaded (both system calls tried). */
 int kexec_unload(void);

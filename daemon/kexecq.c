@@ -180,7 +180,7 @@ static void help_check(void)
 static const char kernel_help[] =
 	"     --kernel=FILE       The kernel image (default: the boot loader's default\n"
 	"                         entry, else /vmlinuz, else the running kernel's)\n"
-	"     --initrd=FILE       Its initrd (default: the one that goes with it)\n"
+	"     --initrd=FILE       Its initrd (default: those that go with it)\n"
 	"     --append=ARGS       Add ARGS to the command line\n"
 	"     --reuse-cmdline     This boot's command line, even for a boot loader entry\n";
 

@@ -266,7 +266,16 @@ int exec_report_write_json(const struct exec_report *rep, const struct kexec_ima
 		if (!k)
 			return -ENOMEM;
 		r |= json_add_str(k, "image", image->kernel);
-		r |= json_add_str(k, "initrd", image->initrd);
+		if (image->initrds) {
+			/* Every initrd, in the order they are concatenated. */
+			json_object *a = json_object_new_array();
+
+			r |= json_add(k, "initrds", a);
+			if (!a)
+				return -ENOMEM;
+			STRV_FOREACH (i, image->initrds)
+				r |= json_object_array_add(a, json_object_new_string(*i));
+		}
 		r |= json_add_str(k, "cmdline", image->cmdline);
 		r |= json_add_str(k, "origin", image->origin);
 	}

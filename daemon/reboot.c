@@ -117,7 +117,13 @@ static int choose_image(const struct reboot_options *o, struct kexec_image **ret
 	}
 	if (say) {
 		fprintf(o->out, "Kernel:       %s\n              (%s)\n", img->kernel, img->origin);
-		fprintf(o->out, "Initrd:       %s\n", img->initrd ? img->initrd : "none");
+		fprintf(o->out, "Initrd:       %s\n", img->initrds ? img->initrds[0] : "none");
+		STRV_FOREACH (i, img->initrds ? img->initrds + 1 : NULL)
+			fprintf(o->out, "              %s\n", *i);
+		if (strv_length(img->initrds) > 1)
+			fprintf(o->out,
+				"              (concatenated in this order, as boot loaders "
+				"do)\n");
 		fprintf(o->out, "Command line: %s\n", img->cmdline);
 	}
 	r = kexec_image_verify(img, &error);
@@ -137,14 +143,14 @@ static int choose_image(const struct reboot_options *o, struct kexec_image **ret
 static int load_image(const struct reboot_options *o, const struct kexec_image *img)
 {
 	_cleanup_free_ char *why = NULL, *error = NULL;
-	enum kexec_syscall how = kexec_probe(&why);
+	enum kexec_syscall how = kexec_probe(NULL, &why);
 	int r;
 
 	if (how == KEXEC_SYSCALL_NONE) {
 		log_error("Cannot kexec: %s; nothing was changed.", strna(why));
 		return EXIT_FAIL;
 	}
-	r = kexec_image_load(img, how, &error);
+	r = kexec_image_load(img, how, NULL, &how, &error);
 	if (r < 0) {
 		log_error("Loading the kernel failed (%s): %s; nothing was changed.",
 			  kexec_syscall_to_string(how), error ? error : strerror(-r));
@@ -388,9 +394,9 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 		   const struct policy_set *ps)
 {
 	_cleanup_free_ char *why = NULL;
-	enum kexec_syscall how = kexec_probe(&why);
+	enum kexec_syscall how = kexec_probe(NULL, &why);
 	bool systemd = bus_systemd_running("/");
-	int status = img_status;
+	int status = img_status, limit = -1;
 
 	fprintf(o->out, "\nWould load it with: %s\n",
 		how == KEXEC_SYSCALL_FILE ? "kexec -s (kexec_file_load)" :
@@ -400,7 +406,11 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 	if (how == KEXEC_SYSCALL_NONE) {
 		fprintf(o->out, "  (%s)\n", strna(why));
 		status = EXIT_FAIL;
-	}
+	} else if (kexec_load_limit(NULL, &limit) >= 0 && limit > 0)
+		fprintf(o->out,
+			"  (not probed: kernel.kexec_load_limit_reboot is %d and every kexec "
+			"system call counts; kexec -c follows if kexec_file_load is missing)\n",
+			limit);
 	fprintf(o->out, "\nThen quiesce:\n");
 	if (plan_print_text(plan, inv, ps, false, o->out) < 0)
 		return EXIT_FAIL;
@@ -655,10 +665,14 @@ int reboot_run(const struct reboot_options *o)
 		_cleanup_free_ char *info = NULL, *job = NULL, *error = NULL;
 		struct freeze_settings fs = { .deadline_usec = o->deadline_usec, .jobs = o->jobs };
 
+		_cleanup_free_ char *initrds = strv_join(img->initrds, " + ");
+
 		snprintf(fs.if_stuck, sizeof(fs.if_stuck), "%s", if_stuck_to_string(o->if_stuck));
-		if (asprintf(&info,
+		if (!initrds ||
+		    asprintf(&info,
 			     "frozen by kexecq reboot at %ld\nkernel %s\ninitrd %s\ncmdline %s\n",
-			     (long)time(NULL), img->kernel, strna(img->initrd), img->cmdline) < 0)
+			     (long)time(NULL), img->kernel, img->initrds ? initrds : "n/a",
+			     img->cmdline) < 0)
 			return log_oom(), EXIT_FAIL;
 		r = freeze_write(frozen, inv, ps, info, &fs);
 		if (r >= 0)

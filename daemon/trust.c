@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,4 +114,73 @@ int trust_check_fd_location(int fd, char **ret_problem)
 			       -ENOMEM :
 			       0;
 	return 0;
+}
+
+/* *ret = the message; returns r (or -ENOMEM). */
+_printf_(3, 4) static int problem(char **ret, int r, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vasprintf(ret, fmt, ap);
+	va_end(ap);
+	if (k < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return r;
+}
+
+int trust_open_run_dir(const char *path, bool create, char **ret_problem)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *chain = NULL;
+	const char *why = NULL;
+	struct stat st;
+	char buf[128];
+	int r;
+
+	*ret_problem = NULL;
+	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
+		return problem(ret_problem, -errno, "Cannot create the run directory %s: %m", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if ((r == -ELOOP || r == -ENOTDIR) && lstat(path, &st) == 0) {
+			why = S_ISLNK(st.st_mode) ? "a symlink" : "not a directory";
+			r = S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR;
+		}
+		if (why)
+			return problem(ret_problem, r,
+				       "Refusing the run directory %s: it is %s; it must be a "
+				       "directory of its own",
+				       path, why);
+		return problem(ret_problem, r, "Cannot open the run directory %s: %s", path,
+			       strerror(-r));
+	}
+	if (geteuid() != 0)
+		return TAKE_FD(fd);
+	if (fstat(fd, &st) < 0)
+		return problem(ret_problem, -errno, "Cannot stat the run directory %s: %m", path);
+	why = trust_problem(&st, buf, sizeof(buf));
+	if (!why && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(buf, sizeof(buf), "writable by %s (mode %04o)",
+			 st.st_mode & S_IWOTH ? "every user" : "its group",
+			 (unsigned)(st.st_mode & 07777));
+		why = buf;
+	}
+	if (why)
+		return problem(ret_problem, -EPERM,
+			       "Refusing the run directory %s: it is %s; it must be root's and "
+			       "writable by root alone (mode 0700)",
+			       path, why);
+	r = trust_check_dir_chain(fd, &chain);
+	if (r < 0)
+		return problem(ret_problem, r, "Cannot check the directories above %s: %s", path,
+			       strerror(-r));
+	if (chain)
+		return problem(ret_problem, -EPERM, "Refusing the run directory %s: %s", path,
+			       chain);
+	return TAKE_FD(fd);
 }

@@ -31,3 +31,16 @@ int trust_check_dir_chain(int dirfd, char **ret_problem);
  * really lives (its resolved path) and that the file there is still fd.
  */
 int trust_check_fd_location(int fd, char **ret_problem);
+
+/*
+ * Open the directory root keeps its state in (the run directory,
+ * /run/kexecq: the journal, the frozen plan), creating it 0700 when create
+ * is set and it is missing.  A symlink, or anything but a directory, is
+ * refused.  As root it must also be owned by root and writable by nobody
+ * else: no group or other write bit at all (root's group and a sticky bit
+ * do not help here: others could add entries), so 0700 or 0755; and the
+ * directories above it must pass trust_check_dir_chain().  Returns an
+ * O_DIRECTORY descriptor, or -errno with *ret_problem a malloc'd message
+ * naming path (-EPERM: refused for its owner or mode).
+ */
+int trust_open_run_dir(const char *path, bool create, char **ret_problem);
