@@ -327,7 +327,9 @@ static int work_queue(struct shared *s, struct work *w, bool undo)
 struct exec_control {
 	pthread_mutex_t lock;
 	bool cancelled;
+	bool committed; /* past the point of no return: a cancel is too late */
 	char why[128];
+	char too_late[128]; /* the first cancel that came after the commit */
 	struct shared *shared; /* the run in progress */
 };
 
@@ -353,6 +355,12 @@ struct exec_control *exec_control_free(struct exec_control *c)
 void exec_control_cancel(struct exec_control *c, const char *why)
 {
 	pthread_mutex_lock(&c->lock);
+	if (c->committed) {
+		if (!c->too_late[0])
+			snprintf(c->too_late, sizeof(c->too_late), "%s", why ? why : "cancelled");
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
 	if (!c->cancelled) {
 		c->cancelled = true;
 		snprintf(c->why, sizeof(c->why), "%s", why ? why : "cancelled");
@@ -364,6 +372,30 @@ void exec_control_cancel(struct exec_control *c, const char *why)
 		pthread_mutex_unlock(&c->shared->lock);
 	}
 	pthread_mutex_unlock(&c->lock);
+}
+
+bool exec_control_commit(struct exec_control *c)
+{
+	bool ok;
+
+	pthread_mutex_lock(&c->lock);
+	ok = !c->cancelled;
+	if (ok)
+		c->committed = true;
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+bool exec_control_too_late(struct exec_control *c, char *buf, size_t size)
+{
+	bool b;
+
+	pthread_mutex_lock(&c->lock);
+	b = c->too_late[0] != 0;
+	if (b && buf)
+		snprintf(buf, size, "%s", c->too_late);
+	pthread_mutex_unlock(&c->lock);
+	return b;
 }
 
 bool exec_control_cancelled(struct exec_control *c)
@@ -435,7 +467,9 @@ struct sched {
 	unsigned abandoned_runs, abandoned_undos; /* not back yet */
 
 	bool *undo_cand; /* rollback: this step's effect is to be undone */
-	size_t *undo_wait; /* dependents whose undo has not ended */
+	size_t *undo_wait; /* later steps (transitively) whose undo or run has not ended */
+	/* Rollback: for each step, the nearest undo candidates it depends on (CSR). */
+	size_t *anc_start, *anc;
 
 	size_t order;
 	bool stopping, rolling_back, cancel_seen;
@@ -570,15 +604,19 @@ static void release_dependents(struct sched *s, size_t i)
 	}
 }
 
-/* Step i can be undone once every dependent's undo has ended. */
+/*
+ * Step i's undo has ended (or it came back and needs none): the nearest
+ * steps before it that took effect may be undone once nothing after them
+ * is still waiting.
+ */
 static void undo_release(struct sched *s, size_t i)
 {
-	const struct step *st = &s->plan->steps[i];
+	if (!s->anc_start)
+		return;
+	for (size_t a = s->anc_start[i]; a < s->anc_start[i + 1]; a++) {
+		size_t k = s->anc[a];
 
-	for (size_t d = 0; d < st->n_deps; d++) {
-		size_t k = st->deps[d] - 1;
-
-		if (s->undo_cand[k] && s->undo_wait[k] > 0 && --s->undo_wait[k] == 0)
+		if (s->undo_wait[k] > 0 && --s->undo_wait[k] == 0 && s->inflight[k] == IDLE)
 			s->ready[s->ready_tail++] = k;
 	}
 }
@@ -657,10 +695,14 @@ static void run_came_back(struct sched *s, size_t i, struct work *w)
 	res->late_usec = w->end_usec - s->t0;
 	res->late_message = TAKE_PTR(w->message);
 	event(s, s->o->on_end, i);
-	if (s->rolling_back && res->late_error == 0) {
+	if (!s->rolling_back)
+		return;
+	if (res->late_error == 0) {
+		/* It took effect: undo it now (nothing after it ran), then release. */
 		s->undo_cand[i] = true;
 		s->ready[s->ready_tail++] = i;
-	}
+	} else
+		undo_release(s, i);
 }
 
 /* Abandon step i at its deadline; its thread stays in the kernel. */
@@ -706,6 +748,7 @@ static void undo_ended(struct sched *s, size_t i, struct work *w)
 				w->message ? w->message : "");
 			event(s, s->o->on_end, i);
 		}
+		undo_release(s, i);
 		return;
 	}
 	s->inflight[i] = UNDO_OVER;
@@ -730,7 +773,7 @@ static void undo_abandon(struct sched *s, size_t i, uint64_t now)
 	(void)now;
 	set_msg(&res->undo_message, "undo abandoned at its deadline, still in the kernel");
 	event(s, s->o->on_end, i);
-	undo_release(s, i);
+	/* What it depends on stays as it is until it comes back. */
 }
 
 static void completed(struct sched *s, struct work *w)
@@ -820,6 +863,12 @@ static int run_steps(struct sched *s)
 	for (;;) {
 		uint64_t until, now;
 
+		now = now_usec();
+		if (now >= s->steps_end && s->ready_head < s->ready_tail && !s->stopping) {
+			/* Nothing starts once the budget for steps is spent. */
+			s->rep->deadline_passed = true;
+			s->stopping = true;
+		}
 		while (!s->stopping && s->active < s->jobs && s->ready_head < s->ready_tail) {
 			size_t i = s->ready[s->ready_head++];
 
@@ -873,6 +922,72 @@ static void wait_abandoned(struct sched *s)
 	}
 }
 
+/* Is an undo waiting for a step after it that is still in the kernel? */
+static bool undo_held(const struct sched *s)
+{
+	if (s->abandoned_undos == 0)
+		return false;
+	for (size_t i = 0; i < s->plan->n; i++)
+		if (s->undo_cand[i] && s->inflight[i] == IDLE && s->undo_wait[i] > 0)
+			return true;
+	return false;
+}
+
+/*
+ * The order of the rollback: a step's undo waits for every later step that
+ * depends on it, directly or through steps with nothing to undo (skipped,
+ * failed), to be undone, and for steps still in the kernel to come back.
+ * For each such later step, the nearest candidates before it (anc) are
+ * counted in their undo_wait; undo_release() counts down.
+ */
+static int rollback_order(struct sched *s)
+{
+	const struct plan *p = s->plan;
+	_cleanup_free_ size_t *stamp = calloc(p->n + 1, sizeof(size_t)), *stack = NULL;
+	size_t n_anc = 0, cap = 0;
+
+	s->anc_start = calloc(p->n + 1, sizeof(size_t));
+	stack = calloc(p->n + 1, sizeof(size_t));
+	if (!stamp || !stack || !s->anc_start)
+		return -ENOMEM;
+	for (size_t k = 0; k < p->n; k++) {
+		size_t sp = 0;
+
+		s->anc_start[k] = n_anc;
+		if (!s->undo_cand[k] && s->inflight[k] != ABANDONED_RUN)
+			continue;
+		stack[sp++] = k;
+		while (sp > 0) {
+			size_t x = stack[--sp];
+
+			for (size_t d = 0; d < p->steps[x].n_deps; d++) {
+				size_t a = p->steps[x].deps[d] - 1;
+
+				if (stamp[a] == k + 1)
+					continue;
+				stamp[a] = k + 1;
+				if (!s->undo_cand[a]) {
+					stack[sp++] =
+						a; /* nothing to undo there: look further back */
+					continue;
+				}
+				if (n_anc == cap) {
+					size_t *m = realloc(s->anc, (cap = cap ? 2 * cap : 64) *
+									    sizeof(size_t));
+
+					if (!m)
+						return -ENOMEM;
+					s->anc = m;
+				}
+				s->anc[n_anc++] = a;
+				s->undo_wait[a]++;
+			}
+		}
+	}
+	s->anc_start[p->n] = n_anc;
+	return 0;
+}
+
 /*
  * Undo what took effect, the reverse of the plan's order: a step is undone
  * once every dependent that took effect has been undone (or its undo ended
@@ -894,11 +1009,9 @@ static int rollback(struct sched *s)
 		s->undo_cand[i] = res->state == STATE_DONE || (res->state == STATE_TIMED_OUT &&
 							       res->late && res->late_error == 0);
 	}
-	for (size_t i = 0; i < p->n; i++)
-		if (s->undo_cand[i])
-			for (size_t d = 0; d < p->steps[i].n_deps; d++)
-				if (s->undo_cand[p->steps[i].deps[d] - 1])
-					s->undo_wait[p->steps[i].deps[d] - 1]++;
+	r = rollback_order(s);
+	if (r < 0)
+		return r;
 	for (size_t i = p->n; i > 0; i--)
 		if (s->undo_cand[i - 1] && s->undo_wait[i - 1] == 0)
 			s->ready[s->ready_tail++] = i - 1;
@@ -912,7 +1025,8 @@ static int rollback(struct sched *s)
 			if (r < 0)
 				return r;
 		}
-		if (s->active == 0 && s->ready_head == s->ready_tail && s->abandoned_runs == 0)
+		if (s->active == 0 && s->ready_head == s->ready_tail && s->abandoned_runs == 0 &&
+		    !undo_held(s))
 			break;
 		if (now >= s->rollback_end && s->active == 0)
 			break;
@@ -930,7 +1044,11 @@ static int rollback(struct sched *s)
 		if (!s->undo_cand[i] || s->inflight[i] != IDLE)
 			continue;
 		res->state = STATE_UNDO_FAILED;
-		set_msg(&res->undo_message, "not undone: the run's deadline passed first");
+		if (s->undo_wait[i] > 0)
+			set_msg(&res->undo_message, "not undone: a step after it was still in the "
+						    "kernel when the run's deadline passed");
+		else
+			set_msg(&res->undo_message, "not undone: the run's deadline passed first");
 		event(s, s->o->on_end, i);
 	}
 	return 0;
@@ -1003,6 +1121,8 @@ static void sched_done(struct sched *s)
 	free(s->heap);
 	free(s->undo_cand);
 	free(s->undo_wait);
+	free(s->anc_start);
+	free(s->anc);
 	shared_unref(s->shared);
 }
 
@@ -1095,6 +1215,18 @@ int exec_run(const struct plan *p, const struct exec_options *o, struct exec_rep
 	if (r < 0)
 		goto out;
 	wait_abandoned(&s);
+	/*
+	 * The point of no return: from here the run is not rolled back, and a
+	 * cancel is only recorded as too late.  One that came before it aborts.
+	 */
+	if (!rep->aborted && o->control && !exec_control_commit(o->control)) {
+		char why[160];
+
+		pthread_mutex_lock(&o->control->lock);
+		snprintf(why, sizeof(why), "%s", o->control->why);
+		pthread_mutex_unlock(&o->control->lock);
+		abort_run(&s, 0, why);
+	}
 	if (rep->aborted) {
 		r = rollback(&s);
 		if (r < 0)

@@ -110,9 +110,18 @@ struct exec_control;
 struct exec_control *exec_control_new(void);
 struct exec_control *exec_control_free(struct exec_control *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct exec_control *, exec_control_free)
-/* Cancel the run in progress, or the next one: it is rolled back.  Thread-safe. */
+/*
+ * Cancel the run in progress, or the next one: it is rolled back.  A run
+ * that ended without an abort commits its control as its last act (the
+ * point of no return); a cancel after that is only recorded, for
+ * exec_control_too_late().  Thread-safe.
+ */
 void exec_control_cancel(struct exec_control *c, const char *why);
 bool exec_control_cancelled(struct exec_control *c);
+/* Commit unless cancelled: true when committed. */
+bool exec_control_commit(struct exec_control *c);
+/* Did a cancel come after the commit?  Its reason in buf. */
+bool exec_control_too_late(struct exec_control *c, char *buf, size_t size);
 
 struct exec_options {
 	unsigned jobs; /* concurrent steps; 0: exec_default_jobs() */

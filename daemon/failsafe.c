@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,15 +48,33 @@ static int sysrq(const struct failsafe *f, char c)
 	return 0;
 }
 
+/* mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *p)
+{
+	char *w = p;
+
+	for (; *p; p++, w++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*w = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else
+			*w = *p;
+	}
+	*w = 0;
+}
+
 /*
  * File systems on block devices still mounted read-write, from mountinfo:
  * "36 35 98:0 / /mnt rw,noatime master:1 - ext2 /dev/nvme0n1 rw,errors=continue".
  * The super block's options (the last field) tell whether the file system
  * is read-only; the mount's own flags do not change on a remount of the
- * super block.  Major 0 is a device-less file system (tmpfs, proc, ...).
- * Returns the count, or -errno; the first is copied to first (for the log).
+ * super block.  A file system on a block device has a major number other
+ * than 0, or (btrfs, which reports an anonymous 0:N) a source in /dev.
+ * Returns the count, or -errno; each mount point goes to fn when given.
  */
-static int count_rw(const struct failsafe *f, char *first, size_t first_size)
+static int count_rw(const struct failsafe *f, void (*fn)(const char *point), char *first,
+		    size_t first_size)
 {
 	_cleanup_fclose_ FILE *m = fopen(f->mountinfo, "re");
 	char line[4096];
@@ -65,22 +84,40 @@ static int count_rw(const struct failsafe *f, char *first, size_t first_size)
 		return -errno;
 	while (fgets(line, sizeof(line), m)) {
 		unsigned major, minor;
-		char point[1024], *dash, *super;
+		char point[1024], type[64], source[1024], super[1024], *dash;
 
-		if (sscanf(line, "%*u %*u %u:%u %*s %1023s", &major, &minor, point) != 3 ||
-		    major == 0)
+		if (sscanf(line, "%*u %*u %u:%u %*s %1023s", &major, &minor, point) != 3)
 			continue;
 		dash = strstr(line, " - ");
-		if (!dash)
+		if (!dash || sscanf(dash, " - %63s %1023s %1023s", type, source, super) != 3)
 			continue;
-		/* " - TYPE SOURCE SUPER-OPTIONS" */
-		super = strrchr(dash, ' ');
-		if (!super || !startswith(super + 1, "rw"))
+		if ((major == 0 && !startswith(source, "/dev/")) || !startswith(super, "rw"))
 			continue;
+		unescape(point);
 		if (n++ == 0 && first)
 			snprintf(first, first_size, "%s", point);
+		if (fn)
+			fn(point);
 	}
 	return n;
+}
+
+/* Start fn(arg) on a detached thread with every signal blocked. */
+static int detached(void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+	int r;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = -pthread_create(&t, &attr, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return r;
 }
 
 static atomic_bool sync_done;
@@ -93,46 +130,67 @@ static void *sync_thread(void *p)
 	return NULL;
 }
 
+int failsafe_sync(uint64_t budget_usec)
+{
+	uint64_t until = now_usec() + budget_usec;
+
+	atomic_store(&sync_done, false);
+	if (detached(sync_thread, NULL) < 0) {
+		sync();
+		return 0;
+	}
+	while (!atomic_load(&sync_done) && now_usec() < until)
+		sleep_usec(POLL_USEC / 5);
+	return atomic_load(&sync_done) ? 0 : -ETIMEDOUT;
+}
+
+/* A read-only remount of one mount point; blocked on its file system, it blocks only itself. */
+static void *remount_thread(void *p)
+{
+	char *point = p;
+
+	(void)mount(NULL, point, NULL, MS_REMOUNT | MS_RDONLY, NULL);
+	free(point);
+	return NULL;
+}
+
+static void remount_one(const char *point)
+{
+	char *copy = strdup(point);
+
+	if (copy && detached(remount_thread, copy) < 0)
+		free(copy);
+}
+
 int failsafe_filesystems(const struct failsafe *f, uint64_t budget_usec)
 {
-	uint64_t t0 = now_usec(), sync_until = t0 + budget_usec / 2, until = t0 + budget_usec;
+	uint64_t t0 = now_usec(), until = t0 + budget_usec;
 	char first[1024] = "";
-	pthread_attr_t attr;
-	pthread_t t;
-	sigset_t all, old;
 	int r, n;
 
-	n = count_rw(f, first, sizeof(first));
-	if (n == 0)
-		return 0;
-
 	/* sync() may block on the stuck device's queue: on a thread of its own, bounded. */
-	atomic_store(&sync_done, false);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&t, &attr, sync_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (r == 0)
-		while (!atomic_load(&sync_done) && now_usec() < sync_until)
-			sleep_usec(POLL_USEC / 5);
-	journal_log(f->journal, LOG_CRIT, "file systems: sync %s; remounting read-only",
-		    atomic_load(&sync_done) ? "done" : "still running (left behind)");
+	r = failsafe_sync(budget_usec / 2);
+	n = count_rw(f, NULL, first, sizeof(first));
+	journal_log(f->journal, LOG_CRIT, "file systems: sync %s; %d read-write%s",
+		    r < 0 ? "still running (left behind)" : "done", n < 0 ? 0 : n,
+		    n > 0 ? ", remounting read-only" : "");
+	if (n <= 0)
+		return n;
 
 	/*
-	 * The emergency remount forces every super block on a block device
-	 * read-only (SB_FORCE: open files do not stop it), on a kernel worker;
-	 * wait for mountinfo to show it.
+	 * The kernel's emergency remount forces every super block on a block
+	 * device read-only (SB_FORCE: open files do not stop it), one after
+	 * another on a kernel worker, which a file system stuck on the stuck
+	 * device would hold up; a remount of each mount point on a thread of
+	 * its own covers the others.  Wait for mountinfo to show the result.
 	 */
 	r = sysrq(f, 'u');
-	if (r < 0) {
+	if (r < 0)
 		journal_log(f->journal, LOG_CRIT, "cannot ask for the emergency remount (%s): %s",
 			    f->sysrq, strerror(-r));
-		return r;
-	}
-	while ((n = count_rw(f, first, sizeof(first))) > 0 && now_usec() < until)
+	if (f->remount)
+		(void)count_rw(f, remount_one, NULL, 0);
+	while ((n = count_rw(f, NULL, first, sizeof(first))) > 0 && now_usec() < until)
 		sleep_usec(POLL_USEC);
 	if (n > 0)
 		journal_log(f->journal, LOG_CRIT,

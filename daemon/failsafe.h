@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct journal;
@@ -24,12 +25,16 @@ struct failsafe {
 	const char *sysrq; /* "/proc/sysrq-trigger" */
 	const char *mountinfo; /* "/proc/self/mountinfo" */
 	struct journal *journal; /* where to say what is done; may be NULL */
+	bool remount; /* also remount each mount point read-only (not in tests) */
 };
+
+/* sync() on a thread of its own, waited for at most budget_usec: 0 or -ETIMEDOUT. */
+int failsafe_sync(uint64_t budget_usec);
 
 /*
  * Sync and remount every file system on a block device read-only, within
  * budget_usec.  Returns how many are still mounted read-write (0: safe),
- * or -errno when the emergency remount cannot be asked for.
+ * or -errno when mountinfo cannot be read.
  */
 int failsafe_filesystems(const struct failsafe *f, uint64_t budget_usec);
 

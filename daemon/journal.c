@@ -28,6 +28,7 @@
  * the kernel refuse the writes, which is respected.
  */
 #define KMSG_BURST 10
+#define KMSG_RESERVED 3 /* of each burst, for warnings and errors */
 #define KMSG_WINDOW_USEC (5ULL * 1000000ULL + 100000ULL) /* the kernel's 5 s, and a margin */
 #define KMSG_RECORD_MAX 900 /* below the kernel's 1024-byte record limit */
 
@@ -94,26 +95,21 @@ static void file_write(struct journal *j, const char *text)
 	fprintf(j->file, "%s.%06ldZ %s\n", stamp, ts.tv_nsec / 1000, text);
 }
 
-/* May a record be written now?  Counts it if so; else when the next window opens. */
-static bool kmsg_token(struct journal *j, uint64_t now, uint64_t *ret_next)
+static bool urgent(const struct entry *e)
 {
-	if (!j->window_start || now >= j->window_start + KMSG_WINDOW_USEC) {
-		j->window_start = now;
-		j->window_records = 0;
-	}
-	if (j->window_records < KMSG_BURST) {
-		j->window_records++;
-		return true;
-	}
-	*ret_next = j->window_start + KMSG_WINDOW_USEC;
-	return false;
+	return e->level <= LOG_WARNING;
 }
 
-/* Write what the window allows, packing lines of one level; 0 or when to try again. */
+/*
+ * Write what the window allows: the last KMSG_RESERVED records of each
+ * window are kept for warnings and errors (which then go before earlier
+ * info lines), so that the reason for an abort or a restart is never stuck
+ * behind step lines.  Consecutive warnings and errors share a record (at
+ * the most severe level of them); info lines share one per level.
+ * Returns 0, or when to try again.
+ */
 static uint64_t kmsg_emit(struct journal *j)
 {
-	uint64_t next = 0;
-
 	if (j->kmsg_fd < 0 && j->kmsg_head) {
 		j->kmsg_fd = open(j->kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 		if (j->kmsg_fd < 0) {
@@ -128,33 +124,53 @@ static uint64_t kmsg_emit(struct journal *j)
 			return 0;
 		}
 	}
-	while (j->kmsg_head && kmsg_token(j, now_usec(), &next)) {
-		char rec[KMSG_RECORD_MAX + 64];
-		int level = j->kmsg_head->level;
-		size_t n;
+	while (j->kmsg_head) {
+		char rec[KMSG_RECORD_MAX + 64], body[KMSG_RECORD_MAX + 64];
+		struct entry **pp = &j->kmsg_head;
+		uint64_t now = now_usec();
+		int level;
+		size_t n = 0;
+		bool hi;
 
-		/* <level> makes it a kernel log record with that priority; facility user. */
-		n = (size_t)snprintf(rec, sizeof(rec), "<%d>", (1 << 3) | level);
-		while (j->kmsg_head && j->kmsg_head->level == level) {
-			struct entry *e = j->kmsg_head;
+		if (!j->window_start || now >= j->window_start + KMSG_WINDOW_USEC) {
+			j->window_start = now;
+			j->window_records = 0;
+		}
+		if (j->window_records >= KMSG_BURST)
+			return j->window_start + KMSG_WINDOW_USEC;
+		if (j->window_records >= KMSG_BURST - KMSG_RESERVED)
+			while (*pp && !urgent(*pp))
+				pp = &(*pp)->next;
+		if (!*pp)
+			return j->window_start + KMSG_WINDOW_USEC;
+
+		hi = urgent(*pp);
+		level = (*pp)->level;
+		while (*pp && (hi ? urgent(*pp) : (*pp)->level == level)) {
+			struct entry *e = *pp;
 			size_t len = strlen(e->text);
-			bool first = n < 8;
+			bool cut = len > KMSG_RECORD_MAX - 20;
 
-			if (len > KMSG_RECORD_MAX - 16)
-				len = KMSG_RECORD_MAX - 16;
-			if (!first && n + len + 9 > KMSG_RECORD_MAX)
+			if (cut)
+				len = KMSG_RECORD_MAX - 20;
+			if (n > 0 && n + len + 16 > KMSG_RECORD_MAX)
 				break;
-			n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%skexecq: %.*s",
-					      first ? "" : "\n", (int)len, e->text);
-			j->kmsg_head = e->next;
+			n += (size_t)snprintf(body + n, sizeof(body) - n, "%skexecq: %.*s%s",
+					      n ? "\n" : "", (int)len, e->text, cut ? "..." : "");
+			if (e->level < level)
+				level = e->level;
+			*pp = e->next;
 			free(e);
 		}
-		if (!j->kmsg_head)
-			j->kmsg_tail = &j->kmsg_head;
-		rec[n++] = '\n';
+		if (!*pp)
+			j->kmsg_tail = pp;
+		/* <level> makes it a kernel log record with that priority; facility user. */
+		n = (size_t)snprintf(rec, sizeof(rec), "<%d>%.*s\n", (1 << 3) | level, (int)n,
+				     body);
+		j->window_records++;
 		(void)!write(j->kmsg_fd, rec, n);
 	}
-	return j->kmsg_head ? next : 0;
+	return 0;
 }
 
 static void entries_free(struct entry *e)

@@ -1183,7 +1183,6 @@ int kexec_loaded(const char *sysfs)
 
 int kexec_jump(void)
 {
-	sync();
 	if (reboot(LINUX_REBOOT_CMD_KEXEC) < 0)
 		return -errno;
 	return -EIO; /* not reached */

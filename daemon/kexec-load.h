@@ -105,5 +105,5 @@ int kexec_unload(void);
 /* 1 when a kernel is loaded, 0 when not, -errno (-ENOENT: no kexec in this kernel). */
 int kexec_loaded(const char *sysfs);
 
-/* sync() and reboot(LINUX_REBOOT_CMD_KEXEC).  Returns only on failure. */
+/* reboot(LINUX_REBOOT_CMD_KEXEC); sync first (failsafe_sync()).  Returns only on failure. */
 int kexec_jump(void);

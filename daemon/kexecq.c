@@ -707,6 +707,11 @@ static int verb_run(enum verb verb, char **args)
 		log_error("--inventory describes another machine: only with --dry-run.");
 		return EXIT_USAGE;
 	}
+	if (arg.now && !arg.dry_run && !streq(arg.sysfs, "/sys")) {
+		log_error("--sysfs describes another tree: not with reboot --now, which loads and "
+			  "unloads this machine's kernel.");
+		return EXIT_USAGE;
+	}
 	if (arg.watchdog_sec && !arg.now) {
 		log_error(
 			"--watchdog arms the watchdog across kexecq's own jump: only with --now.");
@@ -936,9 +941,9 @@ static int parse_option(int c, char ***dirs)
 		return -1;
 	}
 	case OPT_DEADLINE:
-		if (parse_timespan(optarg, &arg.deadline_usec) < 0 || arg.deadline_usec == 0 ||
-		    arg.deadline_usec > 3600ULL * 1000000ULL) {
-			log_error("Invalid --deadline \"%s\" (e.g. 80s or 2min, at most 1h).",
+		if (parse_timespan(optarg, &arg.deadline_usec) < 0 ||
+		    arg.deadline_usec < 1000000ULL || arg.deadline_usec > 3600ULL * 1000000ULL) {
+			log_error("Invalid --deadline \"%s\" (e.g. 80s or 2min, 1s to 1h).",
 				  optarg);
 			return EXIT_USAGE;
 		}

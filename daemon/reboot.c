@@ -140,12 +140,25 @@ static int choose_image(const struct reboot_options *o, struct kexec_image **ret
 }
 
 /* Load img; nothing has been quiesced yet, so a failure changes nothing. */
-static int load_image(const struct reboot_options *o, const struct kexec_image *img)
+static int load_image(const struct reboot_options *o, const struct kexec_image *img,
+		      bool fail_closed)
 {
 	_cleanup_free_ char *why = NULL, *error = NULL;
 	enum kexec_syscall how = kexec_probe(NULL, &why);
-	int r;
+	int r, limit;
 
+	/*
+	 * Failing closed needs an unload, which kernel.kexec_load_limit_reboot
+	 * counts like a load: with one call left, the load would spend it.
+	 */
+	if (fail_closed && kexec_load_limit(NULL, &limit) >= 0 && limit >= 0 && limit < 2) {
+		log_error(
+			"kernel.kexec_load_limit_reboot allows %d more load%s: after this one none "
+			"would be left to unload with if the run aborts, so kexecq could not fail "
+			"closed; nothing was changed.  Raise it (it counts down only), or reboot.",
+			limit, limit == 1 ? "" : "s");
+		return EXIT_FAIL;
+	}
 	if (how == KEXEC_SYSCALL_NONE) {
 		log_error("Cannot kexec: %s; nothing was changed.", strna(why));
 		return EXIT_FAIL;
@@ -169,12 +182,12 @@ static int load_image(const struct reboot_options *o, const struct kexec_image *
  * Fail closed: whatever went wrong before or during the quiesce, the loaded
  * kernel goes, so that what follows (systemd-shutdown, or an administrator's
  * reboot) is a firmware reboot that resets the devices, never a kexec into
- * devices left running.  The reason goes to the journal and /dev/kmsg.
+ * devices left running.  The reason goes to the terminal, and during a run
+ * to the journal and /dev/kmsg (journal_log_fn).  Returns 0, or -errno when
+ * a kernel stays loaded.
  */
-static void unload_after_abort(const struct reboot_options *o, struct journal *j, const char *fmt,
-			       ...) _printf_(3, 4);
-static void unload_after_abort(const struct reboot_options *o, struct journal *j, const char *fmt,
-			       ...)
+static int unload_after_abort(const struct reboot_options *o, const char *fmt, ...) _printf_(2, 3);
+static int unload_after_abort(const struct reboot_options *o, const char *fmt, ...)
 {
 	_cleanup_free_ char *why = NULL;
 	va_list ap;
@@ -184,19 +197,19 @@ static void unload_after_abort(const struct reboot_options *o, struct journal *j
 	if (vasprintf(&why, fmt, ap) < 0)
 		why = NULL;
 	va_end(ap);
-	r = kexec_loaded(o->sysfs);
-	if (r == 0) {
-		journal_log(j, LOG_ERR, "%s; no kernel is loaded, so no kexec", strna(why));
-		return;
+	if (kexec_loaded(o->sysfs) == 0) {
+		log_error("%s; no kernel is loaded, so no kexec", strna(why));
+		return 0;
 	}
 	r = kexec_unload();
 	if (r < 0) {
-		log_error_errno(r, "Cannot unload the kernel: %m.  Unload it with 'kexecq unload' "
-				   "before rebooting, or the next reboot will be a kexec.");
-		journal_log(j, LOG_ERR, "%s; cannot unload the loaded kernel: %s", strna(why),
-			    strerror(-r));
-	} else
-		journal_log(j, LOG_ERR, "%s; loaded kernel unloaded: no kexec", strna(why));
+		log_error("%s; cannot unload the loaded kernel (%s): the next reboot would be a "
+			  "kexec",
+			  strna(why), strerror(-r));
+		return r;
+	}
+	log_error("%s; loaded kernel unloaded: no kexec", strna(why));
+	return 0;
 }
 
 /* The planner's warnings (KernelMethod= on a kernel without it, ...): once each. */
@@ -360,7 +373,7 @@ int reboot_load(const struct reboot_options *o)
 	r = choose_image(o, &img, true);
 	if (r != EXIT_OK || o->dry_run)
 		return r;
-	return load_image(o, img);
+	return load_image(o, img, false);
 }
 
 int reboot_unload(const struct reboot_options *o)
@@ -442,6 +455,8 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 
 /* ---- the run: signals, the point of no return ------------------------------------ */
 
+static bool signal_unload_first;
+
 static void *signal_thread(void *p)
 {
 	struct exec_control *c = p;
@@ -452,27 +467,46 @@ static void *signal_thread(void *p)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	for (;;)
-		if (sigwait(&set, &sig) == 0)
-			exec_control_cancel(c, sig == SIGINT  ? "SIGINT" :
-					       sig == SIGTERM ? "SIGTERM" :
-								"SIGHUP");
+	for (;;) {
+		const char *name;
+
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+		exec_control_cancel(c, name);
+		/*
+		 * In the hook, a signal is systemd-shutdown's timeout: it goes on
+		 * to kexec without waiting for us, so the kernel goes first, the
+		 * rollback after.
+		 */
+		if (signal_unload_first && exec_control_cancelled(c)) {
+			int r = kexec_unload();
+
+			if (r < 0)
+				log_error("%s: cannot unload the loaded kernel: %s", name,
+					  strerror(-r));
+			else
+				log_error("%s: loaded kernel unloaded first; rolling back", name);
+		}
+	}
 	return NULL;
 }
 
 /*
  * From here on SIGINT (Ctrl-C), SIGTERM and SIGHUP (the ssh session went)
  * ask for an abort: they are blocked in every thread, and a thread of their
- * own turns each into a cancel of the run, which rolls back.  SIGPIPE (the
- * reader of our output went) is ignored.  Call before any thread starts.
- * The control lives as long as the process.
+ * own turns each into a cancel of the run, which rolls back (unload_first:
+ * after unloading the kernel).  SIGPIPE (the reader of our output went) is
+ * ignored.  Call before any thread starts.  The control lives as long as
+ * the process.
  */
-static struct exec_control *signals_take(void)
+static struct exec_control *signals_take(bool unload_first)
 {
 	static struct exec_control *c;
 	sigset_t set;
 	pthread_t t;
 
+	signal_unload_first = unload_first;
 	if (c)
 		return c;
 	c = exec_control_new();
@@ -515,74 +549,110 @@ static void run_log_end(struct run_log *l)
 }
 
 /*
- * The point of no return, after a quiesce that was not aborted.  A step
- * still in the kernel holds its device's lock, on which the kernel's
- * device_shutdown() (kexec and reboot alike) would wait forever.  Returns
- * EXIT_OK to go on with the jump, or a status; by default it does not
- * return at all but restarts through the firmware (failsafe.h).
+ * A thread still in the kernel may still log (through journal_log_fn): the
+ * journal and the log function stay as they are for the life of the
+ * process, which is short (a restart, or an exit after an abort).
  */
-static int point_of_no_return(const struct reboot_options *o, struct journal *j,
-			      const struct exec_report *rep)
+static void run_keep_journal(struct run_log *l, struct journal **j, const struct exec_report *rep)
 {
-	uint64_t steps_end, rollback_end, margin;
-	struct failsafe f = { .sysrq = o->sysrq, .mountinfo = o->mountinfo, .journal = j };
+	if (!rep || rep->still_running == 0)
+		return;
+	(void)TAKE_PTR(*j);
+	l->set = false;
+}
 
-	if (rep->n_stuck == 0)
-		return EXIT_OK;
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* What is left of the budget after the executor returned, at least 1 s for the restart. */
+static uint64_t budget_left(const struct exec_report *rep, uint64_t returned_at)
+{
+	uint64_t used = rep->wall_usec + (mono_usec() - returned_at);
+
+	return rep->deadline_usec > used + 1000000ULL ? rep->deadline_usec - used : 1000000ULL;
+}
+
+/*
+ * A step still in the kernel (rep->n_stuck, aborted or not) holds its
+ * device's lock, on which the kernel's device_shutdown() (kexec and reboot
+ * alike) would wait forever, and its thread keeps this process from ever
+ * being reaped.  Returns EXIT_OK to go on with the jump (--if-stuck=kexec,
+ * a run that did not abort), or a status; by default it does not return
+ * at all but restarts through the firmware (failsafe.h).  In the hook,
+ * abort means restart: systemd-shutdown goes on without it either way.
+ */
+static int stuck_path(const struct reboot_options *o, struct journal *j,
+		      const struct exec_report *rep, uint64_t returned_at, bool hook)
+{
+	struct failsafe f = {
+		.sysrq = o->sysrq, .mountinfo = o->mountinfo, .journal = j, .remount = true
+	};
+	enum if_stuck what = o->if_stuck;
+	uint64_t left;
+
 	for (size_t i = 0; i < rep->n; i++) {
 		_cleanup_free_ char *d = NULL;
 
 		if (!rep->results[i].stuck)
 			continue;
 		d = step_describe(&rep->plan->steps[i]);
-		journal_log(j, LOG_CRIT,
-			    "step %zu (%s) is stuck in the kernel: its driver never returned",
-			    i + 1, strna(d));
+		log_full_errno(LOG_CRIT, 0,
+			       "step %zu (%s) is stuck in the kernel: its driver never returned",
+			       i + 1, strna(d));
 	}
-	switch (o->if_stuck) {
+	if (what == IF_STUCK_KEXEC && rep->aborted)
+		what = IF_STUCK_RESTART; /* nothing to kexec into after an abort */
+	if (what == IF_STUCK_ABORT && hook)
+		what = IF_STUCK_RESTART;
+	switch (what) {
 	case IF_STUCK_KEXEC:
-		journal_log(j, LOG_CRIT,
-			    "kexec anyway (--if-stuck=kexec): the kernel's device shutdown "
-			    "may wait on that device");
+		log_full_errno(LOG_CRIT, 0,
+			       "kexec anyway (--if-stuck=kexec): the kernel's device "
+			       "shutdown may wait on that device");
 		return EXIT_OK;
 	case IF_STUCK_ABORT:
-		unload_after_abort(o, j, "a step is stuck in the kernel (--if-stuck=abort)");
-		log_error("A step is stuck in the kernel: no kexec; the machine keeps running with "
-			  "what was quiesced.  See %s/journal.",
+		(void)unload_after_abort(o, "a step is stuck in the kernel (--if-stuck=abort)");
+		log_error("No kexec; the machine keeps running with what was quiesced, and this "
+			  "process cannot end until the driver returns.  See %s/journal.",
 			  o->rundir);
 		return EXIT_STUCK;
 	default:
 		break;
 	}
-	unload_after_abort(o, j,
-			   "a step is stuck in the kernel, and a kexec would wait on its device");
-	exec_budget(o->deadline_usec, &steps_end, &rollback_end);
-	margin = (o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC) - rollback_end;
-	journal_log(j, LOG_CRIT,
-		    "restarting through the firmware without device shutdown "
-		    "(--if-stuck=restart), after making file systems read-only");
-	(void)failsafe_filesystems(&f, margin * 7 / 10);
-	journal_log(j, LOG_CRIT, "restarting now");
-	(void)journal_flush(j, margin / 5);
+	(void)unload_after_abort(o, "a step is stuck in the kernel, and a kexec would wait on its "
+				    "device");
+	left = budget_left(rep, returned_at);
+	log_full_errno(LOG_CRIT, 0,
+		       "restarting through the firmware without device shutdown "
+		       "(--if-stuck=restart), after making file systems read-only");
+	(void)failsafe_filesystems(&f, left * 7 / 10);
+	log_full_errno(LOG_CRIT, 0, "restarting now");
+	(void)journal_flush(j, left / 5);
 	(void)failsafe_restart(&f);
-	(void)journal_flush(j, margin / 10);
+	(void)journal_flush(j, left / 10);
 	log_error("Could not restart through the firmware: the machine keeps running, with what "
 		  "was quiesced and no kernel loaded.");
 	return EXIT_STUCK;
 }
 
-/* The end of a run that did not abort: the point of no return, the watchdog, the jump. */
+/* The end of a run that did not abort: the watchdog, the jump. */
 static int jump(const struct reboot_options *o, struct journal *j, const struct exec_report *rep,
-		const struct kexec_image *img)
+		const struct kexec_image *img, struct exec_control *control, uint64_t returned_at)
 {
 	_cleanup_free_ char *error = NULL;
+	char why[64];
+	uint64_t left = budget_left(rep, returned_at);
 	int r;
 
-	r = point_of_no_return(o, j, rep);
-	if (r != EXIT_OK) {
-		report_json(o, j, rep, img, "stuck");
-		return r;
-	}
+	if (exec_control_too_late(control, why, sizeof(why)))
+		log_notice("%s came after the quiesce was done, at the point of no return: the "
+			   "kexec goes on.",
+			   why);
 	report_json(o, j, rep, img, "kexec");
 	if (o->watchdog_sec) {
 		r = watchdog_arm(o->watchdog_device, o->watchdog_sec, &error);
@@ -594,12 +664,58 @@ static int jump(const struct reboot_options *o, struct journal *j, const struct 
 				    o->watchdog_device, o->watchdog_sec);
 	}
 	journal_log(j, LOG_NOTICE, "kexec into %s", img->kernel);
-	(void)journal_flush(j, 1000000);
+	/* The rest of the budget: half to the output, half to the page cache. */
+	(void)journal_flush(j, left / 2);
+	if (failsafe_sync(left / 2) < 0)
+		journal_log(j, LOG_WARNING,
+			    "sync did not finish within the deadline: kexec anyway");
 	r = kexec_jump();
-	log_error_errno(r, "reboot(LINUX_REBOOT_CMD_KEXEC) failed: %m");
-	journal_log(j, LOG_ERR, "reboot(KEXEC) failed: %s; the devices stay quiesced",
-		    strerror(-r));
+	log_error_errno(r, "reboot(LINUX_REBOOT_CMD_KEXEC) failed: %m; the devices stay quiesced");
 	return EXIT_FAIL;
+}
+
+/* After the quiesce of --now or the hook: the outcome, and what follows from it. */
+static int after_quiesce(const struct reboot_options *o, struct journal *j,
+			 const struct exec_report *rep, const struct kexec_image *img,
+			 struct exec_control *control, bool hook)
+{
+	uint64_t returned_at = mono_usec();
+	int r;
+
+	if (rep->aborted) {
+		if (rep->cancel_reason)
+			r = unload_after_abort(
+				o, "cancelled (%s): rolled back%s", rep->cancel_reason,
+				rep->rollback_incomplete ? ", not everything undone" : "");
+		else
+			r = unload_after_abort(
+				o,
+				"step %zu failed and its policy says OnFailure=abort: "
+				"rolled back%s",
+				rep->abort_step,
+				rep->rollback_incomplete ? ", not everything undone" : "");
+		report_json(o, j, rep, img, "aborted");
+		/*
+		 * In the hook, a kernel that stays loaded would be kexec'd into by
+		 * systemd-shutdown: fail closed the only way left.
+		 */
+		if (rep->n_stuck || (hook && r < 0))
+			return stuck_path(o, j, rep, returned_at, hook) ?: EXIT_ABORTED;
+		return EXIT_ABORTED;
+	}
+	if (rep->n_stuck) {
+		r = stuck_path(o, j, rep, returned_at, hook);
+		if (r != EXIT_OK) {
+			report_json(o, j, rep, img, "stuck");
+			return r;
+		}
+	}
+	if (hook) {
+		report_json(o, j, rep, NULL, "quiesced");
+		return rep->count[STATE_FAILED] || rep->count[STATE_TIMED_OUT] ? EXIT_STEPS_FAILED :
+										 EXIT_OK;
+	}
+	return jump(o, j, rep, img, control, returned_at);
 }
 
 int reboot_run(const struct reboot_options *o)
@@ -651,38 +767,42 @@ int reboot_run(const struct reboot_options *o)
 		return dry_run(o, img, img_status, plan, inv, ps);
 	plan_warnings(plan, NULL, true);
 
-	if (o->now) {
-		/* A signal from here on is an abort, handled: before the load. */
-		control = signals_take();
-		if (!control)
-			return log_oom(), EXIT_FAIL;
-	}
-	r = load_image(o, img);
+	/* A signal from here on is an abort, handled: before the load. */
+	control = signals_take(false);
+	if (!control)
+		return log_oom(), EXIT_FAIL;
+	r = load_image(o, img, true);
 	if (r != EXIT_OK)
 		return r;
 
 	if (!o->now) {
 		_cleanup_free_ char *info = NULL, *job = NULL, *error = NULL;
-		struct freeze_settings fs = { .deadline_usec = o->deadline_usec, .jobs = o->jobs };
-
 		_cleanup_free_ char *initrds = strv_join(img->initrds, " + ");
+		struct freeze_settings fs = { .deadline_usec = o->deadline_usec, .jobs = o->jobs };
 
 		snprintf(fs.if_stuck, sizeof(fs.if_stuck), "%s", if_stuck_to_string(o->if_stuck));
 		if (!initrds ||
 		    asprintf(&info,
 			     "frozen by kexecq reboot at %ld\nkernel %s\ninitrd %s\ncmdline %s\n",
 			     (long)time(NULL), img->kernel, img->initrds ? initrds : "n/a",
-			     img->cmdline) < 0)
+			     img->cmdline) < 0) {
+			(void)unload_after_abort(o, "out of memory");
 			return log_oom(), EXIT_FAIL;
+		}
 		r = freeze_write(frozen, inv, ps, info, &fs);
+		if (r >= 0 && exec_control_cancelled(control))
+			r = -ECANCELED;
 		if (r >= 0)
 			r = bus_start_unit("kexec.target", "replace-irreversibly", &job, &error);
 		if (r < 0) {
 			if (error)
 				log_error("%s", error);
 			(void)freeze_remove(frozen);
-			unload_after_abort(o, NULL, "cannot start kexec.target");
-			return EXIT_FAIL;
+			(void)unload_after_abort(o, r == -ECANCELED ?
+							    "cancelled before kexec.target "
+							    "was started" :
+							    "cannot start kexec.target");
+			return r == -ECANCELED ? EXIT_ABORTED : EXIT_FAIL;
 		}
 		if (!o->json)
 			fprintf(o->out,
@@ -697,43 +817,32 @@ int reboot_run(const struct reboot_options *o)
 	sync();
 	j = journal_open(o->rundir, o->kmsg);
 	if (!j) {
-		unload_after_abort(o, NULL, "out of memory");
+		(void)unload_after_abort(o, "out of memory");
 		return log_oom(), EXIT_FAIL;
 	}
 	run_log_start(&rl, j);
 	plan_warnings(plan, j, false);
 	if (exec_control_cancelled(control)) {
-		unload_after_abort(o, j, "cancelled before the quiesce began: nothing was changed");
+		(void)unload_after_abort(o,
+					 "cancelled before the quiesce began: nothing was changed");
 		return EXIT_ABORTED;
 	}
 	r = quiesce(o, plan, j, control, &rep);
 	if (r != EXIT_OK) {
-		unload_after_abort(o, j, "the plan could not run");
+		(void)unload_after_abort(o, "the plan could not run");
 		return r;
 	}
-	if (rep->aborted) {
-		if (rep->cancel_reason)
-			unload_after_abort(
-				o, j, "cancelled (%s): rolled back%s", rep->cancel_reason,
-				rep->rollback_incomplete ? ", not everything undone" : "");
-		else
-			unload_after_abort(o, j,
-					   "step %zu failed and its policy says OnFailure=abort: "
-					   "rolled back%s",
-					   rep->abort_step,
-					   rep->rollback_incomplete ? ", not everything undone" :
-								      "");
-		report_json(o, j, rep, img, "aborted");
-		return EXIT_ABORTED;
-	}
-	return jump(o, j, rep, img);
+	r = after_quiesce(o, j, rep, img, control, false);
+	run_keep_journal(&rl, &j, rep);
+	return r;
 }
 
 /*
  * The systemd-shutdown hook's part.  Fails closed: any error before or
  * during the quiesce unloads the kernel, so that systemd-shutdown reboots
  * through the firmware instead of kexecing into devices left running, and
- * says why on /dev/kmsg (the hook's stderr goes nowhere).
+ * says why on /dev/kmsg (the hook's stderr goes nowhere).  Its budget runs
+ * from its start: systemd-shutdown gives all hooks 90 s.
  */
 int reboot_apply_final(const struct reboot_options *o)
 {
@@ -744,17 +853,19 @@ int reboot_apply_final(const struct reboot_options *o)
 	_cleanup_(journal_closep) struct journal *j = NULL;
 	_cleanup_(run_log_end) struct run_log rl = {};
 	_cleanup_free_ char *frozen = rundir_path(o, FROZEN);
-	struct exec_control *control = signals_take();
+	struct exec_control *control = signals_take(true);
 	struct freeze_settings fs = {};
 	struct reboot_options ro = *o;
+	uint64_t t0 = mono_usec(), spent;
 	int r;
 
 	j = journal_open(o->rundir, o->kmsg);
+	if (j)
+		run_log_start(&rl, j);
 	if (!frozen || !j || !control) {
-		unload_after_abort(o, j, "out of memory: nothing quiesced");
+		(void)unload_after_abort(o, "out of memory: nothing quiesced");
 		return log_oom(), EXIT_FAIL;
 	}
-	run_log_start(&rl, j);
 	if (access(frozen, F_OK) < 0 && errno == ENOENT) {
 		/* A plain `systemctl kexec`: the installed policies still apply. */
 		struct scan_options so = { .sysfs = o->sysfs, .moddir = o->moddir };
@@ -765,23 +876,25 @@ int reboot_apply_final(const struct reboot_options *o)
 			    frozen);
 		r = load_policies(o, &ps);
 		if (r != EXIT_OK) {
-			unload_after_abort(o, j, "the policies cannot be used: nothing quiesced");
+			(void)unload_after_abort(o,
+						 "the policies cannot be used: nothing quiesced");
 			return r;
 		}
 		r = inventory_scan(&so, &inv);
 		if (r < 0) {
-			unload_after_abort(o, j, "cannot read the devices (%s): nothing quiesced",
-					   strerror(-r));
+			(void)unload_after_abort(
+				o, "cannot read the devices (%s): nothing quiesced", strerror(-r));
 			return EXIT_FAIL;
 		}
 	} else if ((r = freeze_read(frozen, &inv, &ps, &fs)) < 0) {
-		unload_after_abort(o, j, "cannot use the frozen plan in %s (%s): nothing quiesced",
-				   frozen, strerror(-r));
+		(void)unload_after_abort(o,
+					 "cannot use the frozen plan in %s (%s): nothing quiesced",
+					 frozen, strerror(-r));
 		return EXIT_FAIL;
 	}
 	/* What 'kexecq reboot' was told, where this command line left the defaults. */
 	if (!ro.deadline_usec)
-		ro.deadline_usec = fs.deadline_usec;
+		ro.deadline_usec = fs.deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC;
 	if (!ro.jobs)
 		ro.jobs = fs.jobs;
 	if (ro.if_stuck == IF_STUCK_RESTART && fs.if_stuck[0])
@@ -791,37 +904,20 @@ int reboot_apply_final(const struct reboot_options *o)
 	o = &ro;
 	r = make_plan(inv, ps, &plan);
 	if (r != EXIT_OK) {
-		unload_after_abort(o, j, "cannot plan: nothing quiesced");
+		(void)unload_after_abort(o, "cannot plan: nothing quiesced");
 		return r;
 	}
-	plan_warnings(plan, j, true);
+	plan_warnings(plan, j, false);
+	/* What reading and planning took comes out of the budget. */
+	spent = mono_usec() - t0;
+	ro.deadline_usec = ro.deadline_usec > spent + 1000000ULL ? ro.deadline_usec - spent :
+								   1000000ULL;
 	r = quiesce(o, plan, j, control, &rep);
 	if (r != EXIT_OK) {
-		unload_after_abort(o, j, "the plan could not run");
+		(void)unload_after_abort(o, "the plan could not run");
 		return r;
 	}
-	if (rep->aborted) {
-		/* Without a loaded kernel systemd-shutdown falls back to a firmware reboot. */
-		if (rep->cancel_reason)
-			unload_after_abort(
-				o, j, "cancelled (%s): rolled back%s", rep->cancel_reason,
-				rep->rollback_incomplete ? ", not everything undone" : "");
-		else
-			unload_after_abort(o, j,
-					   "step %zu failed under OnFailure=abort: rolled back%s; "
-					   "the system reboots through the firmware instead",
-					   rep->abort_step,
-					   rep->rollback_incomplete ? ", not everything undone" :
-								      "");
-		report_json(o, j, rep, NULL, "aborted");
-		return EXIT_ABORTED;
-	}
-	r = point_of_no_return(o, j, rep);
-	if (r != EXIT_OK) {
-		report_json(o, j, rep, NULL, "stuck");
-		return r;
-	}
-	report_json(o, j, rep, NULL, "quiesced");
-	return rep->count[STATE_FAILED] || rep->count[STATE_TIMED_OUT] ? EXIT_STEPS_FAILED :
-									 EXIT_OK;
+	r = after_quiesce(o, j, rep, NULL, control, true);
+	run_keep_journal(&rl, &j, rep);
+	return r;
 }
