@@ -11,4 +11,5 @@ enum {
 	EXIT_AT_RISK = 5, /* check: a device is at risk */
 	EXIT_ABORTED = 6, /* an OnFailure=abort step failed: rolled back, no kexec */
 	EXIT_STEPS_FAILED = 7, /* apply: steps failed (the kexec goes on) */
+	EXIT_DIFFERS = 8, /* verify: devices did not come back as they were before the kexec */
 };
