@@ -64,7 +64,7 @@ static struct {
 	bool reuse_cmdline, dry_run, now;
 	unsigned jobs;
 	uint64_t deadline_usec;
-	/* verify, status */
+	/* reboot, verify, status */
 	const char *state_dir, *proc, *record;
 } arg = {
 	.sysfs = "/sys",
@@ -222,12 +222,14 @@ static void help_reboot(void)
 	       "kexec.target started; systemd's shutdown hook quiesces after file systems\n"
 	       "are unmounted.  With --now kexecq syncs, quiesces and kexecs itself.  A\n"
 	       "failed step whose policy says OnFailure=abort rolls everything back and\n"
-	       "unloads the kernel (exit status 6).\n\n"
+	       "unloads the kernel (exit status 6).  Before it quiesces anything it records\n"
+	       "what is bound in the state directory and adds kexecq.from=BOOT-ID to the\n"
+	       "next kernel's command line, for 'kexecq verify' there.\n\n"
 	       "     --now              Quiesce and kexec now, without systemd\n"
 	       "     --dry-run          Print what would happen, change nothing\n"
-	       "%s%s%s%s%s%s%s",
-	       kernel_help, run_help, rundir_help, source_help, policy_dir_help, ignore_help,
-	       common_help);
+	       "%s%s%s%s%s%s%s%s",
+	       kernel_help, run_help, rundir_help, state_help, source_help, policy_dir_help,
+	       ignore_help, common_help);
 }
 
 static void help_apply(void)
@@ -685,6 +687,12 @@ static int verb_policy_cat(char **args)
 
 static int verb_run(enum verb verb, char **args)
 {
+	_cleanup_free_ char *boot_id = NULL;
+
+	/* The next boot's marker and the name of this boot's record (record.h). */
+	if (verb == VERB_REBOOT && boot_id_read(arg.proc, &boot_id) < 0)
+		log_warning("Without this boot's id the next boot cannot be verified; going on.");
+
 	struct reboot_options o = {
 		.kexec = {
 			.root = "/",
@@ -692,6 +700,7 @@ static int verb_run(enum verb verb, char **args)
 			.initrd = arg.initrd,
 			.append = arg.append,
 			.reuse_cmdline = arg.reuse_cmdline,
+			.from_boot_id = boot_id,
 		},
 		.policy_dirs = policy_dirs(),
 		.policy_dirs_explicit = arg.policy_dirs != NULL,
@@ -701,6 +710,8 @@ static int verb_run(enum verb verb, char **args)
 		.inventory = arg.inventory,
 		.rundir = arg.rundir,
 		.kmsg = "/dev/kmsg",
+		.state_dir = arg.state_dir,
+		.proc = arg.proc,
 		.jobs = arg.jobs,
 		.deadline_usec = arg.deadline_usec,
 		.dry_run = arg.dry_run,
@@ -977,7 +988,7 @@ static unsigned option_verbs(int c)
 		return VERB_APPLY;
 	case OPT_STATE_DIR:
 	case OPT_PROC:
-		return VERB_VERIFY | VERB_STATUS;
+		return VERB_REBOOT | VERB_VERIFY | VERB_STATUS;
 	case OPT_RECORD:
 		return VERB_VERIFY;
 	case OPT_VERSION:

@@ -315,6 +315,10 @@ if run 0 "$KEXECQ" status "${so[@]}" --inventory "$inv"; then
 	expect out "Last kexec:   unknown: boot $from recorded one at 2026-01-01 10:00:00 UTC into /boot/vmlinuz-6.12.58-kexecq, but this boot did not come from it" "status: a record this boot did not come from"
 fi
 run 0 "$KEXECQ" status "${so[@]}" --state-dir "$tmp/nonexistent" && expect out "Last kexec:   none recorded" "status without records"
+# reboot puts the marker on the next kernel's command line (the dry run writes no record).
+run 1 "$KEXECQ" reboot --dry-run --now --inventory "$inv" -P "$pol" --kernel "$k" --proc "$tmp/proc" \
+	--state-dir "$tmp/state2" && expect out "kexecq.from=$me" "reboot marks the next kernel's command line"
+if [ -e "$tmp/state2" ]; then fail "the dry run wrote a record"; else pass "the dry run wrote no record"; fi
 
 # As a shutdown hook: any verb but kexec does nothing, at once.
 ln -sf "$KEXECQ" "$tmp/kexecq.shutdown"
