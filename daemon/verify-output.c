@@ -105,6 +105,11 @@ int verify_print_text(const char *boot_id, const struct record *rec, const struc
 			v->n_errors == 1 ? "" : "s");
 		print_counts(v->recorded, f);
 		fprintf(f, " recorded).\n");
+	} else if (v->n_notices) {
+		fprintf(f, "No difference from the record (");
+		print_counts(v->recorded, f);
+		fprintf(f, " recorded), %u notice%s.\n", v->n_notices,
+			v->n_notices == 1 ? "" : "s");
 	} else {
 		fprintf(f, "Every device came back as it was: ");
 		print_counts(v->recorded, f);

@@ -247,6 +247,12 @@ if run 8 "$KEXECQ" verify "${vo[@]}" --inventory "$after" --json; then
 fi
 run 8 "$KEXECQ" verify --proc "$tmp/proc" --record "$TESTDATA/record/server.json" --inventory "$after" &&
 	expect out "5 differences" "verify --record FILE"
+# Notices alone (a disk renamed) are not differences.
+sed 's/"nvme0n1"/"nvme0n9"/; s|/dev/nvme0n1|/dev/nvme0n9|; s|nvme0/nvme0n1|nvme0/nvme0n9|' "$inv" >"$tmp/renamed.json"
+if run 0 "$KEXECQ" verify "${vo[@]}" --record "$TESTDATA/record/server.json" --inventory "$tmp/renamed.json"; then
+	expect out "notice: disk nvme0n1 is now nvme0n9, below 0000:02:00.0" "a renamed disk alone is a notice"
+	expect out "No difference from the record (18 PCI functions, 7 interfaces and 5 disks recorded), 1 notice." "notices alone: no difference, exit 0"
+fi
 sed "s/$from/$me/" "$TESTDATA/record/minimal.json" >"$tmp/mine.json"
 run 1 "$KEXECQ" verify --proc "$tmp/proc" --record "$tmp/mine.json" --inventory "$inv" &&
 	expect err "$tmp/mine.json is the record of this boot" "verify refuses this boot's own record"
