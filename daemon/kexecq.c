@@ -254,7 +254,7 @@ static void help_verify(void)
 	       "Exit status 8 when there is any such difference; 0 when everything came\n"
 	       "back, or when this boot did not come from a kexecq kexec.\n\n"
 	       "     --json             Machine-readable result (\"kexecq-verify\")\n"
-	       "     --record=FILE      Compare with FILE instead of this boot's record\n"
+	       "     --record=FILE      Compare with FILE, not the record kexecq.from= names\n"
 	       "%s%s%s",
 	       state_help, source_help, common_help);
 }
