@@ -12,4 +12,5 @@ enum {
 	EXIT_ABORTED = 6, /* an OnFailure=abort step failed: rolled back, no kexec */
 	EXIT_STEPS_FAILED = 7, /* apply: steps failed (the kexec goes on) */
 	EXIT_STUCK = 8, /* a step was still in the kernel at the point of no return: no kexec */
+	EXIT_DIFFERS = 9, /* verify: devices did not come back as they were before the kexec */
 };

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Small json-c helpers shared by its two users, snapshot.c and plan-output.c. */
+/*
+ * Small json-c helpers shared by its users: snapshot.c, plan-output.c, and
+ * record.c and verify-output.c (boot records, verify and status).
+ */
 #pragma once
 
 #include <errno.h>

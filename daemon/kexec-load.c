@@ -370,11 +370,73 @@ static char *this_cmdline(const char *root)
 	return out;
 }
 
+/*
+ * s without its KEXEC_CMDLINE_FROM parameters, words joined by one space.
+ * Words end at white space outside double quotes, as the kernel splits
+ * them (lib/cmdline.c next_arg()), so a quoted value keeps its spaces.
+ */
+static char *cmdline_drop_from(const char *s)
+{
+	char *out = calloc(strlen(s) + 1, 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (const char *p = s;;) {
+		const char *w;
+		bool quoted = false;
+
+		p += strspn(p, " \t\n");
+		if (!*p)
+			break;
+		for (w = p; *p && (quoted || !strchr(" \t\n", *p)); p++)
+			if (*p == '"')
+				quoted = !quoted;
+		/* The prefix has no space or quote: a match lies within the word. */
+		if (startswith(w, KEXEC_CMDLINE_FROM))
+			continue;
+		if (o != out)
+			*o++ = ' ';
+		memcpy(o, w, (size_t)(p - w));
+		o += p - w;
+	}
+	*o = 0;
+	return out;
+}
+
+/*
+ * cmdline with param added as a kernel parameter: before a "--" word, after
+ * which the kernel passes the words to init, else at the end.
+ */
+static char *cmdline_add(const char *cmdline, const char *param)
+{
+	char *out = NULL;
+
+	for (const char *p = cmdline;;) {
+		const char *w;
+		bool quoted = false;
+
+		p += strspn(p, " \t\n");
+		if (!*p)
+			break;
+		for (w = p; *p && (quoted || !strchr(" \t\n", *p)); p++)
+			if (*p == '"')
+				quoted = !quoted;
+		if (p - w == 2 && startswith(w, "--")) {
+			if (asprintf(&out, "%.*s%s %s", (int)(w - cmdline), cmdline, param, w) < 0)
+				return NULL;
+			return out;
+		}
+	}
+	if (asprintf(&out, "%s%s%s", cmdline, *cmdline ? " " : "", param) < 0)
+		return NULL;
+	return out;
+}
+
 static int finish_image(const struct kexec_request *req, struct kexec_image *img,
 			const char *base_cmdline)
 {
-	_cleanup_free_ char *proc = NULL;
-	const char *base = base_cmdline;
+	_cleanup_free_ char *proc = NULL, *base_clean = NULL, *marker = NULL, *joined = NULL;
+	const char *base = base_cmdline, *append = isempty(req->append) ? NULL : req->append;
 
 	if (req->initrd) {
 		img->initrds = strv_free(img->initrds);
@@ -387,12 +449,25 @@ static int finish_image(const struct kexec_request *req, struct kexec_image *img
 			return -ENOMEM;
 		base = proc;
 	}
-	if (asprintf(&img->cmdline, "%s%s%s", base, *base && req->append ? " " : "",
-		     strempty(req->append)) < 0) {
-		img->cmdline = NULL;
+	/* The marker of this boot's own kexec must not reach the next one. */
+	base_clean = cmdline_drop_from(base);
+	if (!base_clean)
+		return -ENOMEM;
+	if (asprintf(&joined, "%s%s%s", base_clean, *base_clean && append ? " " : "",
+		     strempty(append)) < 0) {
+		joined = NULL;
 		return -ENOMEM;
 	}
-	return 0;
+	if (!req->from_boot_id) {
+		img->cmdline = TAKE_PTR(joined);
+		return 0;
+	}
+	if (asprintf(&marker, "%s%s", KEXEC_CMDLINE_FROM, req->from_boot_id) < 0) {
+		marker = NULL;
+		return -ENOMEM;
+	}
+	img->cmdline = cmdline_add(joined, marker);
+	return img->cmdline ? 0 : -ENOMEM;
 }
 
 /* The path of an open file, symlinks resolved, from /proc/self/fd. */

@@ -12,13 +12,22 @@
  *      /boot/vmlinuz and /boot/initrd.img;
  *   3. the running kernel's /boot/vmlinuz-`uname -r` (and its initrd).
  * The command line is the entry's options, else this boot's /proc/cmdline
- * (without BOOT_IMAGE=), plus --append.
+ * (without BOOT_IMAGE=), plus --append, plus the boot marker below.
  */
 #pragma once
 
 #include <stdbool.h>
 
 #include "macro.h"
+
+/*
+ * The parameter that tells the next kernel which boot it was kexec'd from,
+ * "kexecq.from=<boot id>" (record.h): added by 'kexecq reboot', which writes
+ * the record of that boot.  One inherited from this boot's command line is
+ * always dropped, so that a plain 'kexecq load' never points the next boot
+ * at an old record.
+ */
+#define KEXEC_CMDLINE_FROM "kexecq.from="
 
 struct kexec_image {
 	char *kernel;
@@ -33,6 +42,7 @@ struct kexec_request {
 	const char *initrd; /* --initrd */
 	const char *append; /* --append */
 	bool reuse_cmdline; /* --reuse-cmdline: this boot's command line even for a BLS entry */
+	const char *from_boot_id; /* appends KEXEC_CMDLINE_FROM<id>; NULL: none */
 	const char *release; /* NULL: uname -r */
 };
 

@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "conf-files.h"
 #include "exit-status.h"
+#include "freeze.h"
 #include "inventory.h"
+#include "kexec-load.h"
 #include "log.h"
 #include "match.h"
 #include "plan-output.h"
@@ -22,11 +25,14 @@
 #include "policy-set.h"
 #include "exec.h"
 #include "reboot.h"
+#include "record.h"
 #include "scan.h"
 #include "snapshot.h"
 #include "string-util.h"
 #include "strv.h"
 #include "values.h"
+#include "verify-output.h"
+#include "verify.h"
 
 /* The verbs, as bits, so that each option can say where it belongs. */
 enum verb {
@@ -38,8 +44,10 @@ enum verb {
 	VERB_UNLOAD = 1 << 5,
 	VERB_REBOOT = 1 << 6,
 	VERB_APPLY = 1 << 7,
+	VERB_VERIFY = 1 << 8,
+	VERB_STATUS = 1 << 9,
 	VERB_ANY = VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_POLICY | VERB_LOAD | VERB_UNLOAD |
-		   VERB_REBOOT | VERB_APPLY,
+		   VERB_REBOOT | VERB_APPLY | VERB_VERIFY | VERB_STATUS,
 };
 
 static struct {
@@ -60,10 +68,14 @@ static struct {
 	uint64_t deadline_usec;
 	int if_stuck;
 	unsigned watchdog_sec;
+	/* reboot, verify, status */
+	const char *state_dir, *proc, *record;
 } arg = {
 	.sysfs = "/sys",
 	.mountinfo = "/proc/self/mountinfo",
 	.rundir = "/run/kexecq",
+	.state_dir = "/var/lib/kexecq",
+	.proc = "/proc",
 };
 
 static void log_cli(int level, const char *msg, void *userdata)
@@ -117,7 +129,9 @@ static int help_main(void)
 	       "  unload                 Unload it\n"
 	       "  reboot                 Load, quiesce along the plan and kexec\n"
 	       "  apply --stage=final    The systemd shutdown hook's part: quiesce\n"
-	       "                         along the frozen plan\n\n"
+	       "                         along the frozen plan\n"
+	       "  verify                 After a kexec: did every device come back?\n"
+	       "  status                 The loaded kernel, the frozen plan, the last kexec\n\n"
 	       "%s     --version           Show the version\n\n"
 	       "Run 'kexecq COMMAND --help' for a command's options.\n"
 	       "See kexecq(8) and kexecq.policy(5).\n",
@@ -197,6 +211,9 @@ static const char run_help[] =
 static const char rundir_help[] =
 	"     --run-dir=DIR       Journal and frozen plan (default /run/kexecq)\n";
 
+static const char state_help[] = "     --state-dir=DIR     Boot records (default /var/lib/kexecq)\n"
+				 "     --proc=DIR          Root of procfs (default /proc)\n";
+
 static void help_load(void)
 {
 	printf("Usage: kexecq load [OPTIONS…]\n"
@@ -220,12 +237,14 @@ static void help_reboot(void)
 	       "are unmounted.  With --now kexecq syncs, quiesces and kexecs itself.  A\n"
 	       "failed step whose policy says OnFailure=abort, or SIGINT, SIGTERM or SIGHUP\n"
 	       "during the quiesce, rolls everything back and unloads the kernel (exit\n"
-	       "status 6).  See kexecq(8), FAIL-SAFE RULES.\n\n"
+	       "status 6).  See kexecq(8), FAIL-SAFE RULES.  Before it quiesces anything it\n"
+	       "records what is bound in the state directory and adds kexecq.from=BOOT-ID\n"
+	       "to the next kernel's command line, for 'kexecq verify' there.\n\n"
 	       "     --now              Quiesce and kexec now, without systemd\n"
 	       "     --dry-run          Print what would happen, change nothing\n"
-	       "%s%s%s%s%s%s%s",
-	       kernel_help, run_help, rundir_help, source_help, policy_dir_help, ignore_help,
-	       common_help);
+	       "%s%s%s%s%s%s%s%s",
+	       kernel_help, run_help, rundir_help, state_help, source_help, policy_dir_help,
+	       ignore_help, common_help);
 }
 
 static void help_apply(void)
@@ -238,6 +257,32 @@ static void help_apply(void)
 	       "     --stage=final      Required: the only stage\n"
 	       "%s%s     --sysfs=DIR         Root of sysfs (default /sys)\n%s",
 	       run_help, rundir_help, common_help);
+}
+
+static void help_verify(void)
+{
+	printf("Usage: kexecq verify [OPTIONS…]\n\n"
+	       "After a kexec by 'kexecq reboot' (kexecq.from=BOOT-ID on the command line):\n"
+	       "compare the devices with the record written before the jump, and name\n"
+	       "every PCI function that is missing, unbound or bound to another driver,\n"
+	       "every interface that is missing or down, every disk that is missing.\n"
+	       "Exit status 9 when there is any such difference; 0 when everything came\n"
+	       "back, or when this boot did not come from a kexecq kexec.\n\n"
+	       "     --json             Machine-readable result (\"kexecq-verify\")\n"
+	       "     --record=FILE      Compare with FILE, not the record kexecq.from= names\n"
+	       "%s%s%s",
+	       state_help, source_help, common_help);
+}
+
+static void help_status(void)
+{
+	printf("Usage: kexecq status [OPTIONS…]\n\n"
+	       "Show whether a kernel is loaded (and which, if kexecq reboot loaded it),\n"
+	       "the frozen plan, whether this boot came from a kexecq kexec and how the\n"
+	       "devices compare with its record, and how the last kexec went.\n\n"
+	       "     --json             Machine-readable status (\"kexecq-status\")\n"
+	       "%s%s%s%s",
+	       rundir_help, state_help, source_help, common_help);
 }
 
 /* ---- shared helpers ------------------------------------------------------ */
@@ -669,6 +714,12 @@ static int verb_policy_cat(char **args)
 
 static int verb_run(enum verb verb, char **args)
 {
+	_cleanup_free_ char *boot_id = NULL;
+
+	/* The next boot's marker and the name of this boot's record (record.h). */
+	if (verb == VERB_REBOOT && boot_id_read(arg.proc, &boot_id) < 0)
+		log_warning("Without this boot's id the next boot cannot be verified; going on.");
+
 	struct reboot_options o = {
 		.kexec = {
 			.root = "/",
@@ -676,6 +727,7 @@ static int verb_run(enum verb verb, char **args)
 			.initrd = arg.initrd,
 			.append = arg.append,
 			.reuse_cmdline = arg.reuse_cmdline,
+			.from_boot_id = boot_id,
 		},
 		.policy_dirs = policy_dirs(),
 		.policy_dirs_explicit = arg.policy_dirs != NULL,
@@ -685,6 +737,8 @@ static int verb_run(enum verb verb, char **args)
 		.inventory = arg.inventory,
 		.rundir = arg.rundir,
 		.kmsg = "/dev/kmsg",
+		.state_dir = arg.state_dir,
+		.proc = arg.proc,
 		.jobs = arg.jobs,
 		.deadline_usec = arg.deadline_usec,
 		.if_stuck = (enum if_stuck)arg.if_stuck,
@@ -745,6 +799,142 @@ static int verb_run(enum verb verb, char **args)
 	}
 }
 
+/* ---- verify, status ------------------------------------------------------------------ */
+
+/* The current devices as a record's device list, for verify_compare(). */
+static int devices_now(struct record **ret)
+{
+	_cleanup_(inventory_freep) struct inventory *inv = NULL;
+	_cleanup_(record_freep) struct record *now = record_new();
+	int r;
+
+	if (!now)
+		return log_oom();
+	r = load_inventory(&inv);
+	if (r < 0)
+		return r;
+	r = record_add_inventory(now, inv);
+	if (r < 0)
+		return r == -ENOMEM ? log_oom() : r;
+	*ret = TAKE_PTR(now);
+	return 0;
+}
+
+static int verb_verify(char **args)
+{
+	_cleanup_(record_freep) struct record *rec = NULL, *now = NULL;
+	_cleanup_(verify_result_freep) struct verify_result *v = NULL;
+	_cleanup_free_ char *boot_id = NULL, *from = NULL, *path = NULL;
+	int r;
+
+	if (args[0]) {
+		log_error("verify takes no arguments (see 'kexecq verify --help').");
+		return EXIT_USAGE;
+	}
+	if (boot_id_read(arg.proc, &boot_id) < 0)
+		return EXIT_FAIL;
+	if (arg.record) {
+		if (record_read_file(arg.record, &rec) < 0)
+			return EXIT_FAIL;
+		path = strdup(arg.record);
+	} else {
+		r = boot_from_read(arg.proc, &from);
+		if (r < 0)
+			return EXIT_FAIL;
+		if (r == 0) {
+			r = arg.json ? verify_write_json(boot_id, NULL, NULL, NULL, stdout) :
+				       verify_print_text(boot_id, NULL, NULL, stdout);
+			return r < 0 ? EXIT_FAIL : EXIT_OK;
+		}
+		path = record_path(arg.state_dir, from);
+		if (!path)
+			return log_oom(), EXIT_FAIL;
+		r = record_load(arg.state_dir, from, &rec);
+		if (r == -ENOENT) {
+			log_error(
+				"This boot came from a kexecq kexec (%s%s), but %s does not exist: "
+				"it was not written before the jump, or was removed since.",
+				KEXEC_CMDLINE_FROM, from, path);
+			return EXIT_FAIL;
+		}
+		if (r < 0)
+			return EXIT_FAIL;
+	}
+	if (!path)
+		return log_oom(), EXIT_FAIL;
+	if (streq(rec->boot_id, boot_id)) {
+		log_error("%s is the record of this boot (a kexec still to come), not of the boot "
+			  "before it.",
+			  path);
+		return EXIT_FAIL;
+	}
+	if (devices_now(&now) < 0)
+		return EXIT_FAIL;
+	r = verify_compare(rec, now, &v);
+	if (r < 0)
+		return log_oom(), EXIT_FAIL;
+	r = arg.json ? verify_write_json(boot_id, path, rec, v, stdout) :
+		       verify_print_text(boot_id, rec, v, stdout);
+	if (r < 0)
+		return EXIT_FAIL;
+	return v->n_errors ? EXIT_DIFFERS : EXIT_OK;
+}
+
+static int verb_status(char **args)
+{
+	_cleanup_(record_freep) struct record *mine = NULL, *from_rec = NULL, *latest = NULL,
+					      *now = NULL;
+	_cleanup_(verify_result_freep) struct verify_result *v = NULL;
+	_cleanup_(inventory_freep) struct inventory *finv = NULL;
+	_cleanup_(policy_set_freep) struct policy_set *fps = NULL;
+	_cleanup_free_ char *boot_id = NULL, *from = NULL, *frozen = NULL;
+	struct status s = {};
+	struct utsname u;
+	int r;
+
+	if (args[0]) {
+		log_error("status takes no arguments (see 'kexecq status --help').");
+		return EXIT_USAGE;
+	}
+	if (boot_id_read(arg.proc, &boot_id) < 0)
+		return EXIT_FAIL;
+	if (uname(&u) < 0)
+		return log_error_errno(errno, "uname() failed: %m"), EXIT_FAIL;
+	if (asprintf(&frozen, "%s/frozen", arg.rundir) < 0)
+		return log_oom(), EXIT_FAIL;
+	s.boot_id = boot_id;
+	s.release = u.release;
+	s.kexec_loaded = kexec_loaded(arg.sysfs);
+	s.frozen_path = frozen;
+
+	/* Each part on its own: what cannot be read is said, the rest is shown. */
+	r = record_load(arg.state_dir, boot_id, &mine);
+	if (r >= 0)
+		s.mine = mine;
+	if (access(frozen, F_OK) == 0) {
+		s.frozen = freeze_read(frozen, &finv, &fps, NULL) < 0 ? -1 : 1;
+		if (s.frozen > 0) {
+			s.frozen_devices = finv->n;
+			s.frozen_policies = fps->n;
+		}
+	}
+	if (boot_from_read(arg.proc, &from) > 0) {
+		s.from = from;
+		r = record_load(arg.state_dir, from, &from_rec);
+		if (r == -ENOENT)
+			log_warning("No record of boot %s in %s.", from, arg.state_dir);
+		if (r >= 0) {
+			s.from_record = from_rec;
+			if (devices_now(&now) >= 0 && verify_compare(from_rec, now, &v) >= 0)
+				s.verify = v;
+		}
+	}
+	if (record_load_latest(arg.state_dir, boot_id, &latest) >= 0)
+		s.latest = latest;
+	r = arg.json ? status_write_json(&s, stdout) : status_print_text(&s, stdout);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 /* ---- argument parsing ------------------------------------------------------------- */
 
 enum {
@@ -769,6 +959,9 @@ enum {
 	OPT_STAGE,
 	OPT_IF_STUCK,
 	OPT_WATCHDOG,
+	OPT_STATE_DIR,
+	OPT_PROC,
+	OPT_RECORD,
 };
 
 static const struct option options[] = {
@@ -796,6 +989,9 @@ static const struct option options[] = {
 	{ "stage", required_argument, NULL, OPT_STAGE },
 	{ "if-stuck", required_argument, NULL, OPT_IF_STUCK },
 	{ "watchdog", required_argument, NULL, OPT_WATCHDOG },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "proc", required_argument, NULL, OPT_PROC },
+	{ "record", required_argument, NULL, OPT_RECORD },
 	{},
 };
 
@@ -807,15 +1003,18 @@ static unsigned option_verbs(int c)
 		return VERB_PLAN | VERB_CHECK | VERB_POLICY | VERB_REBOOT;
 	case OPT_SYSFS:
 		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY |
-		       VERB_LOAD | VERB_UNLOAD;
+		       VERB_LOAD | VERB_UNLOAD | VERB_VERIFY | VERB_STATUS;
 	case OPT_MODDIR:
-		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY;
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY |
+		       VERB_VERIFY | VERB_STATUS;
 	case OPT_MOUNTINFO:
 		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY;
 	case OPT_INVENTORY:
-		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT;
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_VERIFY |
+		       VERB_STATUS;
 	case OPT_JSON:
-		return VERB_PLAN | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY;
+		return VERB_PLAN | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY | VERB_VERIFY |
+		       VERB_STATUS;
 	case OPT_EXPLAIN:
 		return VERB_PLAN;
 	case OPT_SAVE:
@@ -837,9 +1036,14 @@ static unsigned option_verbs(int c)
 	case OPT_WATCHDOG:
 		return VERB_REBOOT;
 	case OPT_RUN_DIR:
-		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD;
+		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD | VERB_STATUS;
 	case OPT_STAGE:
 		return VERB_APPLY;
+	case OPT_STATE_DIR:
+	case OPT_PROC:
+		return VERB_REBOOT | VERB_VERIFY | VERB_STATUS;
+	case OPT_RECORD:
+		return VERB_VERIFY;
 	case OPT_VERSION:
 		return 0;
 	default: /* --help, --log-level */
@@ -860,6 +1064,8 @@ static const struct {
 	{ "unload", VERB_UNLOAD, help_load },
 	{ "reboot", VERB_REBOOT, help_reboot },
 	{ "apply", VERB_APPLY, help_apply },
+	{ "verify", VERB_VERIFY, help_verify },
+	{ "status", VERB_STATUS, help_status },
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -972,6 +1178,15 @@ static int parse_option(int c, char ***dirs)
 		arg.watchdog_sec = (unsigned)(usec / 1000000ULL);
 		return -1;
 	}
+	case OPT_STATE_DIR:
+		arg.state_dir = optarg;
+		return -1;
+	case OPT_PROC:
+		arg.proc = optarg;
+		return -1;
+	case OPT_RECORD:
+		arg.record = optarg;
+		return -1;
 	case OPT_VERSION:
 		return -1;
 	default: /* getopt has said what is wrong */
@@ -1083,6 +1298,10 @@ int main(int argc, char *argv[])
 		return verb_check(args + 1);
 	case VERB_INVENTORY:
 		return verb_inventory(args + 1);
+	case VERB_VERIFY:
+		return verb_verify(args + 1);
+	case VERB_STATUS:
+		return verb_status(args + 1);
 	case VERB_POLICY:
 		if (!args[1]) {
 			help_policy();

@@ -21,6 +21,7 @@
 #include "plan.h"
 #include "policy-set.h"
 #include "reboot.h"
+#include "record.h"
 #include "scan.h"
 #include "snapshot.h"
 #include "string-util.h"
@@ -774,6 +775,16 @@ int reboot_run(const struct reboot_options *o)
 	r = load_image(o, img, true);
 	if (r != EXIT_OK)
 		return r;
+
+	/*
+	 * The boot record for 'kexecq verify' in the next kernel (record.h):
+	 * now, while the root file system is writable and nothing is quiesced
+	 * yet.  Without one the reboot goes on; verify will say it is missing.
+	 */
+	if (o->state_dir && o->kexec.from_boot_id &&
+	    record_write_for_kexec(o->state_dir, o->proc, o->kexec.from_boot_id, inv, img,
+				   o->now ? RECORD_MODE_NOW : RECORD_MODE_SYSTEMD) < 0)
+		log_warning("No boot record: 'kexecq verify' cannot check the next boot.");
 
 	if (!o->now) {
 		_cleanup_free_ char *info = NULL, *job = NULL, *error = NULL;

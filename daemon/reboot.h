@@ -6,9 +6,10 @@
  *
  *   load      choose, check and load the kernel; nothing else
  *   unload    unload it (and drop a frozen plan)
- *   reboot    load, then: --now quiesce here and reboot(KEXEC); default
- *             (PID 1 is systemd) freeze the plan and start kexec.target,
- *             the hook quiesces; --dry-run says what each would do
+ *   reboot    load, record what is bound (record.h), then: --now quiesce
+ *             here and reboot(KEXEC); default (PID 1 is systemd) freeze the
+ *             plan and start kexec.target, the hook quiesces; --dry-run
+ *             says what each would do
  *   apply     --stage=final: the hook's part, on the frozen plan
  */
 #pragma once
@@ -40,6 +41,8 @@ struct reboot_options {
 	const char *inventory; /* a snapshot: --dry-run only */
 	const char *rundir; /* "/run/kexecq": journal and frozen plan */
 	const char *kmsg; /* "/dev/kmsg", NULL for none */
+	const char *state_dir; /* "/var/lib/kexecq": the boot record (record.h); NULL: none */
+	const char *proc; /* "/proc": this boot's command line, for the record */
 	unsigned jobs;
 	uint64_t deadline_usec;
 	enum if_stuck if_stuck;

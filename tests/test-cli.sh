@@ -191,6 +191,141 @@ run 1 "$KEXECQ" reboot --dry-run --inventory "$inv" -P "$pol" --kernel /nonexist
 run 1 "$KEXECQ" load --dry-run --kernel "$k" && expect out "is not a kernel image" "load --dry-run checks the image"
 run 3 "$KEXECQ" reboot --dry-run --inventory "$inv" -P "$tmp/broken" --kernel "$k" &&
 	expect err "50-lpfc.policy:5:" "reboot stops on a broken policy"
+
+# --- verify and status: a record of inventory/server.json, a /proc and a sysfs of our own
+from=1b4e28ba-2fa1-11d2-883f-0016d3cca427
+me=5e0b6c7d-0000-4000-8000-000000000001
+after=$TESTDATA/record/server-after.json
+mkdir -p "$tmp/proc/sys/kernel/random" "$tmp/state" "$tmp/sys/kernel" "$tmp/run"
+echo "$me" >"$tmp/proc/sys/kernel/random/boot_id"
+echo "root=/dev/sda1 quiet" >"$tmp/proc/cmdline"
+echo 0 >"$tmp/sys/kernel/kexec_loaded"
+cp "$TESTDATA/record/server.json" "$tmp/state/record-$from.json"
+chmod 0600 "$tmp/state/record-$from.json"
+vo=(--proc "$tmp/proc" --state-dir "$tmp/state")
+so=(--proc "$tmp/proc" --state-dir "$tmp/state" --sysfs "$tmp/sys" --run-dir "$tmp/run")
+for verb in verify status; do
+	run 0 "$KEXECQ" $verb --help && expect out "Usage: kexecq $verb" "help for '$verb'"
+done
+run 0 "$KEXECQ" --help && expect out "verify                 After a kexec" "verify in the command list"
+run 2 "$KEXECQ" verify extra && expect err "verify takes no arguments" "verify with an argument"
+run 2 "$KEXECQ" verify --now && expect err "verify does not take --now" "verify takes no --now"
+run 2 "$KEXECQ" status --record x && expect err "status does not take --record" "--record is verify's"
+run 2 "$KEXECQ" plan --state-dir "$tmp/state" && expect err "plan does not take --state-dir" "--state-dir is not plan's"
+
+run 0 "$KEXECQ" verify "${vo[@]}" --inventory "$inv" &&
+	expect out "This boot ($me) did not come from a kexecq kexec: nothing to verify." "verify without kexecq.from= has nothing to do"
+run 0 "$KEXECQ" verify "${vo[@]}" --inventory "$inv" --json && expect out '"from_kexec": false' "verify --json without a kexec"
+echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 kexecq.from=$from quiet" >"$tmp/proc/cmdline"
+if run 0 "$KEXECQ" verify "${vo[@]}" --inventory "$inv"; then
+	expect out "Boot $me: kexec 1 in a row, from boot $from (kernel 6.12.57-kexecq)" "verify names both boots"
+	expect out "by kexecq reboot --now at 2026-01-01 10:00:00 UTC, into /boot/vmlinuz-6.12.58-kexecq" "verify says when and into what"
+	expect out "Every device came back as it was: 18 PCI functions, 7 interfaces and 5 disks." "everything came back"
+fi
+if run 9 "$KEXECQ" verify "${vo[@]}" --inventory "$after"; then
+	expect out "0000:03:00.1   bound to vfio-pci (was ixgbe)" "verify names a function bound to another driver"
+	expect out "0000:04:00.0   missing (was bound to lpfc)" "verify names a missing function"
+	expect out "0000:05:00.0   unbound (was bound to e1000e)" "verify names an unbound function"
+	expect out "eth0           down (was up; below 0000:03:00.0)" "verify names an interface that is down"
+	expect out "sdb            missing (disk, below 0000:01:00.0)" "verify names a missing disk"
+	expect out "notice: 0000:03:00.0: SR-IOV is off, its 4 VFs were not created again" "VFs not created again: one notice"
+	expect out "notice: disk nvme0n1 is now nvme0n3, below 0000:02:00.0" "a renamed disk is a notice"
+	expect out "5 differences from the record (18 PCI functions, 7 interfaces and 5 disks recorded)." "verify counts the differences"
+	if grep -qE "sdc|eth6|eth5" "$tmp/out"; then fail "devices below a reported function are reported too"; else pass "below a reported function nothing more"; fi
+fi
+if run 9 "$KEXECQ" verify "${vo[@]}" --inventory "$after" --json; then
+	expect out '"format": "kexecq-verify"' "verify --json format"
+	expect out '"path": "'"$tmp/state/record-$from.json"'"' "verify --json names the record"
+	expect out '"problem": "unbound"' "verify --json: unbound"
+	expect out '"problem": "other-driver"' "verify --json: other driver"
+	expect out '"severity": "notice"' "verify --json: notices"
+	expect out '"errors": 5' "verify --json counts errors"
+	expect out '"ok": false' "verify --json: not ok"
+	if command -v python3 >/dev/null; then
+		if python3 -m json.tool "$tmp/out" >/dev/null; then pass "verify --json is JSON"; else fail "verify --json is not JSON"; fi
+	fi
+fi
+run 9 "$KEXECQ" verify --proc "$tmp/proc" --record "$TESTDATA/record/server.json" --inventory "$after" &&
+	expect out "5 differences" "verify --record FILE"
+# Notices alone (a disk renamed) are not differences.
+sed 's/"nvme0n1"/"nvme0n9"/; s|/dev/nvme0n1|/dev/nvme0n9|; s|nvme0/nvme0n1|nvme0/nvme0n9|' "$inv" >"$tmp/renamed.json"
+if run 0 "$KEXECQ" verify "${vo[@]}" --record "$TESTDATA/record/server.json" --inventory "$tmp/renamed.json"; then
+	expect out "notice: disk nvme0n1 is now nvme0n9, below 0000:02:00.0" "a renamed disk alone is a notice"
+	expect out "No difference from the record (18 PCI functions, 7 interfaces and 5 disks recorded), 1 notice." "notices alone: no difference, exit 0"
+fi
+sed "s/$from/$me/" "$TESTDATA/record/minimal.json" >"$tmp/mine.json"
+run 1 "$KEXECQ" verify --proc "$tmp/proc" --record "$tmp/mine.json" --inventory "$inv" &&
+	expect err "$tmp/mine.json is the record of this boot" "verify refuses this boot's own record"
+# The record missing, broken, untrusted; the marker not a boot id.
+other=5e0b6c7d-0000-4000-8000-0000000000ff
+echo "root=/dev/sda1 kexecq.from=$other" >"$tmp/proc/cmdline"
+run 1 "$KEXECQ" verify "${vo[@]}" --inventory "$inv" &&
+	expect err "This boot came from a kexecq kexec (kexecq.from=$other), but $tmp/state/record-$other.json does not exist" "verify without the record says which"
+echo "root=/dev/sda1 kexecq.from=../../etc/passwd" >"$tmp/proc/cmdline"
+run 1 "$KEXECQ" verify "${vo[@]}" --inventory "$inv" &&
+	expect err "$tmp/proc/cmdline: kexecq.from=\"../../etc/passwd\" is not a boot id" "a marker that is not a boot id"
+echo "root=/dev/sda1 kexecq.from=$other" >"$tmp/proc/cmdline"
+sed "s/$from/$other/; s/\"count\": 1/\"count\": 0/" "$TESTDATA/record/minimal.json" >"$tmp/state/record-$other.json"
+chmod 0600 "$tmp/state/record-$other.json"
+run 1 "$KEXECQ" verify "${vo[@]}" --inventory "$inv" &&
+	expect err "$tmp/state/record-$other.json: \"count\": 0 out of range (1 to 4294967295)" "a broken record: file and field"
+if [ "$(id -u)" = 0 ]; then
+	sed "s/$from/$other/" "$TESTDATA/record/minimal.json" >"$tmp/state/record-$other.json"
+	chmod 0666 "$tmp/state/record-$other.json"
+	run 1 "$KEXECQ" verify "${vo[@]}" --inventory "$inv" &&
+		expect err "record-$other.json: not trusted (writable by every user (mode 0666))" "a record others can write is refused"
+fi
+rm -f "$tmp/state/record-$other.json"
+
+# status: where this boot came from, the loaded kernel, the frozen plan, the last kexec.
+echo "root=/dev/sda1 kexecq.from=$from" >"$tmp/proc/cmdline"
+if run 0 "$KEXECQ" status "${so[@]}" --inventory "$after"; then
+	expect out "Boot:         $me" "status: this boot"
+	expect out "Came from:    kexec 1 in a row, from boot $from (kernel 6.12.57-kexecq)" "status: the kexec it came from"
+	expect out "Verify:       5 differences, 2 notices (see 'kexecq verify')" "status: verify's result"
+	expect out "Loaded:       no kernel" "status: nothing loaded"
+	expect out "Frozen plan:  none" "status: no frozen plan"
+	expect out "Last kexec:   booted: into this boot" "status: the last kexec booted"
+fi
+run 0 "$KEXECQ" status "${so[@]}" --inventory "$inv" &&
+	expect out "Verify:       every device came back (18 PCI functions, 7 interfaces and 5 disks)" "status: all came back"
+# A kexecq reboot in this boot: its record, the kernel, the frozen plan.
+cp "$tmp/mine.json" "$tmp/state/record-$me.json"
+chmod 0600 "$tmp/state/record-$me.json"
+echo 1 >"$tmp/sys/kernel/kexec_loaded"
+mkdir -p "$tmp/run/frozen/policy.d"
+cp "$inv" "$tmp/run/frozen/inventory.json"
+cp "$pol"/*.policy "$tmp/run/frozen/policy.d/"
+if run 0 "$KEXECQ" status "${so[@]}" --inventory "$inv"; then
+	expect out "Loaded:       /boot/vmlinuz-6.12.58, by kexecq reboot at 2026-01-01 10:00:00 UTC" "status: what kexecq loaded"
+	expect out "Frozen plan:  $tmp/run/frozen: 33 devices, 5 policies" "status: the frozen plan"
+	expect out "Last kexec:   pending: recorded at 2026-01-01 10:00:00 UTC, the kernel is loaded" "status: a kexec pending"
+fi
+if run 0 "$KEXECQ" status "${so[@]}" --inventory "$inv" --json; then
+	expect out '"format": "kexecq-status"' "status --json format"
+	expect out '"kexec_loaded": true' "status --json: loaded"
+	expect out '"outcome": "pending"' "status --json: pending"
+	expect out '"policies": 5' "status --json: frozen policies"
+	if command -v python3 >/dev/null; then
+		if python3 -m json.tool "$tmp/out" >/dev/null; then pass "status --json is JSON"; else fail "status --json is not JSON"; fi
+	fi
+fi
+echo 0 >"$tmp/sys/kernel/kexec_loaded"
+run 0 "$KEXECQ" status "${so[@]}" --inventory "$inv" &&
+	expect out "Last kexec:   abandoned: recorded at 2026-01-01 10:00:00 UTC, the kernel is no longer loaded" "status: an aborted or unloaded kexec"
+# A firmware boot after a kexec that never happened.
+rm -rf "$tmp/state/record-$me.json" "$tmp/run/frozen"
+echo "root=/dev/sda1" >"$tmp/proc/cmdline"
+if run 0 "$KEXECQ" status "${so[@]}" --inventory "$inv"; then
+	expect out "Came from:    not a kexecq kexec" "status: not from a kexec"
+	expect out "Last kexec:   unknown: boot $from recorded one at 2026-01-01 10:00:00 UTC into /boot/vmlinuz-6.12.58-kexecq, but this boot did not come from it" "status: a record this boot did not come from"
+fi
+run 0 "$KEXECQ" status "${so[@]}" --state-dir "$tmp/nonexistent" && expect out "Last kexec:   none recorded" "status without records"
+# reboot puts the marker on the next kernel's command line (the dry run writes no record).
+run 1 "$KEXECQ" reboot --dry-run --now --inventory "$inv" -P "$pol" --kernel "$k" --proc "$tmp/proc" \
+	--state-dir "$tmp/state2" && expect out "kexecq.from=$me" "reboot marks the next kernel's command line"
+if [ -e "$tmp/state2" ]; then fail "the dry run wrote a record"; else pass "the dry run wrote no record"; fi
+
 # As a shutdown hook: any verb but kexec does nothing, at once.
 ln -sf "$KEXECQ" "$tmp/kexecq.shutdown"
 for v in reboot poweroff halt; do

@@ -6,7 +6,7 @@
 
 fuzz=${top_builddir:-.}/tests/fuzz
 shopt -s nullglob
-for h in policy snapshot plan mountinfo; do
+for h in policy snapshot plan mountinfo record; do
 	inputs=("$TESTDATA"/fuzz-regressions/"$h"-* "${top_srcdir:-.}"/tests/fuzz/seeds/"$h"/*)
 	[ "$h" = mountinfo ] && inputs+=("$TESTDATA"/mountinfo/*)
 	[ ${#inputs[@]} -gt 0 ] || { fail "$h: no regression inputs or seeds found"; continue; }

@@ -468,6 +468,50 @@ START_TEST(test_distribution_links_then_running)
 }
 END_TEST
 
+/*
+ * kexecq.from=: the one inherited from this boot is dropped, the new one
+ * goes in before a "--" (the words after it are init's), one inside a
+ * quoted value is not a parameter.
+ */
+START_TEST(test_from_marker)
+{
+	char *root = testtmp_dir();
+	char *proc = mkdirs(root, "proc");
+	struct kexec_request req = { .root = root,
+				     .kernel = "/boot/vmlinuz",
+				     .release = "6.12.0",
+				     .from_boot_id = "5e0b6c7d-0000-4000-8000-000000000001" };
+	struct kexec_image *img;
+
+	free_path(
+		testtmp_write(proc, "cmdline",
+			      "BOOT_IMAGE=/old root=/dev/sda1 kexecq.from=1b4e28ba-2fa1-11d2-883f-"
+			      "0016d3cca427 x.y=\"a kexecq.from=b\" quiet\n"));
+	img = choose(&req);
+	ck_assert_str_eq(img->cmdline, "root=/dev/sda1 x.y=\"a kexecq.from=b\" quiet "
+				       "kexecq.from=5e0b6c7d-0000-4000-8000-000000000001");
+	kexec_image_free(img);
+
+	free_path(testtmp_write(proc, "cmdline",
+				"root=/dev/sda1 kexecq.from=x -- single kexecq.from=y\n"));
+	req.append = "";
+	img = choose(&req);
+	ck_assert_str_eq(img->cmdline,
+			 "root=/dev/sda1 "
+			 "kexecq.from=5e0b6c7d-0000-4000-8000-000000000001 -- single");
+	kexec_image_free(img);
+
+	/* 'kexecq load' adds none, and still drops the old one. */
+	req.from_boot_id = NULL;
+	req.append = "quiet";
+	img = choose(&req);
+	ck_assert_str_eq(img->cmdline, "root=/dev/sda1 -- single quiet");
+	kexec_image_free(img);
+	free(proc);
+	free(root);
+}
+END_TEST
+
 START_TEST(test_verify)
 {
 	char *dir = testtmp_dir();
@@ -744,6 +788,7 @@ int main(void)
 	tcase_add_test(tc, test_bls_paths_stay_in_partition);
 	tcase_add_test(tc, test_bls_all_initrds);
 	tcase_add_test(tc, test_distribution_links_then_running);
+	tcase_add_test(tc, test_from_marker);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_load_argv_ends_options);
 	tcase_add_test(tc, test_probe_spends_no_load);

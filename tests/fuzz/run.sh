@@ -3,7 +3,7 @@
 # of executions, starting from seeds assembled out of tests/data and
 # tests/fuzz/seeds.  One line per harness; exit 1 if any harness crashed.
 #
-# Usage: tests/fuzz/run.sh [--runs N] [--build-dir DIR] [policy|snapshot|plan|mountinfo ...]
+# Usage: tests/fuzz/run.sh [--runs N] [--build-dir DIR] [policy|snapshot|plan|mountinfo|record ...]
 #
 #   --runs N        executions per harness (default 100000)
 #   --build-dir DIR out-of-tree build configured here with CC=clang
@@ -29,12 +29,12 @@ while [ $# -gt 0 ]; do
 	--build-dir) build=${2:?--build-dir needs a directory}; shift 2 ;;
 	--build-dir=*) build=${1#*=}; shift ;;
 	-h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	policy | snapshot | plan | mountinfo) harnesses+=("$1"); shift ;;
-	fuzz-policy | fuzz-snapshot | fuzz-plan | fuzz-mountinfo) harnesses+=("${1#fuzz-}"); shift ;;
-	*) echo "run.sh: unknown argument '$1' (harnesses: policy snapshot plan mountinfo)" >&2; exit 2 ;;
+	policy | snapshot | plan | mountinfo | record) harnesses+=("$1"); shift ;;
+	fuzz-policy | fuzz-snapshot | fuzz-plan | fuzz-mountinfo | fuzz-record) harnesses+=("${1#fuzz-}"); shift ;;
+	*) echo "run.sh: unknown argument '$1' (harnesses: policy snapshot plan mountinfo record)" >&2; exit 2 ;;
 	esac
 done
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(policy snapshot plan mountinfo)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(policy snapshot plan mountinfo record)
 case $runs in '' | *[!0-9]*) echo "run.sh: --runs needs a number" >&2; exit 2 ;; esac
 
 # ---- build ------------------------------------------------------------------
@@ -90,6 +90,9 @@ assemble() { # harness corpus-dir
 		done ;;
 	snapshot)
 		cp "$data"/inventory/*.json "$data"/expected/inventory-umockdev.json "$c/" ;;
+	record)
+		cp "$data"/record/*.json "$c/"
+		for f in "$data"/record/bad/*.json; do cp "$f" "$c/bad-$(basename "$f")"; done ;;
 	plan)
 		plan_seed "$c/server" "$data/inventory/server.json" "$data"/policy/server/*.policy
 		plan_seed "$c/server-order" "$data/inventory/server.json" "$data"/policy/order/*.policy
@@ -132,7 +135,7 @@ for h in "${harnesses[@]}"; do
 	dict=$top/tests/fuzz/policy.dict
 	max_len=8192
 	case $h in
-	snapshot) dict=$top/tests/fuzz/json.dict; max_len=65536 ;;
+	snapshot | record) dict=$top/tests/fuzz/json.dict; max_len=65536 ;;
 	mountinfo) dict=$top/tests/fuzz/mountinfo.dict; max_len=16384 ;;
 	plan)
 		dict=$out/plan.dict
