@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,4 +250,27 @@ int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_size)
 	*ret = TAKE_PTR(buf);
 	*ret_size = len;
 	return 0;
+}
+
+int read_regular_fd_logged(int fd, const char *path, size_t max, char **ret, size_t *ret_size)
+{
+	int r = read_regular_fd(fd, max, ret, ret_size);
+
+	if (r == -EBADFD)
+		return log_error_errno(r, "%s: not a regular file", path);
+	if (r == -EFBIG)
+		return log_error_errno(r, "%s: larger than %zu bytes", path, max);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read: %m", path);
+	return 0;
+}
+
+int read_file_logged(const char *path, size_t max, char **ret, size_t *ret_size)
+{
+	/* A FIFO or a device named by mistake must not block or read forever. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return log_error_errno(errno, "%s: cannot open: %m", path);
+	return read_regular_fd_logged(fd, path, max, ret, ret_size);
 }

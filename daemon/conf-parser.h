@@ -49,3 +49,8 @@ int conf_parse_buffer(struct conf_parser *p, const char *data, size_t size);
  * The result is NUL-terminated for convenience; *ret_size excludes it.
  */
 int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_size);
+
+/* read_regular_fd(), its errors said and naming path. */
+int read_regular_fd_logged(int fd, const char *path, size_t max, char **ret, size_t *ret_size);
+/* Open path as hostile input (no FIFO blocks it, no terminal is taken) and read it whole. */
+int read_file_logged(const char *path, size_t max, char **ret, size_t *ret_size);

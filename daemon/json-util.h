@@ -43,6 +43,14 @@ static inline int json_add_str(json_object *o, const char *k, const char *v)
 	return json_add(o, k, s);
 }
 
+/*
+ * Parse len bytes of hostile JSON (buf need not end in NUL): one value and
+ * nothing after it but white space.  Errors name path and line, and what
+ * the value is ("record": "the file ends inside the record").
+ */
+int json_parse_buffer(const char *path, const char *what, const char *buf, size_t len,
+		      json_object **ret);
+
 /* Print o as kexecq prints JSON: pretty, spaced, "/" unescaped, one newline. */
 static inline int json_write(json_object *o, FILE *f)
 {

@@ -224,19 +224,11 @@ int mountinfo_parse(const char *path, const char *buf, size_t size, struct mount
 int mountinfo_read(const char *path, struct mountinfo **ret)
 {
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int fd = -EBADF;
 	size_t len;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return log_error_errno(errno, "%s: cannot open: %m", path);
-	r = read_regular_fd(fd, MOUNTINFO_FILE_MAX, &buf, &len);
-	if (r == -EBADFD)
-		return log_error_errno(r, "%s: not a regular file", path);
-	if (r == -EFBIG)
-		return log_error_errno(r, "%s: larger than %u bytes", path, MOUNTINFO_FILE_MAX);
+	r = read_file_logged(path, MOUNTINFO_FILE_MAX, &buf, &len);
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot read: %m", path);
+		return r;
 	return mountinfo_parse(path, buf, len, ret);
 }

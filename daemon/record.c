@@ -458,16 +458,9 @@ static int check_references(const char *path, const struct record *rec)
 	return 0;
 }
 
-static void json_tokener_freep(json_tokener **t)
-{
-	if (*t)
-		json_tokener_free(*t);
-}
-
 int record_parse_buffer(const char *path, const char *buf, size_t len, struct record **ret)
 {
 	_cleanup_(record_freep) struct record *rec = record_new();
-	_cleanup_(json_tokener_freep) json_tokener *tok = NULL;
 	_cleanup_json_ json_object *root = NULL;
 	struct reader rd = { .path = path };
 	json_object *from, *into, *devs, *v;
@@ -481,25 +474,9 @@ int record_parse_buffer(const char *path, const char *buf, size_t len, struct re
 		return log_oom();
 	if (len > RECORD_FILE_MAX)
 		return log_error_errno(EFBIG, "%s: larger than %u bytes", path, RECORD_FILE_MAX);
-	tok = json_tokener_new();
-	if (!tok)
-		return log_oom();
-	root = json_tokener_parse_ex(tok, buf, (int)len);
-	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-		size_t off = json_tokener_get_parse_end(tok), line = 1;
-
-		enum json_tokener_error e = json_tokener_get_error(tok);
-
-		for (size_t i = 0; i < off && i < len; i++)
-			line += buf[i] == '\n';
-		return log_error_errno(EBADMSG, "%s:%zu: not valid JSON: %s", path, line,
-				       e == json_tokener_continue ?
-					       "the file ends inside the record" :
-					       json_tokener_error_desc(e));
-	}
-	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-		if (!strchr(" \t\r\n", buf[i]))
-			return log_error_errno(EBADMSG, "%s: data after the record", path);
+	r = json_parse_buffer(path, "record", buf, len, &root);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(root, json_type_object))
 		return log_error_errno(EBADMSG, "%s: not a kexecq boot record (not an object)",
 				       path);
@@ -593,19 +570,6 @@ int record_parse_buffer(const char *path, const char *buf, size_t len, struct re
 /* Open flags for files that may be crafted: no FIFO blocks us, no terminal is taken. */
 #define OPEN_HOSTILE (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 
-static int read_fd_named(int fd, const char *path, size_t max, char **ret, size_t *ret_len)
-{
-	int r = read_regular_fd(fd, max, ret, ret_len);
-
-	if (r == -EBADFD)
-		return log_error_errno(r, "%s: not a regular file", path);
-	if (r == -EFBIG)
-		return log_error_errno(r, "%s: larger than %zu bytes", path, max);
-	if (r < 0)
-		return log_error_errno(r, "%s: cannot read: %m", path);
-	return 0;
-}
-
 int record_read_file(const char *path, struct record **ret)
 {
 	_cleanup_close_ int fd = open(path, OPEN_HOSTILE);
@@ -615,7 +579,7 @@ int record_read_file(const char *path, struct record **ret)
 
 	if (fd < 0)
 		return log_error_errno(errno, "%s: cannot open: %m", path);
-	r = read_fd_named(fd, path, RECORD_FILE_MAX, &buf, &len);
+	r = read_regular_fd_logged(fd, path, RECORD_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
 	return record_parse_buffer(path, buf, len, ret);
@@ -650,7 +614,7 @@ static int read_proc(const char *proc, const char *rel, char **ret)
 	fd = open(path, OPEN_HOSTILE);
 	if (fd < 0)
 		return log_error_errno(errno, "%s: cannot open: %m", path);
-	r = read_fd_named(fd, path, PROC_FILE_MAX, &buf, &len);
+	r = read_regular_fd_logged(fd, path, PROC_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
 	if (memchr(buf, 0, len))
@@ -1004,7 +968,7 @@ static int load_at(int dfd, const char *dir, const char *boot_id, struct record 
 		if (why)
 			return log_error_errno(EPERM, "%s: not trusted (%s)", path, why);
 	}
-	r = read_fd_named(fd, path, RECORD_FILE_MAX, &buf, &len);
+	r = read_regular_fd_logged(fd, path, RECORD_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
 	r = record_parse_buffer(path, buf, len, &rec);

@@ -15,12 +15,6 @@
 #include "strv.h"
 #include "values.h"
 
-static void json_tokener_freep(json_tokener **t)
-{
-	if (*t)
-		json_tokener_free(*t);
-}
-
 static json_object *strv_to_json(char *const *l)
 {
 	json_object *a = json_object_new_array();
@@ -508,21 +502,12 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 int inventory_load_json(const char *path, struct inventory **ret)
 {
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int fd = -EBADF;
 	size_t len;
 	int r;
 
-	/* A FIFO or a device named by mistake must not block or read forever. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return log_error_errno(errno, "%s: cannot open: %m", path);
-	r = read_regular_fd(fd, SNAPSHOT_FILE_MAX, &buf, &len);
-	if (r == -EBADFD)
-		return log_error_errno(r, "%s: not a regular file", path);
-	if (r == -EFBIG)
-		return log_error_errno(r, "%s: larger than %u bytes", path, SNAPSHOT_FILE_MAX);
+	r = read_file_logged(path, SNAPSHOT_FILE_MAX, &buf, &len);
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot read: %m", path);
+		return r;
 	return inventory_load_json_buffer(path, buf, len, ret);
 }
 
@@ -530,7 +515,6 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 			       struct inventory **ret)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = inventory_new();
-	_cleanup_(json_tokener_freep) json_tokener *tok = NULL;
 	_cleanup_json_ json_object *root = NULL;
 	json_object *v, *kernel, *devs;
 	const char *fmt;
@@ -540,18 +524,9 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 		return log_oom();
 	if (len > SNAPSHOT_FILE_MAX)
 		return log_error_errno(EFBIG, "%s: larger than %u bytes", path, SNAPSHOT_FILE_MAX);
-	tok = json_tokener_new();
-	if (!tok)
-		return log_oom();
-	root = json_tokener_parse_ex(tok, buf, (int)len);
-	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-		size_t off = json_tokener_get_parse_end(tok), line = 1;
-
-		for (size_t i = 0; i < off && i < len; i++)
-			line += buf[i] == '\n';
-		return log_error_errno(EBADMSG, "%s:%zu: not valid JSON: %s", path, line,
-				       json_tokener_error_desc(json_tokener_get_error(tok)));
-	}
+	r = json_parse_buffer(path, "inventory object", buf, len, &root);
+	if (r < 0)
+		return r;
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "format", &v) || !(fmt = json_object_get_string(v)) ||
 	    !streq(fmt, INVENTORY_FORMAT))
@@ -569,10 +544,6 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 			path, json_object_get_int(v), INVENTORY_VERSION_MIN, INVENTORY_VERSION);
 	/* Version 2 predates mounts: a plan from it cannot make file systems safe. */
 	inv->mounts_known = json_object_get_int(v) >= 3;
-	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-		if (!strchr(" \t\r\n", buf[i]))
-			return log_error_errno(EBADMSG, "%s: data after the inventory object",
-					       path);
 	if (json_object_object_get_ex(root, "kernel", &kernel)) {
 		if (!json_object_is_type(kernel, json_type_object))
 			return log_error_errno(EBADMSG, "%s: \"kernel\" is not an object", path);
