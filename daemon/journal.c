@@ -539,19 +539,15 @@ void journal_summary(struct journal *j, const struct exec_report *r)
 			    r->aborted || r->count[STATE_FAILED] || r->n_stuck ? LOG_WARNING :
 										 LOG_INFO,
 			    "%s", s);
+	/* What could not be undone; what is still in the kernel is reboot.c's to say. */
 	for (size_t i = 0; i < r->n; i++) {
 		const struct step_result *res = &r->results[i];
 		_cleanup_free_ char *what = NULL;
 
-		if (!res->stuck && !(r->aborted && res->state == STATE_UNDO_FAILED))
+		if (!r->aborted || res->state != STATE_UNDO_FAILED)
 			continue;
 		what = step_describe(&r->plan->steps[i]);
-		if (res->stuck)
-			journal_log(j, LOG_ERR, "step %zu (%s) is still in the kernel%s", i + 1,
-				    strna(what),
-				    res->state == STATE_UNDO_FAILED ? " (its undo)" : "");
-		else
-			journal_log(j, LOG_ERR, "step %zu (%s) could not be undone", i + 1,
-				    strna(what));
+		journal_log(j, LOG_ERR, "step %zu (%s) could not be undone%s", i + 1, strna(what),
+			    res->stuck ? ": its undo is still in the kernel" : "");
 	}
 }

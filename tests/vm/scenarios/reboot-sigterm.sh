@@ -34,7 +34,9 @@ stage1() {
 		Action=unbind
 		NetworkDown=yes
 	EOF2
-	kexecq_reboot_now &
+	# Not through kexecq_reboot_now: $! must be kexecq itself, not a subshell.
+	kexecq reboot --now --kernel /boot/bzImage --initrd /boot/stage2.cpio.gz \
+		--reuse-cmdline --append kexecq.stage=2 &
 	pid=$!
 	# Until both edu unbinds are in the driver (they follow the e1000 steps).
 	for i in $(seq 1 200); do
