@@ -37,6 +37,12 @@ echo "then 'kexecq reboot --now' into a second kernel, which checks the data and
 KEXECQ=$top/$kexecq tests/vm/run.sh --log _build/demo/vm tests/vm/scenarios/reboot-now.sh
 grep -E '^KEXECQ-(STAGE|KEXEC|BOUND|PASS|FAIL)|kexecq: |Starting new kernel' _build/demo/vm/reboot-now.log
 
+say "tests/vm/run.sh tests/vm/scenarios/reboot-hang.sh   (the fail-safe: a driver that never returns)"
+echo "In the VM: an edu ->remove() that hangs for ever, ext2 on NVMe just written.  No kexec"
+echo "(the kernel would wait on that device's lock); file systems read-only, firmware restart."
+KEXECQ=$top/$kexecq tests/vm/run.sh --log _build/demo/vm tests/vm/scenarios/reboot-hang.sh
+grep -E '^KEXECQ-(STAGE|KEXEC|PASS|FAIL)|^\[ *[0-9.]+\] kexecq: ' _build/demo/vm/reboot-hang.log
+
 say "tests/vm/run.sh tests/vm/scenarios/no-shutdown-patched.sh   (the kernel series alone)"
 tests/vm/run.sh --log _build/demo/vm tests/vm/scenarios/no-shutdown-patched.sh
 grep -E 'edu_kexec_test|^KEXECQ-(STAGE|KEXEC|BOUND)|Starting new kernel' _build/demo/vm/no-shutdown-patched.log
