@@ -18,7 +18,7 @@
 # expect: ^KEXECQ-VERIFY Boot [0-9a-f-]{36}: kexec 1 in a row, from boot [0-9a-f-]{36}
 # expect: ^KEXECQ-VERIFY 0000:00:0[0-9a-f].0 +unbound \(was bound to e1000\)$
 # expect: ^KEXECQ-VERIFY 1 difference from the record \([0-9]+ PCI functions, 1 interface and 1 disk recorded\)\.$
-# expect: ^KEXECQ-VERIFY-STATUS 8$
+# expect: ^KEXECQ-VERIFY-STATUS 9$
 # expect: ^KEXECQ-PASS verify --json: one error, unbound
 # expect: ^KEXECQ-PASS status: the last kexec booted into this boot
 # expect-not: ^KEXECQ-VERIFY .*edu_kexec_test
