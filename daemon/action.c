@@ -362,10 +362,16 @@ static unsigned long mount_flags_of(int fd)
 	static const struct {
 		unsigned long st, ms;
 	} map[] = {
-		{ ST_NOSUID, MS_NOSUID },	    { ST_NODEV, MS_NODEV },
-		{ ST_NOEXEC, MS_NOEXEC },	    { ST_NOATIME, MS_NOATIME },
-		{ ST_NODIRATIME, MS_NODIRATIME },   { ST_RELATIME, MS_RELATIME },
+		{ ST_NOSUID, MS_NOSUID },
+		{ ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RELATIME, MS_RELATIME },
 		{ ST_SYNCHRONOUS, MS_SYNCHRONOUS },
+#if defined(ST_NOSYMFOLLOW) && defined(MS_NOSYMFOLLOW)
+		{ ST_NOSYMFOLLOW, MS_NOSYMFOLLOW },
+#endif
 	};
 	struct statvfs sv;
 	unsigned long f = 0;
@@ -380,12 +386,15 @@ static unsigned long mount_flags_of(int fd)
 
 /*
  * Open the mount point without following a symlink in its last component,
- * and check that what is there is the file system the plan saw (its
- * st_dev): a path that now leads elsewhere is never remounted.  0 and an
- * O_PATH descriptor, or -errno with the message set.
+ * and check that what is there is the mount mountinfo lists (its mount id,
+ * from statx(); where the kernel has none, its st_dev, which btrfs
+ * subvolumes do not share with their mount): a path that now leads
+ * elsewhere is never remounted.  The O_PATH descriptor, or -errno with the
+ * message set.
  */
-static int open_mount_point(const struct action_mount *m, char **msg)
+static int open_mount_point(const struct action_mount *m, unsigned mnt_id, char **msg)
 {
+	struct statx sx;
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *mp = cescape(m->mount_point);
 	struct stat st;
@@ -404,6 +413,17 @@ static int open_mount_point(const struct action_mount *m, char **msg)
 		return set_message(msg, "cannot make %s read-only: it is a symbolic link now",
 				   strna(mp)),
 		       -ELOOP;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID)) {
+		if (sx.stx_mnt_id != mnt_id)
+			return set_message(msg,
+					   "cannot make %s read-only: mount %u is there, but the "
+					   "path leads to mount %llu (another file system is "
+					   "mounted over it)",
+					   strna(mp), mnt_id, (unsigned long long)sx.stx_mnt_id),
+			       -EBUSY;
+		return TAKE_FD(fd);
+	}
 	if (major(st.st_dev) != m->major || minor(st.st_dev) != m->minor)
 		return set_message(msg,
 				   "cannot make %s read-only: %u:%u is mounted there, but the path "
@@ -465,10 +485,15 @@ static int readonly_one(struct action_mount *m, const struct mountinfo *mi, uint
 	char p[64];
 	int r;
 
-	/* Unmounted since the plan (systemd's shutdown does that): nothing to do. */
-	if (!e || e->read_only)
+	/*
+	 * Unmounted since the plan (systemd's shutdown does that), or read-only
+	 * already, the file system or this mount of it (a read-only bind mount,
+	 * which an undo must not turn read-write): nothing to do.
+	 */
+	if (!e || e->read_only || e->mount_read_only)
 		return 0;
-	fd = open_mount_point(m, msg);
+	m->mnt_id = e->id;
+	fd = open_mount_point(m, m->mnt_id, msg);
 	if (fd < 0)
 		return fd;
 	/* syncfs() needs a real descriptor: reopen what fd is, for reading only. */
@@ -605,7 +630,7 @@ static int undo_readonly(struct action *a, char **msg)
 
 		if (!m->remounted)
 			continue;
-		fd = open_mount_point(m, msg);
+		fd = open_mount_point(m, m->mnt_id, msg);
 		r = fd < 0 ? fd : remount_fd(fd, m->mount_point, m->flags);
 		if (r < 0) {
 			if (fd >= 0)

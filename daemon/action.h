@@ -40,6 +40,7 @@ struct action_env {
 struct action_mount {
 	char *mount_point;
 	unsigned major, minor;
+	unsigned mnt_id; /* mountinfo's id of the mount made read-only */
 	bool remounted; /* read-only by this action: the undo makes it read-write */
 	unsigned long flags; /* its other mount flags (MS_NOSUID, …), kept by both remounts */
 };

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "log.h"
 #include "macro.h"
+#include "string-util.h"
 
 #define POLL_USEC 50000ULL
 
@@ -70,7 +71,8 @@ static void unescape(char *p)
  * The super block's options (the last field) tell whether the file system
  * is read-only; the mount's own flags do not change on a remount of the
  * super block.  A file system on a block device has a major number other
- * than 0, or (btrfs, which reports an anonymous 0:N) a source in /dev.
+ * than 0, or is btrfs (which reports an anonymous 0:N) with a source in
+ * /dev; the source of other device-less ones (FUSE) is their mounter's.
  * Returns the count, or -errno; each mount point goes to fn when given.
  */
 static int count_rw(const struct failsafe *f, void (*fn)(const char *point), char *first,
@@ -91,11 +93,16 @@ static int count_rw(const struct failsafe *f, void (*fn)(const char *point), cha
 		dash = strstr(line, " - ");
 		if (!dash || sscanf(dash, " - %63s %1023s %1023s", type, source, super) != 3)
 			continue;
-		if ((major == 0 && !startswith(source, "/dev/")) || !startswith(super, "rw"))
+		if ((major == 0 && !(streq(type, "btrfs") && startswith(source, "/dev/"))) ||
+		    !startswith(super, "rw"))
 			continue;
 		unescape(point);
-		if (n++ == 0 && first)
-			snprintf(first, first_size, "%s", point);
+		if (n++ == 0 && first) {
+			/* For the log: a mount point may hold any byte but NUL. */
+			_cleanup_free_ char *shown = cescape(point);
+
+			snprintf(first, first_size, "%s", strna(shown));
+		}
 		if (fn)
 			fn(point);
 	}

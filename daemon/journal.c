@@ -95,84 +95,6 @@ static void file_write(struct journal *j, const char *text)
 	fprintf(j->file, "%s.%06ldZ %s\n", stamp, ts.tv_nsec / 1000, text);
 }
 
-static bool urgent(const struct entry *e)
-{
-	return e->level <= LOG_WARNING;
-}
-
-/*
- * Write what the window allows: the last KMSG_RESERVED records of each
- * window are kept for warnings and errors (which then go before earlier
- * info lines), so that the reason for an abort or a restart is never stuck
- * behind step lines.  Consecutive warnings and errors share a record (at
- * the most severe level of them); info lines share one per level.
- * Returns 0, or when to try again.
- */
-static uint64_t kmsg_emit(struct journal *j)
-{
-	if (j->kmsg_fd < 0 && j->kmsg_head) {
-		j->kmsg_fd = open(j->kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-		if (j->kmsg_fd < 0) {
-			/* No kernel log: drop the lines, they are in the file. */
-			while (j->kmsg_head) {
-				struct entry *e = j->kmsg_head;
-
-				j->kmsg_head = e->next;
-				free(e);
-			}
-			j->kmsg_tail = &j->kmsg_head;
-			return 0;
-		}
-	}
-	while (j->kmsg_head) {
-		char rec[KMSG_RECORD_MAX + 64], body[KMSG_RECORD_MAX + 64];
-		struct entry **pp = &j->kmsg_head;
-		uint64_t now = now_usec();
-		int level;
-		size_t n = 0;
-		bool hi;
-
-		if (!j->window_start || now >= j->window_start + KMSG_WINDOW_USEC) {
-			j->window_start = now;
-			j->window_records = 0;
-		}
-		if (j->window_records >= KMSG_BURST)
-			return j->window_start + KMSG_WINDOW_USEC;
-		if (j->window_records >= KMSG_BURST - KMSG_RESERVED)
-			while (*pp && !urgent(*pp))
-				pp = &(*pp)->next;
-		if (!*pp)
-			return j->window_start + KMSG_WINDOW_USEC;
-
-		hi = urgent(*pp);
-		level = (*pp)->level;
-		while (*pp && (hi ? urgent(*pp) : (*pp)->level == level)) {
-			struct entry *e = *pp;
-			size_t len = strlen(e->text);
-			bool cut = len > KMSG_RECORD_MAX - 20;
-
-			if (cut)
-				len = KMSG_RECORD_MAX - 20;
-			if (n > 0 && n + len + 16 > KMSG_RECORD_MAX)
-				break;
-			n += (size_t)snprintf(body + n, sizeof(body) - n, "%skexecq: %.*s%s",
-					      n ? "\n" : "", (int)len, e->text, cut ? "..." : "");
-			if (e->level < level)
-				level = e->level;
-			*pp = e->next;
-			free(e);
-		}
-		if (!*pp)
-			j->kmsg_tail = pp;
-		/* <level> makes it a kernel log record with that priority; facility user. */
-		n = (size_t)snprintf(rec, sizeof(rec), "<%d>%.*s\n", (1 << 3) | level, (int)n,
-				     body);
-		j->window_records++;
-		(void)!write(j->kmsg_fd, rec, n);
-	}
-	return 0;
-}
-
 static void entries_free(struct entry *e)
 {
 	while (e) {
@@ -181,6 +103,98 @@ static void entries_free(struct entry *e)
 		free(e);
 		e = n;
 	}
+}
+
+/* Append e's line to a record body of n bytes; false when it does not fit. */
+static bool pack(char *body, size_t size, size_t *n, const struct entry *e)
+{
+	size_t len = strlen(e->text);
+	bool cut = len > KMSG_RECORD_MAX - 20;
+
+	if (cut)
+		len = KMSG_RECORD_MAX - 20;
+	if (*n > 0 && *n + len + 16 > KMSG_RECORD_MAX)
+		return false;
+	*n += (size_t)snprintf(body + *n, size - *n, "%skexecq: %.*s%s", *n ? "\n" : "", (int)len,
+			       e->text, cut ? "..." : "");
+	return true;
+}
+
+/*
+ * Write what the window allows.  Lines go in order, consecutive lines of
+ * one level sharing a record, while the window has more than KMSG_RESERVED
+ * records left.  The last KMSG_RESERVED are kept for what must not be
+ * lost: errors first (the reason for an abort or a restart), then
+ * warnings, each record packing such lines from anywhere in the queue, so
+ * that they never wait behind step lines.  Returns 0, or when to try again.
+ */
+static uint64_t kmsg_emit(struct journal *j)
+{
+	if (j->kmsg_fd < 0 && j->kmsg_head) {
+		j->kmsg_fd = open(j->kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (j->kmsg_fd < 0) {
+			/* No kernel log: drop the lines, they are in the file. */
+			entries_free(j->kmsg_head);
+			j->kmsg_head = NULL;
+			j->kmsg_tail = &j->kmsg_head;
+			return 0;
+		}
+	}
+	while (j->kmsg_head) {
+		char rec[KMSG_RECORD_MAX + 64], body[KMSG_RECORD_MAX + 64];
+		uint64_t now = now_usec();
+		int level = LOG_DEBUG, limit;
+		size_t n = 0;
+
+		if (!j->window_start || now >= j->window_start + KMSG_WINDOW_USEC) {
+			j->window_start = now;
+			j->window_records = 0;
+		}
+		if (j->window_records >= KMSG_BURST)
+			return j->window_start + KMSG_WINDOW_USEC;
+		if (j->window_records < KMSG_BURST - KMSG_RESERVED) {
+			/* In order: the first line, and those after it of its level. */
+			level = j->kmsg_head->level;
+			while (j->kmsg_head && j->kmsg_head->level == level &&
+			       pack(body, sizeof(body), &n, j->kmsg_head)) {
+				struct entry *e = j->kmsg_head;
+
+				j->kmsg_head = e->next;
+				free(e);
+			}
+		} else {
+			/* The reserve: errors, else warnings, from anywhere in the queue. */
+			limit = LOG_WARNING;
+			for (struct entry *e = j->kmsg_head; e; e = e->next)
+				if (e->level <= LOG_ERR)
+					limit = LOG_ERR;
+			for (struct entry **pp = &j->kmsg_head; *pp;) {
+				struct entry *e = *pp;
+
+				if (e->level > limit) {
+					pp = &e->next;
+					continue;
+				}
+				if (!pack(body, sizeof(body), &n, e))
+					break;
+				if (e->level < level)
+					level = e->level;
+				*pp = e->next;
+				free(e);
+			}
+			if (n == 0)
+				return j->window_start + KMSG_WINDOW_USEC;
+		}
+		j->kmsg_tail = &j->kmsg_head;
+		while (*j->kmsg_tail)
+			j->kmsg_tail = &(*j->kmsg_tail)->next;
+		/* <level> makes it a kernel log record with that priority; facility user. */
+		n = (size_t)snprintf(rec, sizeof(rec), "<%d>%.*s\n", (1 << 3) | level, (int)n,
+				     body);
+		j->window_records++;
+		(void)!write(j->kmsg_fd, rec, n);
+	}
+	return 0;
 }
 
 static void journal_free(struct journal *j)

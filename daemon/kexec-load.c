@@ -262,7 +262,8 @@ static int load_entries(const char *root, struct entry **ret, size_t *ret_n, cha
 				/* loader.conf: "default GLOB". */
 				for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
 					l += strspn(l, " \t");
-					if (startswith(l, "default") && isspace((unsigned char)l[7])) {
+					if (startswith(l, "default") &&
+					    isspace((unsigned char)l[7])) {
 						l += 7 + strspn(l + 7, " \t");
 						l[strcspn(l, " \t\r")] = 0;
 						if (*l && !(*ret_default = strdup(l)))
@@ -279,7 +280,8 @@ static int load_entries(const char *root, struct entry **ret, size_t *ret_n, cha
 			struct entry *e, *ne;
 			size_t len = strlen(de->d_name);
 
-			if (len <= 5 || !streq(de->d_name + len - 5, ".conf") || de->d_name[0] == '.')
+			if (len <= 5 || !streq(de->d_name + len - 5, ".conf") ||
+			    de->d_name[0] == '.')
 				continue;
 			ne = realloc(entries, (n + 1) * sizeof(*entries));
 			if (!ne) {
@@ -323,7 +325,8 @@ static int load_entries(const char *root, struct entry **ret, size_t *ret_n, cha
 static char *efi_default_entry(const char *root)
 {
 	_cleanup_free_ char *path = path_join(
-		root, "/sys/firmware/efi/efivars/LoaderEntryDefault-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
+		root,
+		"/sys/firmware/efi/efivars/LoaderEntryDefault-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
 		NULL);
 	_cleanup_close_ int fd = -EBADF;
 	unsigned char buf[512];
@@ -637,8 +640,7 @@ static int entry_to_image(const struct entry *e, struct kexec_image *img, char *
 	return 0;
 }
 
-int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret,
-		       char **ret_error)
+int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret, char **ret_error)
 {
 	_cleanup_(kexec_image_freep) struct kexec_image *img = calloc(1, sizeof(*img));
 	struct entry *entries = NULL;
@@ -673,13 +675,30 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 
 		for (size_t i = 0; i < n && !e && want; i++)
 			if (fnmatch(want, entries[i].id, 0) == 0 ||
-			    (startswith(want, entries[i].id) && streq(want + strlen(entries[i].id), ".conf")))
+			    (startswith(want, entries[i].id) &&
+			     streq(want + strlen(entries[i].id), ".conf")))
 				e = &entries[i];
-		if (!e)
+		if (!e) {
 			e = &entries[0];
-		r = asprintf(&img->origin, "Boot Loader Spec entry %s (%s)", e->path,
-			     e == &entries[0] && !want ? "first in boot menu order" :
-							 "the default");
+			/* As systemd-boot does, but said: a default that names no usable entry. */
+			if (want)
+				log_warning(
+					"The default boot entry \"%s\" is not a usable entry (missing, "
+					"unparseable or not a kernel and initrd): using %s, the first "
+					"in boot menu order.",
+					want, e->path);
+		}
+		if (want && e == &entries[0] &&
+		    !(fnmatch(want, e->id, 0) == 0 ||
+		      (startswith(want, e->id) && streq(want + strlen(e->id), ".conf"))))
+			r = asprintf(
+				&img->origin,
+				"Boot Loader Spec entry %s (first in boot menu order: the default "
+				"\"%s\" is not usable)",
+				e->path, want);
+		else
+			r = asprintf(&img->origin, "Boot Loader Spec entry %s (%s)", e->path,
+				     want ? "the default" : "first in boot menu order");
 		if (r < 0)
 			img->origin = NULL;
 		r = img->origin ? entry_to_image(e, img, ret_error) : -ENOMEM;
@@ -709,8 +728,8 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 		_cleanup_free_ char *k1 = path_join(req->root, "/vmlinuz", NULL),
 				    *i1 = path_join(req->root, "/initrd.img", NULL),
 				    *k2 = path_join(req->root, "/boot/vmlinuz", NULL),
-				    *i2 = path_join(req->root, "/boot/initrd.img", NULL), *k3 = NULL,
-				    *i3 = NULL;
+				    *i2 = path_join(req->root, "/boot/initrd.img", NULL),
+				    *k3 = NULL, *i3 = NULL;
 		const char *k = NULL, *i = NULL, *origin = NULL;
 
 		if (asprintf(&k3, "%s/boot/vmlinuz-%s", streq(req->root, "/") ? "" : req->root,
@@ -727,11 +746,12 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 		else if (is_file(k3))
 			k = k3, i = i3, origin = "the running kernel's image";
 		if (!k) {
-			if (asprintf(ret_error,
-				     "no kernel to load: no Boot Loader Spec entry in /boot, /efi or "
-				     "/boot/efi loader/entries, no /vmlinuz or /boot/vmlinuz, no %s; "
-				     "name one with --kernel",
-				     k3) < 0)
+			if (asprintf(
+				    ret_error,
+				    "no kernel to load: no Boot Loader Spec entry in /boot, /efi or "
+				    "/boot/efi loader/entries, no /vmlinuz or /boot/vmlinuz, no %s; "
+				    "name one with --kernel",
+				    k3) < 0)
 				*ret_error = NULL;
 			return -ENOENT;
 		}

@@ -114,13 +114,14 @@ static int parse_line(const char *path, size_t lineno, const char *line, size_t 
 	const char *c;
 	int r;
 
-	/* Fields are separated by single spaces; none is empty. */
+	/* Fields are separated by single spaces; none is empty but the source. */
 	while (i <= len) {
 		size_t l = 0;
 
 		while (i + l < len && line[i + l] != ' ')
 			l++;
-		if (l == 0)
+		/* The source may be empty (the kernel prints an empty device name as is). */
+		if (l == 0 && !(sep && nf == sep + 2))
 			return log_error_errno(EBADMSG, "%s:%zu: empty field", path, lineno);
 		if (nf == ELEMENTSOF(f))
 			return log_error_errno(EBADMSG, "%s:%zu: too many fields", path, lineno);

@@ -300,6 +300,13 @@ static int mount_device(const char *root, const struct mountinfo_entry *e, char 
 	r = follow(root, link, ret);
 	if (r != -ENOENT || e->major != 0)
 		return r;
+	/*
+	 * Only btrfs: the source of other device-less file systems is whatever
+	 * their mounter chose (FUSE's fsname=), which must not place them on a
+	 * real disk.
+	 */
+	if (!streq(e->fstype, "btrfs"))
+		return -ENOENT;
 	name = startswith(e->source, "/dev/");
 	if (!name)
 		return -ENOENT;
@@ -317,6 +324,64 @@ static int mount_device(const char *root, const struct mountinfo_entry *e, char 
 	if (r < 0)
 		return r;
 	return follow(root, link, ret);
+}
+
+/*
+ * A btrfs spanning several devices names one of them in mountinfo; the
+ * others are in <sysfs>/fs/btrfs/<fsid>/devices/ beside it.  Each is walked
+ * as the first was, so that no member's controller goes away under it.
+ */
+static int walk_btrfs_members(struct walk *w, const char *root, const char *dev)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	const char *name = base_name(dev);
+	struct dirent *de;
+
+	if (asprintf(&path, "%s/fs/btrfs", root) < 0)
+		return -ENOMEM;
+	d = opendir(path);
+	if (!d)
+		return 0; /* no btrfs sysfs: one device is what we know */
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *mine = NULL, *members = NULL;
+		_cleanup_closedir_ DIR *md = NULL;
+		struct dirent *me;
+
+		if (de->d_name[0] == '.' || !name_is_valid(de->d_name) ||
+		    asprintf(&mine, "fs/btrfs/%s/devices/%s", de->d_name, name) < 0 ||
+		    asprintf(&members, "%s/fs/btrfs/%s/devices", root, de->d_name) < 0)
+			continue;
+		{
+			_cleanup_free_ char *abs = NULL;
+
+			if (asprintf(&abs, "%s/%s", root, mine) < 0 || access(abs, F_OK) < 0)
+				continue;
+		}
+		md = opendir(members);
+		if (!md)
+			return -errno;
+		while ((me = readdir(md))) {
+			_cleanup_strv_free_ char **via = NULL, **mdv = NULL;
+			_cleanup_free_ char *link = NULL, *rel = NULL;
+			int r;
+
+			if (me->d_name[0] == '.' || streq(me->d_name, name) ||
+			    !name_is_valid(me->d_name))
+				continue;
+			if (asprintf(&link, "fs/btrfs/%s/devices/%s", de->d_name, me->d_name) < 0)
+				return -ENOMEM;
+			r = follow(root, link, &rel);
+			if (r < 0)
+				return r == -ENOMEM ? r :
+						      log_error_errno(r, "%s/%s: %m", root, link);
+			r = walk_down(w, rel, &via, &mdv, 0);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	return 0;
 }
 
 int storage_attach_mounts(const char *sysfs, const struct mountinfo *mi, struct inventory *inv)
@@ -343,6 +408,13 @@ int storage_attach_mounts(const char *sysfs, const struct mountinfo *mi, struct 
 			return log_oom();
 		if (r < 0)
 			return r;
+		if (streq(e->fstype, "btrfs")) {
+			r = walk_btrfs_members(&w, sysfs, dev);
+			if (r == -ENOMEM)
+				return log_oom();
+			if (r < 0)
+				return r;
+		}
 	}
 	inv->mounts_known = true;
 	return 0;

@@ -73,7 +73,9 @@ START_TEST(test_remount_asked_and_bounded)
 			"38 22 8:17 / /mnt/with\\040space rw - xfs /dev/sdb1 rw,attr2\n"
 			/* btrfs reports an anonymous device number: its source tells. */
 			"40 22 0:45 / /home rw - btrfs /dev/sda2 rw,ssd,subvol=/home\n"
-			"41 22 0:46 / /tmp rw - tmpfs tmpfs rw\n"),
+			"41 22 0:46 / /tmp rw - tmpfs tmpfs rw\n"
+			/* FUSE's source is its mounter's choice: not a disk. */
+			"42 22 0:50 / /home/alice/r rw - fuse.sshfs /dev/nvme0n1p1 rw,user_id=1000\n"),
 	};
 	uint64_t t0 = mono_usec();
 
@@ -186,9 +188,33 @@ START_TEST(test_journal_kmsg_errors_first)
 	for (const char *p = k; (p = strchr(p, '<')); p++)
 		records++;
 	ck_assert_int_le(records, 10);
-	ck_assert_ptr_nonnull(strstr(
-		k, "<10>kexecq: step 3 is stuck in the kernel\nkexecq: loaded kernel unloaded\n"));
+	/* Both urgent lines made it (packed into one record when they came together). */
+	ck_assert_ptr_nonnull(strstr(k, "kexecq: step 3 is stuck in the kernel\n"));
+	ck_assert_ptr_nonnull(strstr(k, "kexecq: loaded kernel unloaded\n"));
 	ck_assert_ptr_null(strstr(k, "step 11 done"));
+	ck_assert_ptr_null(journal_close(j));
+}
+END_TEST
+
+/* The same when warnings (failed steps) and info lines alternate: the reason still goes first. */
+START_TEST(test_journal_kmsg_reason_before_warnings)
+{
+	char *dir = testtmp_dir();
+	_cleanup_free_ char *kmsg = NULL;
+	struct journal *j;
+
+	ck_assert_int_ge(asprintf(&kmsg, "%s/kmsg", dir), 0);
+	close(open(kmsg, O_WRONLY | O_CREAT, 0600));
+	j = journal_open(NULL, kmsg);
+	ck_assert_ptr_nonnull(j);
+	for (int i = 0; i < 20; i++) {
+		journal_log(j, LOG_INFO, "step %d done", 2 * i);
+		journal_log(j, LOG_WARNING, "step %d failed", 2 * i + 1);
+	}
+	journal_log(j, LOG_ERR, "step 7 failed and its policy says OnFailure=abort: no kexec");
+	ck_assert_int_eq(journal_flush(j, 1000000), -ETIMEDOUT);
+	ck_assert_ptr_nonnull(strstr(slurp(kmsg), "kexecq: step 7 failed and its policy says "
+						  "OnFailure=abort: no kexec\n"));
 	ck_assert_ptr_null(journal_close(j));
 }
 END_TEST
@@ -339,6 +365,7 @@ int main(void)
 	tcase_add_test(tc, test_journal_kmsg_packs_lines);
 	tcase_add_test(tc, test_deadline_kept_with_stopped_terminal);
 	tcase_add_test(tc, test_journal_kmsg_errors_first);
+	tcase_add_test(tc, test_journal_kmsg_reason_before_warnings);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

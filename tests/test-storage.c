@@ -260,7 +260,9 @@ START_TEST(test_walk_unknown_devices)
 	_cleanup_(mountinfo_freep) struct mountinfo *mi =
 		parse("1 0 7:0 / /loop rw - ext4 /dev/loop0 rw\n"
 		      "2 0 0:50 / /anon rw - btrfs /dev/../etc/passwd rw\n"
-		      "3 0 0:51 / /mapper rw - xfs /dev/mapper/vg0-home rw\n");
+		      "3 0 0:51 / /mapper rw - btrfs /dev/mapper/vg0-home rw\n"
+		      /* FUSE's source is its mounter's choice: never placed on a disk. */
+		      "4 0 0:52 / /fuse rw - fuse.sshfs /dev/sdb rw\n");
 
 	strip_mounts(inv);
 	ck_assert_int_eq(storage_attach_mounts(root, mi, inv), 0);
