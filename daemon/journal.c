@@ -31,6 +31,8 @@
 #define KMSG_RESERVED 3 /* of each burst, for warnings and errors */
 #define KMSG_WINDOW_USEC (5ULL * 1000000ULL + 100000ULL) /* the kernel's 5 s, and a margin */
 #define KMSG_RECORD_MAX 900 /* below the kernel's 1024-byte record limit */
+/* Steps end in bursts: lines younger than this wait for the rest of theirs, to share records. */
+#define KMSG_GATHER_USEC 20000ULL
 
 enum target {
 	TO_FILE = 1 << 0,
@@ -40,6 +42,7 @@ enum target {
 
 struct entry {
 	struct entry *next;
+	uint64_t queued_usec;
 	unsigned targets;
 	int level;
 	FILE *stream;
@@ -128,7 +131,7 @@ static bool pack(char *body, size_t size, size_t *n, const struct entry *e)
  * warnings, each record packing such lines from anywhere in the queue, so
  * that they never wait behind step lines.  Returns 0, or when to try again.
  */
-static uint64_t kmsg_emit(struct journal *j)
+static uint64_t kmsg_emit(struct journal *j, bool gather)
 {
 	if (j->kmsg_fd < 0 && j->kmsg_head) {
 		j->kmsg_fd = open(j->kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -153,6 +156,8 @@ static uint64_t kmsg_emit(struct journal *j)
 		if (j->window_records >= KMSG_BURST)
 			return j->window_start + KMSG_WINDOW_USEC;
 		if (j->window_records < KMSG_BURST - KMSG_RESERVED) {
+			if (gather && now < j->kmsg_head->queued_usec + KMSG_GATHER_USEC)
+				return j->kmsg_head->queued_usec + KMSG_GATHER_USEC;
 			/* In order: the first line, and those after it of its level. */
 			level = j->kmsg_head->level;
 			while (j->kmsg_head && j->kmsg_head->level == level &&
@@ -259,7 +264,7 @@ static void *writer(void *p)
 		}
 		if (j->file)
 			fflush(j->file);
-		retry = kmsg_emit(j);
+		retry = kmsg_emit(j, true);
 		for (struct entry *e = j->kmsg_head; e; e = e->next)
 			backlog++;
 
@@ -377,6 +382,7 @@ static void queue(struct journal *j, unsigned targets, int level, FILE *stream, 
 	if (!e)
 		return;
 	e->next = NULL;
+	e->queued_usec = now_usec();
 	e->targets = targets;
 	e->level = level;
 	e->stream = stream;
@@ -392,7 +398,7 @@ static void queue(struct journal *j, unsigned targets, int level, FILE *stream, 
 		if ((targets & TO_KMSG) && j->kmsg_path) {
 			*j->kmsg_tail = e;
 			j->kmsg_tail = &e->next;
-			(void)kmsg_emit(j);
+			(void)kmsg_emit(j, false);
 		} else
 			free(e);
 		return;
