@@ -702,6 +702,10 @@ static int check_dir(int dfd, const char *dir)
 	why = trust_problem(&st, buf, sizeof(buf));
 	if (why)
 		return log_error_errno(EPERM, "%s: not trusted (%s)", dir, why);
+	/* The directory itself: a sticky bit does not keep others' files out of it. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return log_error_errno(EPERM, "%s: not trusted (others may write it, mode %04o)",
+				       dir, (unsigned)(st.st_mode & 07777));
 	r = trust_check_dir_chain(dfd, &problem);
 	if (r < 0)
 		return log_error_errno(r, "%s: %m", dir);

@@ -358,6 +358,12 @@ START_TEST(test_refused_files)
 	ck_assert_int_eq(record_save(dir, rec), -EPERM);
 	record_free(rec);
 	testlog_stop();
+	/* Sticky does not help: others could still put files in it. */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	testlog_start();
+	ck_assert_int_eq(record_load(dir, ID_A, &rec), -EPERM);
+	ck_assert(testlog_contains("others may write it, mode 1777"));
+	testlog_stop();
 	ck_assert_int_eq(chmod(dir, 0700), 0);
 }
 END_TEST
