@@ -56,8 +56,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct kexec_image *, kexec_image_free)
  * out of it): another -errno with *ret_error naming the entry file, line
  * and path when one is not.
  */
-int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret,
-		       char **ret_error);
+int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret, char **ret_error);
 
 /*
  * Check the files before anything else happens: regular, readable, and

@@ -113,12 +113,15 @@ START_TEST(test_bls_order_and_default)
 	write_kernel(boot, "vmlinuz-6.1");
 	write_kernel(boot, "vmlinuz-6.12");
 	free_path(testtmp_write(boot, "initrd-6.1", "x"));
-	free_path(testtmp_write(entries, "debian-6.1.conf",
-		      "title Debian\nversion 6.1.0\nlinux /vmlinuz-6.1\ninitrd /initrd-6.1\n"
-		      "options root=/dev/sda1\noptions quiet\n"));
-	free_path(testtmp_write(entries, "debian-6.12.conf",
-		      "title Debian\nversion 6.12.0\nlinux /vmlinuz-6.12\noptions root=/dev/vda\n"));
-	free_path(testtmp_write(entries, "uki.conf", "title A type #2 entry has no linux key\nefi /x.efi\n"));
+	free_path(testtmp_write(
+		entries, "debian-6.1.conf",
+		"title Debian\nversion 6.1.0\nlinux /vmlinuz-6.1\ninitrd /initrd-6.1\n"
+		"options root=/dev/sda1\noptions quiet\n"));
+	free_path(testtmp_write(
+		entries, "debian-6.12.conf",
+		"title Debian\nversion 6.12.0\nlinux /vmlinuz-6.12\noptions root=/dev/vda\n"));
+	free_path(testtmp_write(entries, "uki.conf",
+				"title A type #2 entry has no linux key\nefi /x.efi\n"));
 
 	/* No default: the first in boot menu order, the highest version. */
 	img = choose(&req);
@@ -548,7 +551,8 @@ START_TEST(test_verify)
 
 	/* Garbage is not a kernel. */
 	free(img.kernel);
-	img.kernel = testtmp_write(dir, "garbage", "this is not a kernel image at all, just text\n");
+	img.kernel =
+		testtmp_write(dir, "garbage", "this is not a kernel image at all, just text\n");
 	ck_assert_int_eq(kexec_image_verify(&img, &error), -ENOEXEC);
 	ck_assert_ptr_nonnull(strstr(error, "not a kernel image"));
 	free(error);
