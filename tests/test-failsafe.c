@@ -44,10 +44,17 @@ static uint64_t mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The paths testtmp_write() gave a failsafe, freed at the end of the test. */
+static void failsafe_paths_free(struct failsafe *f)
+{
+	free((char *)f->sysrq);
+	free((char *)f->mountinfo);
+}
+
 START_TEST(test_nothing_to_do_when_read_only)
 {
-	char *dir = testtmp_dir();
-	struct failsafe f = {
+	_cleanup_free_ char *dir = testtmp_dir();
+	_cleanup_(failsafe_paths_free) struct failsafe f = {
 		.sysrq = testtmp_write(dir, "sysrq", ""),
 		.mountinfo = testtmp_write(
 			dir, "mountinfo",
@@ -64,8 +71,8 @@ END_TEST
 
 START_TEST(test_remount_asked_and_bounded)
 {
-	char *dir = testtmp_dir();
-	struct failsafe f = {
+	_cleanup_free_ char *dir = testtmp_dir();
+	_cleanup_(failsafe_paths_free) struct failsafe f = {
 		.sysrq = testtmp_write(dir, "sysrq", ""),
 		.mountinfo = testtmp_write(
 			dir, "mountinfo",
@@ -88,10 +95,9 @@ END_TEST
 
 START_TEST(test_restart_that_returns_is_an_error)
 {
-	char *dir = testtmp_dir();
-	struct failsafe f = { .sysrq = testtmp_write(dir, "sysrq", ""),
-			      .mountinfo = "/nonexistent" };
-	_cleanup_free_ char *missing = NULL;
+	_cleanup_free_ char *dir = testtmp_dir();
+	_cleanup_free_ char *sysrq = testtmp_write(dir, "sysrq", ""), *missing = NULL;
+	struct failsafe f = { .sysrq = sysrq, .mountinfo = "/nonexistent" };
 
 	ck_assert_int_eq(failsafe_restart(&f), -EIO);
 	ck_assert_str_eq(slurp(f.sysrq), "b");
@@ -118,7 +124,7 @@ END_TEST
  */
 START_TEST(test_journal_never_blocks_the_caller)
 {
-	char *dir = testtmp_dir();
+	_cleanup_free_ char *dir = testtmp_dir();
 	struct journal *j = journal_open(dir, NULL);
 	int p[2];
 	FILE *out;
@@ -167,7 +173,7 @@ END_TEST
  */
 START_TEST(test_journal_kmsg_errors_first)
 {
-	char *dir = testtmp_dir();
+	_cleanup_free_ char *dir = testtmp_dir();
 	_cleanup_free_ char *kmsg = NULL;
 	struct journal *j;
 	const char *k;
@@ -199,7 +205,7 @@ END_TEST
 /* The same when warnings (failed steps) and info lines alternate: the reason still goes first. */
 START_TEST(test_journal_kmsg_reason_before_warnings)
 {
-	char *dir = testtmp_dir();
+	_cleanup_free_ char *dir = testtmp_dir();
 	_cleanup_free_ char *kmsg = NULL;
 	struct journal *j;
 
@@ -265,7 +271,7 @@ static void t_on_end(void *userdata, const struct exec_report *r, size_t i)
 
 START_TEST(test_deadline_kept_with_stopped_terminal)
 {
-	char *dir = testtmp_dir();
+	_cleanup_free_ char *dir = testtmp_dir();
 	struct journal *j = journal_open(dir, NULL);
 	struct step st[2] = {
 		{ .id = 1, .object = (char *)"ok", .timeout_usec = 500000 },
@@ -315,7 +321,7 @@ END_TEST
 /* Lines reach the file in order, and kmsg records pack lines of one level. */
 START_TEST(test_journal_kmsg_packs_lines)
 {
-	char *dir = testtmp_dir();
+	_cleanup_free_ char *dir = testtmp_dir();
 	_cleanup_free_ char *kmsg = NULL, *file = NULL;
 	struct journal *j;
 	const char *k, *fl;
