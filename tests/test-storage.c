@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mountinfo.h"
 #include "snapshot.h"
@@ -189,6 +191,22 @@ START_TEST(test_read_errors)
 }
 END_TEST
 
+static int mkdir_p(const char *path)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *c = p + 1; *c; c++)
+		if (*c == '/') {
+			*c = 0;
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*c = '/';
+		}
+	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
 static void strip_mounts(struct inventory *inv)
 {
 	for (size_t i = 0; i < inv->n; i++) {
@@ -252,6 +270,49 @@ START_TEST(test_walk_hostile_tree)
 }
 END_TEST
 
+/*
+ * A btrfs over two devices on two controllers: mountinfo names one of
+ * them; /sys/fs/btrfs/<fsid>/devices/ has both, and both disks carry the
+ * mount, so neither controller goes away under it (the second review
+ * found the second one unguarded).
+ */
+START_TEST(test_walk_btrfs_members)
+{
+	_cleanup_free_ char *root = test_sysfs_tree("storage"), *dir = NULL, *l1 = NULL, *l2 = NULL;
+	_cleanup_(inventory_freep) struct inventory *inv = test_inventory("storage");
+	_cleanup_(mountinfo_freep) struct mountinfo *mi =
+		parse("1 0 0:60 / /pool rw - btrfs /dev/nvme0n1p1 rw,space_cache=v2\n");
+	const char *up = "../../../../devices/pci0000:00/";
+
+	ck_assert_int_ge(asprintf(&dir, "%s/fs/btrfs/0a1b2c3d-0000-4000-8000-000000000001/devices",
+				  root),
+			 0);
+	ck_assert_int_ge(asprintf(&l1, "%s/nvme0n1p1", dir), 0);
+	ck_assert_int_ge(asprintf(&l2, "%s/sdb", dir), 0);
+	ck_assert_int_eq(mkdir_p(dir), 0);
+	{
+		_cleanup_free_ char *t1 = NULL, *t2 = NULL;
+
+		ck_assert_int_ge(
+			asprintf(&t1, "%s0000:00:01.0/0000:01:00.0/nvme/nvme0/nvme0n1/nvme0n1p1",
+				 up),
+			0);
+		ck_assert_int_ge(asprintf(&t2,
+					  "%s0000:00:04.0/ata1/host1/target1:0:0/1:0:0:0/block/sdb",
+					  up),
+				 0);
+		ck_assert_int_eq(symlink(t1, l1), 0);
+		ck_assert_int_eq(symlink(t2, l2), 0);
+	}
+	strip_mounts(inv);
+	ck_assert_int_eq(storage_attach_mounts(root, mi, inv), 0);
+	ck_assert_uint_eq(inventory_find_name(inv, DEVICE_DISK, "nvme0n1")->n_mounts, 1);
+	ck_assert_uint_eq(inventory_find_name(inv, DEVICE_DISK, "sdb")->n_mounts, 1);
+	ck_assert_str_eq(inventory_find_name(inv, DEVICE_DISK, "sdb")->mounts[0].mount_point,
+			 "/pool");
+}
+END_TEST
+
 /* Mounts on devices sysfs does not know, or that are not below a PCI function. */
 START_TEST(test_walk_unknown_devices)
 {
@@ -293,6 +354,7 @@ int main(void)
 	tcase_add_test(tc, test_walk_matches_snapshot);
 	tcase_add_test(tc, test_walk_hostile_tree);
 	tcase_add_test(tc, test_walk_unknown_devices);
+	tcase_add_test(tc, test_walk_btrfs_members);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
