@@ -762,7 +762,7 @@ static void undo_ended(struct sched *s, size_t i, struct work *w)
 	undo_release(s, i);
 }
 
-static void undo_abandon(struct sched *s, size_t i, uint64_t now)
+static void undo_abandon(struct sched *s, size_t i)
 {
 	struct step_result *res = &s->rep->results[i];
 
@@ -770,7 +770,6 @@ static void undo_abandon(struct sched *s, size_t i, uint64_t now)
 	s->active--;
 	s->abandoned_undos++;
 	res->state = STATE_UNDO_FAILED;
-	(void)now;
 	set_msg(&res->undo_message, "undo abandoned at its deadline, still in the kernel");
 	event(s, s->o->on_end, i);
 	/* What it depends on stays as it is until it comes back. */
@@ -847,7 +846,7 @@ static void expire(struct sched *s, uint64_t now)
 		if (s->inflight[i] == RUN)
 			run_abandon(s, i, now, now >= s->steps_end);
 		else
-			undo_abandon(s, i, now);
+			undo_abandon(s, i);
 	}
 }
 
@@ -1205,8 +1204,6 @@ int exec_run(const struct plan *p, const struct exec_options *o, struct exec_rep
 
 	rep->deadline_usec = o->deadline_usec ? o->deadline_usec : EXEC_DEADLINE_DEFAULT_USEC;
 	exec_budget(rep->deadline_usec, &steps_end, &rollback_end);
-	rep->steps_end_usec = steps_end;
-	rep->rollback_end_usec = rollback_end;
 	s.t0 = now_usec();
 	s.steps_end = s.t0 + steps_end;
 	s.rollback_end = s.t0 + rollback_end;

@@ -90,7 +90,7 @@ struct exec_report {
 	bool rollback_incomplete; /* something done could not be undone (see results) */
 	unsigned still_running; /* threads not back from the kernel (abandoned steps, undos) */
 	size_t n_stuck; /* steps with stuck set */
-	uint64_t deadline_usec, steps_end_usec, rollback_end_usec; /* the budget, since start */
+	uint64_t deadline_usec; /* the budget (exec_budget() splits it) */
 	uint64_t wall_usec;
 	uint64_t critical_usec; /* longest chain of step durations along dependencies */
 	size_t *critical_path; /* step ids, first to last */
@@ -141,13 +141,13 @@ struct exec_options {
  * quarter (the rollback's reserve, at most 20 s); the rollback and the wait
  * for abandoned steps end at D less the margin (a tenth, at most 5 s), which
  * is the caller's: to write the outcome and jump, or to make file systems
- * safe and restart.  All three are offsets from the start.
+ * safe and restart.  Both are offsets from the start.
  */
 void exec_budget(uint64_t deadline_usec, uint64_t *ret_steps_end, uint64_t *ret_rollback_end);
 
 /*
  * The default number of steps at a time: what the machine can afford, at
- * least EXEC_JOBS_MIN and at most EXEC_JOBS_MAX.  Not the CPU count: a step
+ * least 4 and at most EXEC_JOBS_MAX.  Not the CPU count: a step
  * spends its time waiting on a device (a controller's firmware, a cache
  * flush, a reset), not on a CPU, and the kernel serialises what must be
  * serialised (module unloads, SR-IOV changes) with its own locks.  A thread
@@ -156,7 +156,6 @@ void exec_budget(uint64_t deadline_usec, uint64_t *ret_steps_end, uint64_t *ret_
  * kernel.threads-max) rather than a guess.  With the former fixed bound of
  * 64, 256 independent 200 ms steps took 4x their critical path.
  */
-#define EXEC_JOBS_MIN 64U
 #define EXEC_JOBS_MAX 4096U
 unsigned exec_default_jobs(void);
 
