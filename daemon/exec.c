@@ -374,7 +374,8 @@ void exec_control_cancel(struct exec_control *c, const char *why)
 	pthread_mutex_unlock(&c->lock);
 }
 
-bool exec_control_commit(struct exec_control *c)
+/* The point of no return: commit unless cancelled; true when committed. */
+static bool exec_control_commit(struct exec_control *c)
 {
 	bool ok;
 

@@ -118,8 +118,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct exec_control *, exec_control_free)
  */
 void exec_control_cancel(struct exec_control *c, const char *why);
 bool exec_control_cancelled(struct exec_control *c);
-/* Commit unless cancelled: true when committed. */
-bool exec_control_commit(struct exec_control *c);
 /* Did a cancel come after the commit?  Its reason in buf. */
 bool exec_control_too_late(struct exec_control *c, char *buf, size_t size);
 
