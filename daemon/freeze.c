@@ -185,6 +185,13 @@ static int settings_assignment(struct conf_parser *p, const char *section, const
 			conf_error(p, "IfStuck= must be restart, abort or kexec");
 		else
 			snprintf(s->if_stuck, sizeof(s->if_stuck), "%s", value);
+	} else if (streq(key, "Force")) {
+		int b = parse_boolean(value);
+
+		if (b < 0)
+			conf_error(p, "Force= must be a boolean");
+		else
+			s->force = b;
 	} else
 		conf_error(p, "unknown key %s=", key);
 	return 0;
@@ -227,6 +234,8 @@ static int settings_text(const struct freeze_settings *s, char **ret)
 		fprintf(f, "Jobs=%u\n", s->jobs);
 	if (s->if_stuck[0])
 		fprintf(f, "IfStuck=%s\n", s->if_stuck);
+	if (s->force)
+		fputs("Force=yes\n", f);
 	if (fclose(f) != 0) {
 		free(t);
 		return -ENOMEM;

@@ -8,7 +8,7 @@
  *   frozen/policy.d/          copies of the policy files in force
  *   frozen/info             for humans: when, which kernel
  *   frozen/run.conf         the run's settings for the hook: [Run] DeadlineSec=,
- *                           Jobs=, IfStuck= (systemd.syntax(7), same parser)
+ *                           Jobs=, IfStuck=, Force= (systemd.syntax(7), same parser)
  *
  * The planner is a pure function, so the hook plans again from these and
  * gets the plan that `kexecq reboot` showed; no plan format of its own to
@@ -26,6 +26,7 @@ struct freeze_settings {
 	uint64_t deadline_usec; /* 0: the default */
 	unsigned jobs; /* 0: the default */
 	char if_stuck[16]; /* "restart", "abort", "kexec"; "": the default */
+	bool force; /* --force: kexec despite Unsafe= */
 };
 
 /*

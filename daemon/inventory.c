@@ -129,6 +129,7 @@ struct inventory *inventory_free(struct inventory *inv)
 	free(inv->devices);
 	free(inv->kernel_release);
 	free(inv->source);
+	strv_free(inv->liveupdate_sessions);
 	free(inv);
 	return NULL;
 }

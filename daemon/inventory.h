@@ -73,6 +73,8 @@ struct device {
 	unsigned sriov_totalvfs;
 	enum kernel_method kexec_method; /* the driver's own, from a patched kernel */
 	enum kexec_action kexec_action; /* what a kexec does to it; UNKNOWN unpatched */
+	unsigned enable_count; /* sysfs `enable`: pci_enable_device() users (vfio while open) */
+	bool liveupdate_preserved; /* a live update keeps it running across the kexec (liveupdate.h) */
 
 	/* disks */
 	char *devnode;
@@ -96,6 +98,7 @@ struct inventory {
 	/* Global default from a patched kernel; KMETHOD_UNSET: unpatched. */
 	enum kernel_method kernel_kexec_method;
 	char *source; /* the host name (live) or the snapshot file it came from */
+	char **liveupdate_sessions; /* open live update sessions (liveupdate.h); live scans only */
 	bool live; /* scanned from this machine's sysfs */
 	/* The disks' mounts are known: a live scan, or a snapshot of version 3 or later. */
 	bool mounts_known;

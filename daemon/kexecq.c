@@ -13,7 +13,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "check-output.h"
 #include "conf-files.h"
+#include "driver-table.h"
 #include "exit-status.h"
 #include "freeze.h"
 #include "inventory.h"
@@ -63,14 +65,18 @@ static struct {
 	bool help;
 	/* load, reboot, apply */
 	const char *kernel, *initrd, *append, *rundir, *stage;
-	bool reuse_cmdline, dry_run, now;
+	bool reuse_cmdline, dry_run, now, force;
 	unsigned jobs;
 	uint64_t deadline_usec;
 	int if_stuck;
 	unsigned watchdog_sec;
 	/* reboot, verify, status */
 	const char *state_dir, *proc, *record;
+	/* check */
+	const char *tables;
+	bool tables_explicit;
 } arg = {
+	.tables = DRIVER_TABLE_DIR,
 	.sysfs = "/sys",
 	.mountinfo = "/proc/self/mountinfo",
 	.rundir = "/run/kexecq",
@@ -182,11 +188,18 @@ static void help_policy(void)
 static void help_check(void)
 {
 	printf("Usage: kexecq check [OPTIONS…]\n\n"
-	       "List PCI functions that a kexec would leave running (their driver has\n"
-	       "no ->shutdown() and is not unbound: kexec_action \"nothing\", known\n"
-	       "only on a kernel with the kexecq patches) and that no policy governs:\n"
-	       "they may keep doing DMA into the next kernel.  Exit status 5\n"
-	       "when any device is at risk, 3 when a policy is broken or untrusted.\n\n"
+	       "List what a kexec would put at risk: PCI functions the kernel leaves as\n"
+	       "their driver has them (no ->shutdown(), not unbound) that no policy\n"
+	       "quiesces; disks with a volatile cache whose policy says FlushCache=no;\n"
+	       "functions given to userspace (vfio-pci) that a VM still uses; devices\n"
+	       "whose policy says a kexec is unsafe.  A kernel with the kexecq patches\n"
+	       "says per device what a kexec does; for a stock kernel the table of PCI\n"
+	       "drivers of its series is used, or of the nearest one (the report says\n"
+	       "which).  Exit status 5 when anything is at risk, 3 when a policy is\n"
+	       "broken or untrusted.\n\n"
+	       "     --driver-tables=DIR Tables of PCI drivers, pci-drivers-SERIES.tsv\n"
+	       "                         (default " DRIVER_TABLE_DIR ")\n"
+	       "     --json              Print the report as JSON\n"
 	       "%s%s%s%s%s",
 	       source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
 }
@@ -242,6 +255,8 @@ static void help_reboot(void)
 	       "to the next kernel's command line, for 'kexecq verify' there.\n\n"
 	       "     --now              Quiesce and kexec now, without systemd\n"
 	       "     --dry-run          Print what would happen, change nothing\n"
+	       "     --force            Kexec even when a policy says it is unsafe for a\n"
+	       "                        device (Unsafe=; otherwise exit status 10)\n"
 	       "%s%s%s%s%s%s%s%s",
 	       kernel_help, run_help, rundir_help, state_help, source_help, policy_dir_help,
 	       ignore_help, common_help);
@@ -302,7 +317,8 @@ static int load_inventory(struct inventory **ret)
 {
 	struct scan_options o = { .sysfs = arg.sysfs,
 				  .moddir = arg.moddir,
-				  .mountinfo = arg.mountinfo };
+				  .mountinfo = arg.mountinfo,
+				  .proc = arg.proc };
 
 	if (arg.inventory)
 		return inventory_load_json(arg.inventory, ret);
@@ -371,7 +387,11 @@ static int verb_check(char **args)
 {
 	_cleanup_(inventory_freep) struct inventory *inv = NULL;
 	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
-	unsigned at_risk = 0, unknown = 0;
+	_cleanup_(plan_freep) struct plan *plan = NULL;
+	_cleanup_(driver_table_freep) struct driver_table *table = NULL;
+	_cleanup_(risk_report_freep) struct risk_report *rep = NULL;
+	_cleanup_free_ char *error = NULL;
+	bool exact = false;
 	int r;
 
 	if (args[0]) {
@@ -383,31 +403,32 @@ static int verb_check(char **args)
 		return r;
 	if (load_inventory(&inv) < 0)
 		return EXIT_FAIL;
-	for (size_t i = 0; i < inv->n; i++) {
-		const struct device *d = inv->devices[i];
-		const struct policy *p;
-
-		if (d->kind != DEVICE_PCI || !d->driver)
-			continue;
-		p = match_device(ps, d);
-		if (d->kexec_action == KACTION_UNKNOWN) {
-			unknown++;
-			continue;
-		}
-		if (d->kexec_action != KACTION_NOTHING || p)
-			continue;
-		at_risk++;
-		printf("%s  %s: left running on kexec (no ->shutdown(), not unbound) and no policy "
-		       "governs it\n",
-		       d->name, d->driver);
+	r = plan_build(inv, ps, &plan, &error);
+	if (r == -ELOOP) {
+		log_error("Cannot order the plan: %s", strna(error));
+		return EXIT_PLAN;
 	}
-	if (unknown)
-		printf("%u bound device%s not checked: the kernel does not say what kexec does "
-		       "to them (it lacks the kexecq patches)\n",
-		       unknown, unknown == 1 ? "" : "s");
-	if (!at_risk && !unknown)
-		printf("No device at risk.\n");
-	return at_risk ? EXIT_AT_RISK : EXIT_OK;
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the plan: %m"), EXIT_FAIL;
+	/* A kernel with the patches says it per device; the tables are for stock ones. */
+	if (inv->kernel_kexec_method == KMETHOD_UNSET) {
+		r = driver_table_load_for(arg.tables, inv->kernel_release, &table, &exact);
+		if (r == -ENOENT && arg.tables_explicit) {
+			log_error("%s: no table of PCI drivers (pci-drivers-SERIES.tsv) there.",
+				  arg.tables);
+			return EXIT_USAGE;
+		}
+		if (r < 0 && r != -ENOENT)
+			return EXIT_FAIL;
+	}
+	r = risk_assess(inv, plan, table, exact, &rep);
+	if (r < 0)
+		return log_oom(), EXIT_FAIL;
+	r = arg.json ? check_write_json(rep, inv, plan, table, stdout) :
+		       check_print_text(rep, inv, plan, table, stdout);
+	if (r < 0)
+		return EXIT_FAIL;
+	return rep->n_risks ? EXIT_AT_RISK : EXIT_OK;
 }
 
 /* ---- inventory -------------------------------------------------------------- */
@@ -748,6 +769,7 @@ static int verb_run(enum verb verb, char **args)
 		.mountinfo = "/proc/self/mountinfo",
 		.dry_run = arg.dry_run,
 		.now = arg.now,
+		.force = arg.force,
 		.json = arg.json,
 		.progress = !arg.json && isatty(STDOUT_FILENO),
 		.out = stdout,
@@ -962,6 +984,8 @@ enum {
 	OPT_STATE_DIR,
 	OPT_PROC,
 	OPT_RECORD,
+	OPT_FORCE,
+	OPT_DRIVER_TABLES,
 };
 
 static const struct option options[] = {
@@ -992,6 +1016,8 @@ static const struct option options[] = {
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "driver-tables", required_argument, NULL, OPT_DRIVER_TABLES },
 	{},
 };
 
@@ -1013,8 +1039,8 @@ static unsigned option_verbs(int c)
 		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_VERIFY |
 		       VERB_STATUS;
 	case OPT_JSON:
-		return VERB_PLAN | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY | VERB_VERIFY |
-		       VERB_STATUS;
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY |
+		       VERB_VERIFY | VERB_STATUS;
 	case OPT_EXPLAIN:
 		return VERB_PLAN;
 	case OPT_SAVE:
@@ -1034,7 +1060,10 @@ static unsigned option_verbs(int c)
 	case OPT_IF_STUCK:
 		return VERB_REBOOT | VERB_APPLY;
 	case OPT_WATCHDOG:
+	case OPT_FORCE:
 		return VERB_REBOOT;
+	case OPT_DRIVER_TABLES:
+		return VERB_CHECK;
 	case OPT_RUN_DIR:
 		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD | VERB_STATUS;
 	case OPT_STAGE:
@@ -1132,6 +1161,13 @@ static int parse_option(int c, char ***dirs)
 		return -1;
 	case OPT_NOW:
 		arg.now = true;
+		return -1;
+	case OPT_FORCE:
+		arg.force = true;
+		return -1;
+	case OPT_DRIVER_TABLES:
+		arg.tables = optarg;
+		arg.tables_explicit = true;
 		return -1;
 	case 'j': {
 		char *end = NULL;

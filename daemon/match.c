@@ -52,7 +52,7 @@ static bool property_matches(const struct device *d, const char *kv)
 	return false;
 }
 
-bool policy_matches(const struct policy *p, const struct device *d)
+bool policy_matches(const struct policy *p, const struct device *d, const char *release)
 {
 	if (d->kind != DEVICE_PCI)
 		return false;
@@ -63,20 +63,24 @@ bool policy_matches(const struct policy *p, const struct device *d)
 	STRV_FOREACH (kv, p->property)
 		if (!property_matches(d, *kv))
 			return false;
+	STRV_FOREACH (e, p->kernel_version)
+		if (!kernel_version_matches(*e, release))
+			return false;
 	return true;
 }
 
-const struct policy *match_device(const struct policy_set *s, const struct device *d)
+const struct policy *match_device(const struct policy_set *s, const struct device *d,
+				  const char *release)
 {
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
-		if (policy_matches(s->policies[i], d))
+		if (policy_matches(s->policies[i], d, release))
 			return s->policies[i];
 	return NULL;
 }
 
-char *match_explain(const struct policy *p, const struct device *d)
+char *match_explain(const struct policy *p, const struct device *d, const char *release)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -101,6 +105,12 @@ char *match_explain(const struct policy *p, const struct device *d)
 		fprintf(f, "%sProperty=%s (line %u)", first ? "" : ", ", *kv,
 			p->line[KEY_PROPERTY]);
 		first = false;
+	}
+	if (p->kernel_version) {
+		_cleanup_free_ char *e = strv_join(p->kernel_version, " ");
+
+		fprintf(f, "%sKernelVersion=%s (line %u: %s)", first ? "" : ", ", strempty(e),
+			p->line[KEY_KERNEL_VERSION], strna(release));
 	}
 	if (fclose(f) != 0) {
 		free(out);

@@ -7,11 +7,16 @@
 #include "inventory.h"
 #include "policy-set.h"
 
-/* True when every [Match] key of p matches d (a PCI function). */
-bool policy_matches(const struct policy *p, const struct device *d);
+/*
+ * True when every [Match] key of p matches d (a PCI function) and every
+ * KernelVersion= expression holds for release, the running kernel's
+ * (the one whose drivers shut the devices down; NULL: unknown).
+ */
+bool policy_matches(const struct policy *p, const struct device *d, const char *release);
 
 /* The governing policy, or NULL for the built-in default (leave it to the kernel). */
-const struct policy *match_device(const struct policy_set *s, const struct device *d);
+const struct policy *match_device(const struct policy_set *s, const struct device *d,
+				  const char *release);
 
 /* The device's value for a match field (may be NULL). */
 const char *match_field_value(const struct device *d, enum match_field f);
@@ -20,4 +25,4 @@ const char *match_field_value(const struct device *d, enum match_field f);
  * Human explanation of why p matches d: "Driver=lpfc (line 3), Vendor=10df
  * (line 4)".  Returns a malloc'd string or NULL on OOM.
  */
-char *match_explain(const struct policy *p, const struct device *d);
+char *match_explain(const struct policy *p, const struct device *d, const char *release);

@@ -92,6 +92,17 @@ int plan_print_text(const struct plan *plan, const struct inventory *inv,
 		inv->kernel_kexec_method == KMETHOD_UNSET ?
 			"not available (kernel without the kexecq patches)" :
 			kernel_method_to_string(inv->kernel_kexec_method));
+	if (plan->n_unsafe) {
+		fprintf(f, "\nKexec refused (kexecq reboot goes on only with --force):\n");
+		for (size_t i = 0; i < plan->n_devices; i++) {
+			const struct plan_device *pd = &plan->devices[i];
+
+			if (pd->policy && pd->policy->unsafe)
+				fprintf(f, "  %s (%s): %s [%s, line %u]\n", pd->device->name,
+					strna(pd->device->driver), pd->policy->unsafe,
+					pd->policy->name, pd->policy->line[KEY_UNSAFE]);
+		}
+	}
 	if (plan->n == 0)
 		fprintf(f, "\nNothing to do: every device is left to the kernel's own shutdown.\n");
 	for (size_t i = 0; i < plan->n; i++) {
@@ -102,12 +113,24 @@ int plan_print_text(const struct plan *plan, const struct inventory *inv,
 		}
 		print_step(&plan->steps[i], explain, f);
 	}
+	for (size_t i = 0, n = 0; i < plan->n_devices; i++) {
+		const struct plan_device *pd = &plan->devices[i];
+
+		if (pd->hold == HOLD_NONE)
+			continue;
+		if (n++ == 0)
+			fprintf(f, "\nLeft alone (nothing unbinds, resets or unloads them):\n");
+		fprintf(f, "  %s (%s): %s\n", pd->device->name, strna(pd->device->driver),
+			pd->left_alone);
+	}
 	if (explain) {
 		fprintf(f, "\nDevices:\n");
 		for (size_t i = 0; i < plan->n_devices; i++) {
 			const struct plan_device *pd = &plan->devices[i];
 			_cleanup_free_ char *why =
-				pd->policy ? match_explain(pd->policy, pd->device) : NULL;
+				pd->policy ?
+					match_explain(pd->policy, pd->device, inv->kernel_release) :
+					NULL;
 
 			fprintf(f, "  %-14s %-16s %s", pd->device->name, strna(pd->device->driver),
 				pd->policy ? pd->policy->name : "(default: kernel)");
@@ -208,6 +231,7 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 	r |= json_add(root, "kernel_kexec_method",
 		      jstr(kernel_method_to_string(inv->kernel_kexec_method)));
 	r |= json_add(root, "levels", json_object_new_int((int)plan->n_levels));
+	r |= json_add(root, "kexec_refused", json_object_new_boolean(plan->n_unsafe > 0));
 	steps = json_object_new_array();
 	devs = json_object_new_array();
 	warn = json_object_new_array();
@@ -232,13 +256,18 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 		r |= json_add_str(o, "driver", pd->device->driver);
 		r |= json_add_str(o, "policy", pd->policy ? pd->policy->name : NULL);
 		if (pd->policy) {
-			_cleanup_free_ char *why = match_explain(pd->policy, pd->device);
+			_cleanup_free_ char *why =
+				match_explain(pd->policy, pd->device, inv->kernel_release);
 
 			r |= json_add_str(o, "action", policy_action_to_string(pd->policy->action));
 			r |= json_add_str(o, "match", why);
 		} else {
 			r |= json_add_str(o, "action", "kernel");
 		}
+		if (pd->policy && pd->policy->unsafe)
+			r |= json_add_str(o, "unsafe", pd->policy->unsafe);
+		if (pd->left_alone)
+			r |= json_add_str(o, "left_alone", pd->left_alone);
 	}
 	STRV_FOREACH (w, plan->warnings)
 		r |= json_object_array_add(warn, json_object_new_string(*w));

@@ -133,6 +133,8 @@ struct plan *plan_free(struct plan *p)
 		free(p->steps[i].deps);
 	}
 	free(p->steps);
+	for (size_t i = 0; i < p->n_devices; i++)
+		free(p->devices[i].left_alone);
 	free(p->devices);
 	strv_free(p->warnings);
 	free(p);
@@ -152,6 +154,8 @@ struct builder {
 	size_t *last_destr;
 	const struct policy **gov; /* governing policy per device index */
 	const struct policy **unloader; /* policy unloading the device's module */
+	struct hold *holds; /* per device index: owner.h */
+	bool *keep_module; /* per device index: its module must not be unloaded */
 	char **warnings;
 	/* Device walks: a stack, and mark[i] == walk when device i was seen in this one. */
 	const struct device **stack;
@@ -370,6 +374,42 @@ static bool module_unloadable(const struct device *d)
 	return d->driver && d->module && !d->module_builtin;
 }
 
+static bool held(const struct builder *b, const struct device *d)
+{
+	return b->holds[d->index].kind != HOLD_NONE;
+}
+
+/*
+ * A module that drives a function left alone stays: its unload would
+ * remove that function too.  The functions p governs are unbound instead
+ * (plan_pci()).  1 when the module stays.
+ */
+static int keep_held_module(struct builder *b, const struct policy *p, const struct device *d)
+{
+	const struct inventory *inv = b->inv;
+	const struct device *h = NULL;
+	int r;
+
+	for (size_t j = 0; j < inv->n && !h; j++) {
+		const struct device *o = inv->devices[j];
+
+		if (o->kind == DEVICE_PCI && o->driver && streq_ptr(o->module, d->module) &&
+		    held(b, o))
+			h = o;
+	}
+	if (!h)
+		return 0;
+	for (size_t j = 0; j < inv->n; j++)
+		if (inv->devices[j]->kind == DEVICE_PCI &&
+		    streq_ptr(inv->devices[j]->module, d->module))
+			b->keep_module[j] = true;
+	r = warn(b,
+		 "%s: module %s is not unloaded: it drives %s, which is left alone (%s); the "
+		 "functions this policy governs are unbound instead",
+		 p->name, d->module, h->name, b->holds[h->index].reason);
+	return r < 0 ? r : 1;
+}
+
 static int plan_modules(struct builder *b)
 {
 	const struct inventory *inv = b->inv;
@@ -392,8 +432,14 @@ static int plan_modules(struct builder *b)
 			continue;
 		}
 		/* Its module is already going, taken by an earlier device. */
-		if (b->unloader[i])
+		if (b->unloader[i] || b->keep_module[i])
 			continue;
+		r = keep_held_module(b, p, d);
+		if (r != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
 		for (size_t j = 0; j < inv->n; j++) {
 			const struct device *o = inv->devices[j];
 
@@ -423,8 +469,16 @@ static int plan_pci(struct builder *b, const struct device *d)
 	size_t s;
 	int r;
 
-	if (a == ACTION_UNLOAD && !module_unloadable(d))
+	if (a == ACTION_UNLOAD && (!module_unloadable(d) || b->keep_module[d->index]))
 		a = ACTION_UNBIND; /* warned about in plan_modules() */
+	if (held(b, d)) {
+		/* Nothing removes, resets or unloads it, nor turns its SR-IOV off. */
+		if ((d->driver && a != ACTION_KERNEL) ||
+		    (ep && d->sriov_numvfs > 0 && ep->disable_sriov == TRI_YES))
+			return warn(b, "%s: nothing done to %s (%s): %s", ep ? ep->name : p->name,
+				    d->name, strna(d->driver), b->holds[d->index].reason);
+		return 0;
+	}
 	removed = (d->driver && (a == ACTION_UNBIND || a == ACTION_RESET)) || b->unloader[d->index];
 
 	if (ep && d->sriov_numvfs > 0 &&
@@ -446,7 +500,11 @@ static int plan_pci(struct builder *b, const struct device *d)
 	if (d->driver && (a == ACTION_UNBIND || a == ACTION_RESET)) {
 		r = add_step(b, STEP_UNBIND, d, d->name, p, KEY_ACTION,
 			     p->action == ACTION_UNLOAD ?
-				     fmt("Action=unload, but %s is built in", d->driver) :
+				     (b->keep_module[d->index] ?
+					      fmt("Action=unload, but module %s stays: it drives "
+						  "a function left alone",
+						  strna(d->module)) :
+					      fmt("Action=unload, but %s is built in", d->driver)) :
 				     fmt("Action=%s", policy_action_to_string(p->action)),
 			     &s);
 		if (r < 0)
@@ -483,6 +541,18 @@ static size_t policy_rank(const struct builder *b, const struct policy *p)
 		if (b->sorted.policies[lo] == p)
 			return lo;
 	return SIZE_MAX; /* not reached: p governs a device, so it is in the set */
+}
+
+/* A held function bound to driver, or NULL. */
+static const struct device *driver_held(const struct builder *b, const char *driver)
+{
+	for (size_t i = 0; i < b->inv->n; i++) {
+		const struct device *d = b->inv->devices[i];
+
+		if (d->kind == DEVICE_PCI && streq_ptr(d->driver, driver) && held(b, d))
+			return d;
+	}
+	return NULL;
 }
 
 struct km_candidate {
@@ -593,6 +663,24 @@ static int plan_kernel_methods(struct builder *b)
 		/* The winner: a step only if the driver (as this device reports it) differs. */
 		if (d->kexec_method == p->kernel_method)
 			continue;
+		/*
+		 * remove (and auto, for a driver without ->shutdown()) would
+		 * unbind a held function at the kexec, or its VFs under a VM.
+		 */
+		if (p->kernel_method == KMETHOD_REMOVE || p->kernel_method == KMETHOD_AUTO) {
+			const struct device *h = driver_held(b, d->driver);
+
+			if (h) {
+				r = warn(
+					b,
+					"%s: KernelMethod=%s for driver %s not set: %s is left alone (%s)",
+					p->name, kernel_method_to_string(p->kernel_method),
+					d->driver, h->name, b->holds[h->index].reason);
+				if (r < 0)
+					return r;
+				continue;
+			}
+		}
 		r = add_step(b, STEP_SET_KERNEL_METHOD, NULL, d->driver, p, KEY_KERNEL_METHOD,
 			     fmt("KernelMethod=%s", kernel_method_to_string(p->kernel_method)), &s);
 		if (r < 0)
@@ -680,7 +768,7 @@ static int plan_children(struct builder *b, const struct device *pci)
 				if (r < 0)
 					return r;
 			}
-			if (x->kind == DEVICE_NET && ep->network_down && x->up) {
+			if (x->kind == DEVICE_NET && ep->network_down && x->up && !held(b, pci)) {
 				r = add_step(b, STEP_NET_DOWN, x, x->name, ep, KEY_NETWORK_DOWN,
 					     fmt("NetworkDown=yes and %s is up", x->name), &s);
 				if (r < 0)
@@ -1194,6 +1282,8 @@ static void builder_done(struct builder *b)
 	free(b->last_destr);
 	free(b->gov);
 	free(b->unloader);
+	holds_free(b->holds, b->inv ? b->inv->n : 0);
+	free(b->keep_module);
 	free(b->stack);
 	free(b->mark);
 	free(b->sorted.policies);
@@ -1218,8 +1308,9 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 	b.unloader = calloc(n + 1, sizeof(*b.unloader));
 	b.stack = calloc(n + 1, sizeof(*b.stack));
 	b.mark = calloc(n + 1, sizeof(*b.mark));
+	b.keep_module = calloc(n + 1, sizeof(*b.keep_module));
 	if (!plan || !b.first_destr || !b.last_destr || !b.gov || !b.unloader || !b.stack ||
-	    !b.mark)
+	    !b.mark || !b.keep_module)
 		return -ENOMEM;
 	r = check_links(inv, ret_error);
 	if (r < 0)
@@ -1230,18 +1321,29 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
-			b.gov[i] = match_device(b.ps, inv->devices[i]);
+			b.gov[i] = match_device(b.ps, inv->devices[i], inv->kernel_release);
 			n_pci++;
 		}
+	r = holds_compute(inv, b.gov, &b.holds);
+	if (r < 0)
+		return r;
 	plan->devices = calloc(n_pci + 1, sizeof(*plan->devices));
 	if (!plan->devices)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (inv->devices[i]->kind == DEVICE_PCI)
-			plan->devices[plan->n_devices++] = (struct plan_device){
+		if (inv->devices[i]->kind == DEVICE_PCI) {
+			struct plan_device *pd = &plan->devices[plan->n_devices++];
+
+			*pd = (struct plan_device){
 				.device = inv->devices[i],
 				.policy = b.gov[i],
+				.hold = b.holds[i].kind,
 			};
+			if (b.holds[i].reason && !(pd->left_alone = strdup(b.holds[i].reason)))
+				return -ENOMEM;
+			if (b.gov[i] && b.gov[i]->unsafe)
+				plan->n_unsafe++;
+		}
 
 	r = plan_modules(&b);
 	if (r < 0)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "inventory.h"
+#include "owner.h"
 #include "policy-set.h"
 
 enum step_type {
@@ -74,6 +75,8 @@ struct step {
 struct plan_device {
 	const struct device *device;
 	const struct policy *policy; /* NULL: built-in default, leave it to the kernel */
+	enum hold_kind hold; /* owner.h: why nothing removes, resets or unloads it */
+	char *left_alone; /* the reason, when hold is not HOLD_NONE */
 };
 
 struct plan {
@@ -83,6 +86,8 @@ struct plan {
 	struct plan_device *devices;
 	size_t n_devices;
 	char **warnings;
+	/* Functions whose policy says Unsafe=: a kexec with them is refused unless forced. */
+	size_t n_unsafe;
 };
 
 struct plan *plan_free(struct plan *p);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,94 @@ static int parse_property(struct conf_parser *p, const char *key, const char *va
 	return 0;
 }
 
+/* ---- KernelVersion= ----------------------------------------------------- */
+
+static const char *version_operator(const char *expr, int *ret_op)
+{
+	static const struct {
+		const char *s;
+		int op;
+	} ops[] = {
+		/* Two-character operators first. */
+		{ "<=", 'l' }, { ">=", 'g' }, { "!=", 'n' },
+		{ "<", '<' },  { ">", '>' },  { "=", '=' },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
+		if (startswith(expr, ops[i].s)) {
+			*ret_op = ops[i].op;
+			return expr + strlen(ops[i].s);
+		}
+	*ret_op = 0;
+	return expr;
+}
+
+bool kernel_version_valid(const char *expr)
+{
+	int op;
+	const char *v = version_operator(expr, &op);
+
+	if (isempty(v) || strpbrk(v, " \t<>=!"))
+		return false;
+	/* A version after an operator is compared, not globbed. */
+	return !op || !strpbrk(v, "*?[");
+}
+
+bool kernel_version_matches(const char *expr, const char *release)
+{
+	int op, c;
+	const char *v = version_operator(expr, &op);
+
+	if (!release)
+		return false;
+	if (!op)
+		return fnmatch(v, release, 0) == 0;
+	c = strverscmp(release, v);
+	switch (op) {
+	case '<':
+		return c < 0;
+	case 'l':
+		return c <= 0;
+	case '=':
+		return c == 0;
+	case 'n':
+		return c != 0;
+	case 'g':
+		return c >= 0;
+	case '>':
+		return c > 0;
+	default:
+		return false;
+	}
+}
+
+static int parse_kernel_version(struct conf_parser *p, const char *key, const char *value,
+				void *data)
+{
+	char ***l = data;
+	_cleanup_strv_free_ char **words = NULL;
+	int r;
+
+	r = list_words(p, key, value, l, &words);
+	if (r < 0 || !words)
+		return r;
+	STRV_FOREACH (w, words) {
+		if (!kernel_version_valid(*w)) {
+			SHOW(*w);
+			conf_error(
+				p,
+				"%s=: \"%s\" is not a comparison such as <6.9 or >=5.4 (operators "
+				"< <= = != >= >), nor a glob on the release",
+				key, strna(shown));
+			continue;
+		}
+		r = strv_extend(l, *w);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_action(struct conf_parser *p, const char *key, const char *value, void *data)
 {
 	enum policy_action *a = data;
@@ -432,6 +521,8 @@ static const struct key_def keys[] = {
 	KEY("Policy", "After", KEY_AFTER, parse_policy_names, OFF(after)),
 	KEY("Policy", "Before", KEY_BEFORE, parse_policy_names, OFF(before)),
 	KEY("Match", "Property", KEY_PROPERTY, parse_property, OFF(property)),
+	KEY("Match", "KernelVersion", KEY_KERNEL_VERSION, parse_kernel_version,
+	    OFF(kernel_version)),
 	KEY("Quiesce", "Action", KEY_ACTION, parse_action, OFF(action)),
 	KEY("Quiesce", "KernelMethod", KEY_KERNEL_METHOD, parse_kernel_method, OFF(kernel_method)),
 	KEY("Quiesce", "FlushCache", KEY_FLUSH_CACHE, parse_tristate, OFF(flush_cache)),
@@ -439,6 +530,10 @@ static const struct key_def keys[] = {
 	KEY("Quiesce", "DisableSRIOV", KEY_DISABLE_SRIOV, parse_tristate, OFF(disable_sriov)),
 	KEY("Quiesce", "TimeoutSec", KEY_TIMEOUT, parse_timeout, OFF(timeout_usec)),
 	KEY("Quiesce", "OnFailure", KEY_ON_FAILURE, parse_on_failure, OFF(on_failure)),
+	KEY("Quiesce", "Unsafe", KEY_UNSAFE, parse_string, OFF(unsafe)),
+	KEY("Quiesce", "QuiesceUserspace", KEY_QUIESCE_USERSPACE, parse_bool,
+	    OFF(quiesce_userspace)),
+	KEY("Quiesce", "KernelQuiesces", KEY_KERNEL_QUIESCES, parse_bool, OFF(kernel_quiesces)),
 };
 
 const char *policy_key_to_string(enum policy_key k)
@@ -512,6 +607,8 @@ struct policy *policy_free(struct policy *p)
 	for (int i = 0; i < _MATCH_FIELD_MAX; i++)
 		strv_free(p->match[i].patterns);
 	strv_free(p->property);
+	strv_free(p->kernel_version);
+	free(p->unsafe);
 	free(p);
 	return NULL;
 }

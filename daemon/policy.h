@@ -77,6 +77,7 @@ enum policy_key {
 	KEY_AFTER,
 	KEY_BEFORE,
 	KEY_PROPERTY,
+	KEY_KERNEL_VERSION,
 	KEY_ACTION,
 	KEY_KERNEL_METHOD,
 	KEY_FLUSH_CACHE,
@@ -84,6 +85,9 @@ enum policy_key {
 	KEY_DISABLE_SRIOV,
 	KEY_TIMEOUT,
 	KEY_ON_FAILURE,
+	KEY_UNSAFE,
+	KEY_QUIESCE_USERSPACE,
+	KEY_KERNEL_QUIESCES,
 	_KEY_MAX,
 };
 
@@ -105,6 +109,11 @@ struct policy {
 
 	struct match_list match[_MATCH_FIELD_MAX];
 	char **property; /* "KEY=glob", all must match */
+	/*
+	 * "<6.9", ">=5.4", "6.1.*": all must hold for the running kernel's
+	 * release (kernel_version_matches()); NULL: any kernel.
+	 */
+	char **kernel_version;
 
 	enum policy_action action;
 	enum kernel_method kernel_method;
@@ -113,6 +122,16 @@ struct policy {
 	enum tristate disable_sriov;
 	uint64_t timeout_usec;
 	enum on_failure on_failure;
+	/* A kexec with a function this policy governs is unsafe, and why; NULL: it is not. */
+	char *unsafe;
+	/* Act on functions whose DMA belongs to userspace or a VM too (default no). */
+	bool quiesce_userspace;
+	/*
+	 * The running kernel quiesces these functions on kexec although their
+	 * driver has no ->shutdown() (a bus's own shutdown does it): `check`
+	 * does not count them at risk.  Knowledge, not an action.
+	 */
+	bool kernel_quiesces;
 
 	unsigned line[_KEY_MAX]; /* 0: not set in the file (default) */
 };
@@ -163,6 +182,16 @@ const char *on_failure_to_string(enum on_failure f) _pure_;
 /* "Quiesce.Action" style name of a key, for --explain. */
 const char *policy_key_to_string(enum policy_key k) _pure_;
 const char *match_field_to_string(enum match_field f) _pure_;
+
+/*
+ * One KernelVersion= expression against a kernel release: an operator
+ * (<, <=, =, !=, >=, >) and a version compared with strverscmp(3), or
+ * without an operator a glob(7) on the whole release.  A NULL release
+ * (unknown) matches nothing.  kernel_version_valid() says whether expr
+ * is well formed.
+ */
+bool kernel_version_matches(const char *expr, const char *release);
+bool kernel_version_valid(const char *expr);
 
 /* "lpfc" and "lpfc.policy" both give "lpfc.policy"; NULL if not a name. */
 char *policy_name_normalize(const char *s);

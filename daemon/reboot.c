@@ -454,6 +454,40 @@ static int dry_run(const struct reboot_options *o, const struct kexec_image *img
 	return status;
 }
 
+/*
+ * Unsafe=: a policy says no kexec is safe with one of the devices.  Says
+ * which and why (on the journal too, when there is one).  EXIT_OK when
+ * there is none or --force was given.
+ */
+static int refuse_unsafe(const struct reboot_options *o, const struct plan *plan, struct journal *j)
+{
+	if (plan->n_unsafe == 0)
+		return EXIT_OK;
+	for (size_t i = 0; i < plan->n_devices; i++) {
+		const struct plan_device *pd = &plan->devices[i];
+
+		if (!pd->policy || !pd->policy->unsafe)
+			continue;
+		if (j)
+			journal_log(j, o->force ? LOG_WARNING : LOG_ERR,
+				    "%s (%s): a kexec is unsafe: %s (%s)%s", pd->device->name,
+				    strna(pd->device->driver), pd->policy->unsafe, pd->policy->name,
+				    o->force ? "; going on: forced" : "");
+		else
+			(void)log_full_errno(o->force ? LOG_WARNING : LOG_ERR, 0,
+					     "%s (%s): a kexec is unsafe: %s (%s)%s",
+					     pd->device->name, strna(pd->device->driver),
+					     pd->policy->unsafe, pd->policy->name,
+					     o->force ? "; going on: forced" : "");
+	}
+	if (o->force)
+		return EXIT_OK;
+	if (!j)
+		log_error(
+			"Refusing to kexec (--force overrides; a reboot through firmware is safe).");
+	return EXIT_REFUSED;
+}
+
 /* ---- the run: signals, the point of no return ------------------------------------ */
 
 static bool signal_unload_first;
@@ -754,7 +788,9 @@ int reboot_run(const struct reboot_options *o)
 	if (r != EXIT_OK)
 		return r;
 	{
-		struct scan_options so = { .sysfs = o->sysfs, .moddir = o->moddir };
+		struct scan_options so = { .sysfs = o->sysfs,
+					   .moddir = o->moddir,
+					   .proc = o->proc };
 
 		r = o->inventory ? inventory_load_json(o->inventory, &inv) :
 				   inventory_scan(&so, &inv);
@@ -764,9 +800,19 @@ int reboot_run(const struct reboot_options *o)
 	r = make_plan(inv, ps, &plan);
 	if (r != EXIT_OK)
 		return r;
-	if (o->dry_run)
-		return dry_run(o, img, img_status, plan, inv, ps);
+	if (o->dry_run) {
+		r = dry_run(o, img, img_status, plan, inv, ps);
+		if (r == EXIT_OK && plan->n_unsafe && !o->force) {
+			fprintf(o->out, "\nThe reboot would be refused: a kexec is unsafe with the "
+					"devices above (--force overrides).\n");
+			r = EXIT_REFUSED;
+		}
+		return r;
+	}
 	plan_warnings(plan, NULL, true);
+	r = refuse_unsafe(o, plan, NULL);
+	if (r != EXIT_OK)
+		return r;
 
 	/* A signal from here on is an abort, handled: before the load. */
 	control = signals_take(false);
@@ -789,7 +835,9 @@ int reboot_run(const struct reboot_options *o)
 	if (!o->now) {
 		_cleanup_free_ char *info = NULL, *job = NULL, *error = NULL;
 		_cleanup_free_ char *initrds = strv_join(img->initrds, " + ");
-		struct freeze_settings fs = { .deadline_usec = o->deadline_usec, .jobs = o->jobs };
+		struct freeze_settings fs = { .deadline_usec = o->deadline_usec,
+					      .jobs = o->jobs,
+					      .force = o->force };
 
 		snprintf(fs.if_stuck, sizeof(fs.if_stuck), "%s", if_stuck_to_string(o->if_stuck));
 		if (!initrds ||
@@ -879,7 +927,9 @@ int reboot_apply_final(const struct reboot_options *o)
 	}
 	if (access(frozen, F_OK) < 0 && errno == ENOENT) {
 		/* A plain `systemctl kexec`: the installed policies still apply. */
-		struct scan_options so = { .sysfs = o->sysfs, .moddir = o->moddir };
+		struct scan_options so = { .sysfs = o->sysfs,
+					   .moddir = o->moddir,
+					   .proc = o->proc };
 
 		journal_log(j, LOG_NOTICE,
 			    "no frozen plan in %s: planning from the installed "
@@ -912,6 +962,7 @@ int reboot_apply_final(const struct reboot_options *o)
 		ro.if_stuck = (enum if_stuck)if_stuck_from_string(fs.if_stuck);
 	if (ro.deadline_usec > HOOK_DEADLINE_MAX_USEC)
 		ro.deadline_usec = HOOK_DEADLINE_MAX_USEC;
+	ro.force = ro.force || fs.force;
 	o = &ro;
 	r = make_plan(inv, ps, &plan);
 	if (r != EXIT_OK) {
@@ -919,6 +970,12 @@ int reboot_apply_final(const struct reboot_options *o)
 		return r;
 	}
 	plan_warnings(plan, j, false);
+	r = refuse_unsafe(o, plan, j);
+	if (r != EXIT_OK) {
+		(void)unload_after_abort(o, "a policy says a kexec is unsafe (Unsafe=): nothing "
+					    "quiesced, reboot through firmware");
+		return r;
+	}
 	/* What reading and planning took comes out of the budget. */
 	spent = mono_usec() - t0;
 	ro.deadline_usec = ro.deadline_usec > spent + 1000000ULL ? ro.deadline_usec - spent :

@@ -52,6 +52,7 @@ struct reboot_options {
 	const char *mountinfo; /* "/proc/self/mountinfo" */
 	bool dry_run;
 	bool now;
+	bool force; /* kexec even with devices whose policy says Unsafe= */
 	bool json; /* the report as JSON on out */
 	bool progress; /* a line per step and a summary on out (a terminal) */
 	FILE *out;

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 
 #include "kmod-adapter.h"
+#include "liveupdate.h"
 #include "log.h"
 #include "mountinfo.h"
 #include "scan.h"
@@ -45,6 +46,11 @@ int inventory_scan(const struct scan_options *o, struct inventory **ret)
 	r = storage_attach_mounts(sysfs, mi, inv);
 	if (r < 0)
 		return r;
+	/* Unreadable sessions fail it too: a plan must not unbind what a live update keeps. */
+	r = liveupdate_sessions(sysfs, o->proc, &inv->liveupdate_sessions);
+	if (r < 0)
+		return r;
+	(void)liveupdate_mark(inv, inv->liveupdate_sessions);
 	*ret = TAKE_PTR(inv);
 	return 0;
 }

@@ -11,6 +11,7 @@ struct scan_options {
 	const char *sysfs; /* "/sys" */
 	const char *moddir; /* NULL: /lib/modules/$(uname -r) */
 	const char *mountinfo; /* NULL: "/proc/self/mountinfo" */
+	const char *proc; /* NULL: "/proc", for live update sessions */
 };
 
 int inventory_scan(const struct scan_options *o, struct inventory **ret);

@@ -81,6 +81,10 @@ static json_object *device_to_json(const struct device *d)
 		}
 		r |= json_add_str(o, "kexec_method", kernel_method_to_string(d->kexec_method));
 		r |= json_add_str(o, "kexec_action", kexec_action_to_string(d->kexec_action));
+		if (d->enable_count)
+			r |= json_add(o, "enable", json_object_new_int64(d->enable_count));
+		if (d->liveupdate_preserved)
+			r |= json_add(o, "liveupdate_preserved", json_object_new_boolean(1));
 	}
 	if (d->kind == DEVICE_DISK) {
 		r |= json_add_str(o, "devnode", d->devnode);
@@ -441,6 +445,14 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 	if (r < 0)
 		return r;
 	d->up = b;
+	b = 0;
+	r = get_bool(l, o, "liveupdate_preserved", &b);
+	if (r < 0)
+		return r;
+	d->liveupdate_preserved = b;
+	r = get_uint(l, o, "enable", &d->enable_count);
+	if (r < 0)
+		return r;
 	r = get_uint(l, o, "sriov_numvfs", &d->sriov_numvfs);
 	if (r < 0)
 		return r;

@@ -200,6 +200,7 @@ static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv
 	d->class = hex_attr(ud, "class");
 	d->sriov_numvfs = uint_attr(ud, "sriov_numvfs");
 	d->sriov_totalvfs = uint_attr(ud, "sriov_totalvfs");
+	d->enable_count = uint_attr(ud, "enable");
 	r = copy_properties(ud, d);
 	if (r < 0)
 		return r;
