@@ -1,0 +1,135 @@
+#!/bin/bash
+# The shipped policy library (policy/): every file parses and is documented,
+# plans what its "# Steps:" comment claims on a generated server and never
+# more on the snapshots in tests/data (tests/policy-library.py); and the
+# machinery the library relies on: KernelVersion=, Unsafe=, devices given
+# to userspace left alone, `kexecq check` on a stock kernel from the driver
+# tables.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+lib=${top_srcdir:-.}/policy
+tables=${top_srcdir:-.}/contrib
+
+# --- every shipped file parses
+if run 0 "$KEXECQ" policy verify "$lib"/*.policy; then
+	pass "policy verify accepts every shipped policy ($(ls "$lib"/*.policy | wc -l) files)"
+fi
+for drv in lpfc ipr megaraid_sas mpt3sas nvme mlx4_core mlx5_core ena xhci_hcd ioatdma i915 \
+	amdgpu nouveau ixgbe i40e ice virtio-pci vfio-pci; do
+	if ls "$lib"/*-"$drv".policy >/dev/null 2>&1; then
+		pass "the library has a file for $drv"
+	else
+		fail "the library has no file for $drv"
+	fi
+done
+
+command -v python3 >/dev/null || skip "python3 not installed"
+checker=${top_srcdir:-.}/tests/policy-library.py
+
+# --- what each file claims, on a generated server and on the snapshots
+mkdir -p "$tmp/gen"
+if python3 "$checker" "$KEXECQ" "$lib" "$tmp/gen" --snapshot "$TESTDATA"/inventory/*.json >"$tmp/lib.out" 2>&1; then
+	pass "every shipped policy plans what its Steps: line claims ($(grep -c '^ok' "$tmp/lib.out") checks)"
+else
+	fail "the library does not plan what it claims"
+	grep -v '^ok' "$tmp/lib.out" | sed 's/^/    /' | head -30
+fi
+# The checker fails on a wrong claim (a test that cannot fail proves nothing).
+cp -r "$lib" "$tmp/mutant"
+sed -i 's/^# Steps: .*/# Steps: reset/' "$tmp/mutant/50-megaraid_sas.policy"
+if python3 "$checker" "$KEXECQ" "$tmp/mutant" "$tmp/gen" >"$tmp/mut.out" 2>&1; then
+	fail "the checker accepted a wrong Steps: claim"
+elif grep -q "not ok 50-megaraid_sas.policy on Linux" "$tmp/mut.out"; then
+	pass "the checker names a file whose claim is wrong"
+else
+	fail "the checker failed for another reason"
+	sed 's/^/    /' "$tmp/mut.out" | grep -v '^    ok' | head
+fi
+
+# --- check on a stock kernel: the nearest table, the vfio function in use
+srv=$tmp/gen/server-6.18.0.json
+run 5 "$KEXECQ" check -P "$lib" --inventory "$srv" --driver-tables "$tables" &&
+	expect out "the nearest series" "check says the table is another series'" &&
+	expect out "Linux 6.12." "check names the table's kernel" &&
+	expect out "in-use" "an open vfio-pci function is at risk" &&
+	expect out "Left alone by kexecq" "check lists what kexecq leaves alone"
+run 5 "$KEXECQ" check -P "$lib" --inventory "$srv" --driver-tables "$tables" --json &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["basis"]=="table-of-nearest-series" and d["at_risk"]==len(d["risks"])>0, d["basis"]' "$tmp/out" &&
+	pass "check --json: basis and risks"
+run 2 "$KEXECQ" check --inventory "$srv" --driver-tables "$tmp/none" &&
+	expect err "no table of PCI drivers" "check: a --driver-tables without tables is an error"
+# A driver with ->shutdown() in the table and no policy is not at risk; one without is.
+mkdir -p "$tmp/empty"
+run 5 "$KEXECQ" check -P "$tmp/empty" --inventory "$srv" --driver-tables "$tables" &&
+	expect out "nouveau        left-running" "nouveau (no ->shutdown() in 6.12) is at risk without a policy" &&
+	if grep -q "0000:[0-9a-f]*:00.0   megaraid_sas .*left-running" "$tmp/out"; then
+		fail "megaraid_sas has ->shutdown() yet is at risk"
+	else
+		pass "megaraid_sas (->shutdown() in 6.12) is not at risk"
+	fi
+
+# --- the policy language the library uses
+mkdir -p "$tmp/p"
+cat >"$tmp/p/10-amd.policy" <<'P'
+[Match]
+Driver=amdgpu
+KernelVersion=>=5.0 <7.0
+
+[Quiesce]
+Unsafe=the PSP initialises once per power cycle
+P
+cat >"$tmp/p/20-ixgbe.policy" <<'P'
+[Match]
+Driver=ixgbe
+
+[Quiesce]
+Action=unload
+DisableSRIOV=yes
+NetworkDown=yes
+P
+cat >"$tmp/p/30-vfio.policy" <<'P'
+[Match]
+Driver=vfio-pci
+
+[Quiesce]
+Action=reset
+P
+run 0 "$KEXECQ" plan -P "$tmp/p" --inventory "$srv" &&
+	expect out "Kexec refused" "plan shows a refused kexec" &&
+	expect out "the PSP initialises once per power cycle [10-amd.policy, line 6]" "with the reason and where it is said" &&
+	expect out "bound to vfio-pci, which gives its DMA to userspace" "the vfio-pci function is left alone" &&
+	if grep -q "reset.*vfio" "$tmp/out"; then fail "a vfio-pci function is reset"; else pass "Action=reset is not done to a vfio-pci function"; fi
+run 0 "$KEXECQ" plan -P "$tmp/p" --inventory "$tmp/gen/server-7.9.0.json" &&
+	if grep -q "Kexec refused" "$tmp/out"; then fail "KernelVersion=<7.0 matched 7.9.0"; else pass "KernelVersion= limits a policy to a range of kernels"; fi
+
+# A VF given to a VM: its PF keeps SR-IOV and its driver, the module stays.
+python3 - "$srv" "$tmp/vf.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for x in d["devices"]:
+    if x.get("physfn") and x.get("driver") == "ixgbevf":
+        x["driver"] = x["module"] = "vfio-pci"
+        x["enable"] = 1
+        break
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run 0 "$KEXECQ" plan -P "$tmp/p" --inventory "$tmp/vf.json" &&
+	expect out "is given to userspace (vfio-pci): SR-IOV and the PF's driver stay" "the PF of a VF in a VM is left alone" &&
+	expect out "module ixgbe is not unloaded" "the module that drives it stays" &&
+	if grep -Eq "sriov|net-down eth.*ixgbe|unload ixgbe" "$tmp/out"; then fail "SR-IOV, link or module of the PF touched"; else pass "no SR-IOV, link or module step on that PF"; fi
+cat >"$tmp/p/05-take.policy" <<'P'
+[Match]
+Driver=vfio-pci
+
+[Quiesce]
+Action=unbind
+QuiesceUserspace=yes
+P
+run 0 "$KEXECQ" plan -P "$tmp/p" --inventory "$srv" &&
+	expect out "unbind 0000:" "QuiesceUserspace=yes lets a policy unbind a vfio-pci function"
+
+# Bad values name the file and line.
+printf '[Match]\nDriver=x\nKernelVersion=>=6.*\n' >"$tmp/bad.policy"
+run 3 "$KEXECQ" policy verify "$tmp/bad.policy" &&
+	expect err "bad.policy:3: KernelVersion=: \">=6.*\" is not a comparison" "a glob after an operator is refused"
+finish
