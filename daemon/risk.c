@@ -111,7 +111,12 @@ _printf_(4, 5) static int add_note(struct risk_report *rep, enum risk_note note,
 	return 0;
 }
 
-/* The step of the plan that takes the function away before or at the kexec, or NULL. */
+/*
+ * The step of the plan that takes the function away before the kexec (an
+ * unbind, reset or module unload), else one that makes the kernel unbind
+ * it at the kexec (kexec_method remove, or auto for a driver without
+ * ->shutdown()); NULL when there is none.
+ */
 static const struct step *quiescing_step(const struct plan *plan, const struct device *d,
 					 bool no_shutdown)
 {
@@ -122,6 +127,10 @@ static const struct step *quiescing_step(const struct plan *plan, const struct d
 			return s;
 		if (s->type == STEP_UNLOAD_MODULE && streq_ptr(s->object, d->module))
 			return s;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct step *s = &plan->steps[i];
+
 		if (s->type == STEP_SET_KERNEL_METHOD && streq_ptr(s->driver, d->driver) &&
 		    (s->method == KMETHOD_REMOVE || (s->method == KMETHOD_AUTO && no_shutdown)))
 			return s;
@@ -137,7 +146,7 @@ static int left_running(const struct inventory *inv, const struct driver_table *
 
 	*note = NOTE_NONE;
 	if (inv->kernel_kexec_method != KMETHOD_UNSET) {
-		*why = "the kernel says kexec_action \"nothing\": no ->shutdown(), not unbound";
+		*why = "kexec_action is \"nothing\" (no ->shutdown(), not unbound)";
 		return d->kexec_action == KACTION_NOTHING;
 	}
 	if (!t) {

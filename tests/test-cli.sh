@@ -153,9 +153,20 @@ fi
 # --- check
 mkdir -p "$tmp/empty"
 if run 5 "$KEXECQ" -P "$tmp/empty" check --inventory "$inv"; then
-	expect out "0000:04:00.0  lpfc: left running on kexec (no ->shutdown(), not unbound) and no policy governs it" "check finds lpfc at risk"
+	expect out "has the kexecq patches: it says per device" "check on a patched kernel uses kexec_action" &&
+		expect out "0000:04:00.0   lpfc           left-running kexec_action is \"nothing\"" "check finds lpfc at risk" &&
+		expect out "no policy governs it" "and says no policy governs it"
 fi
-run 0 "$KEXECQ" -P "$pol" check --inventory "$inv" && expect out "No device at risk." "a policy covers lpfc"
+run 0 "$KEXECQ" -P "$pol" check --inventory "$inv" && expect out "Nothing at risk." "a policy covers lpfc" &&
+	expect out "quiesced by step 18: unload module lpfc (30-lpfc.policy)" "check names the step that covers it"
+# Only FlushCache= is no coverage.
+mkdir -p "$tmp/flushonly"
+printf '[Match]\nDriver=*\n[Quiesce]\nFlushCache=yes\nNetworkDown=yes\n' >"$tmp/flushonly/10-all.policy"
+run 5 "$KEXECQ" -P "$tmp/flushonly" check --inventory "$inv" &&
+	expect out "its policy does not quiesce it" "a policy with only FlushCache=/NetworkDown= is not coverage"
+printf '[Match]\nDriver=megaraid_sas\n[Quiesce]\nFlushCache=no\n' >"$tmp/flushonly/05-mr.policy"
+run 5 "$KEXECQ" -P "$tmp/flushonly" check --inventory "$inv" &&
+	expect out "/dev/sda has a volatile write cache and 05-mr.policy says FlushCache=no (line 4)" "FlushCache=no over a volatile cache is at risk"
 
 # --- the live machine: read-only, headed by the host
 host=$(uname -n)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "string-util.h"
 #include "strv.h"
 #include "testlib.h"
 
@@ -64,7 +65,50 @@ static const struct {
 	{ "Property=NO_SUCH_PROPERTY=*", "0000:01:00.0", false },
 	{ "Driver=ixgbe\nSlot=3", "0000:03:00.0", true },
 	{ "Driver=ixgbe\nSlot=4", "0000:03:00.0", false },
+	/* The fixture's kernel is 6.12.57-kexecq. */
+	{ "Driver=lpfc\nKernelVersion=<6.13", "0000:04:00.0", true },
+	{ "Driver=lpfc\nKernelVersion=<6.12", "0000:04:00.0", false },
+	{ "Driver=lpfc\nKernelVersion=>=6.12 <6.13", "0000:04:00.0", true },
+	{ "Driver=lpfc\nKernelVersion=>=6.12\nKernelVersion=<6.12.50", "0000:04:00.0", false },
+	{ "Driver=lpfc\nKernelVersion=6.12.*", "0000:04:00.0", true },
+	{ "Driver=lpfc\nKernelVersion=!=6.12.57-kexecq", "0000:04:00.0", false },
+	{ "Driver=lpfc\nKernelVersion=\nKernelVersion=<4", "0000:04:00.0", false },
+	{ "Driver=lpfc\nKernelVersion=<4\nKernelVersion=", "0000:04:00.0", true },
 };
+
+static const struct {
+	const char *expr, *release;
+	bool expect;
+} versions[] = {
+	{ "<6.9", "6.12.117", false }, /* 12 > 9 numerically, not as text */
+	{ ">=6.9", "6.12.117", true },
+	{ "<6.12.33", "6.12.117", false },
+	{ ">6.12", "6.12.1-amd64", true },
+	{ "=6.1.0-18-amd64", "6.1.0-18-amd64", true },
+	{ "<=6.1", "6.1", true },
+	{ ">4.11", "4.11", false },
+	{ "6.*", "6.18.44-fc", true },
+	{ "5.*", "6.18.44-fc", false },
+	{ "<99", NULL, false }, /* an unknown release matches nothing */
+};
+
+START_TEST(test_kernel_version)
+{
+	ck_assert_msg(kernel_version_valid(versions[_i].expr), "%s", versions[_i].expr);
+	ck_assert_msg(kernel_version_matches(versions[_i].expr, versions[_i].release) ==
+			      versions[_i].expect,
+		      "%s on %s", versions[_i].expr, strna(versions[_i].release));
+}
+END_TEST
+
+START_TEST(test_kernel_version_invalid)
+{
+	static const char *const bad[] = { "", "<", ">=6.*", "<6 7", "=<6", "<6!" };
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		ck_assert_msg(!kernel_version_valid(bad[i]), "\"%s\" accepted", bad[i]);
+}
+END_TEST
 
 START_TEST(test_cases)
 {
@@ -73,7 +117,7 @@ START_TEST(test_cases)
 
 	ck_assert_int_ge(asprintf(&text, "[Match]\n%s\n", cases[_i].match), 0);
 	p = test_policy_from_string("50-case.policy", text);
-	ck_assert_msg(policy_matches(p, pci(cases[_i].device)) == cases[_i].expect,
+	ck_assert_msg(policy_matches(p, pci(cases[_i].device), inv->kernel_release) == cases[_i].expect,
 		      "\"%s\" on %s: expected %s", cases[_i].match, cases[_i].device,
 		      cases[_i].expect ? "match" : "no match");
 	policy_free(p);
@@ -86,7 +130,7 @@ START_TEST(test_only_pci)
 	struct device *disk = inventory_find_name(inv, DEVICE_DISK, "sda");
 
 	ck_assert_ptr_nonnull(disk);
-	ck_assert(!policy_matches(p, disk));
+	ck_assert(!policy_matches(p, disk, NULL));
 	policy_free(p);
 }
 END_TEST
@@ -97,10 +141,10 @@ START_TEST(test_first_match_wins)
 	const struct policy *p;
 
 	/* 30-lpfc matches by vendor and class; nothing earlier matches. */
-	p = match_device(s, pci("0000:04:00.0"));
+	p = match_device(s, pci("0000:04:00.0"), NULL);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(p->name, "30-lpfc.policy");
-	ck_assert_ptr_null(match_device(s, pci("0000:00:14.0")));
+	ck_assert_ptr_null(match_device(s, pci("0000:00:14.0"), NULL));
 	policy_set_free(s);
 }
 END_TEST
@@ -109,7 +153,7 @@ START_TEST(test_explain)
 {
 	struct policy *p =
 		test_policy_from_string("10-e.policy", "[Match]\nDriver=lpfc\nVendor=!8086\n");
-	_cleanup_free_ char *why = match_explain(p, pci("0000:04:00.0"));
+	_cleanup_free_ char *why = match_explain(p, pci("0000:04:00.0"), NULL);
 
 	ck_assert_str_eq(why, "Driver=lpfc (line 2: lpfc), Vendor=!8086 (line 3: 10df)");
 	policy_free(p);
@@ -126,6 +170,8 @@ static Suite *match_suite(void)
 	tcase_add_test(tc, test_only_pci);
 	tcase_add_test(tc, test_first_match_wins);
 	tcase_add_test(tc, test_explain);
+	tcase_add_loop_test(tc, test_kernel_version, 0, (int)ELEMENTSOF(versions));
+	tcase_add_test(tc, test_kernel_version_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }
