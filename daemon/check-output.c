@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <string.h>
 
 #include "check-output.h"
 #include "json-util.h"
@@ -28,8 +29,10 @@ static void print_basis(const struct risk_report *rep, const struct inventory *i
 		fprintf(f,
 			"Kernel %s lacks the kexecq patches and there is no table for its series: "
 			"what a kexec does to each driver comes from the table of Linux %s (%s), "
-			"the nearest series; drivers may have gained or lost ->shutdown() since.\n",
-			rel, t->version, t->path);
+			"the nearest %s series; drivers may have gained or lost ->shutdown() since.\n",
+			rel, t->version, t->path,
+			inv->kernel_release && strverscmp(t->series, inv->kernel_release) < 0 ? "older" :
+												  "newer");
 		break;
 	case BASIS_NONE:
 	default:

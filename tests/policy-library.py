@@ -66,7 +66,7 @@ def ok(cond, what):
 
 def read_policy(path):
     """The claim, the [Match] keys (first plain value) and whether it is documented."""
-    claim, match, section, documented, evidence_none = None, {}, None, False, False
+    claim, match, section, documented, evidence_none, flush_no = None, {}, None, False, False, False
     with open(path, encoding="utf-8") as f:
         for line in f:
             m = re.match(r"#\s*Steps:\s*(.*)$", line)
@@ -84,7 +84,9 @@ def read_policy(path):
                     match[k] = v.split()[0]
             elif section == "[Policy]" and s.startswith("Documentation=") and s[14:].strip():
                 documented = True
-    return claim, match, documented or evidence_none
+            elif section == "[Quiesce]" and s.replace(" ", "") in ("FlushCache=no", "FlushCache=false", "FlushCache=0"):
+                flush_no = True
+    return claim, match, documented or evidence_none, flush_no
 
 
 def pci(syspath, name, vendor, device, cls, driver, module=None, **extra):
@@ -103,20 +105,27 @@ def generate(policies, release):
     """A server with one function per driver named by a policy (and the DRIVERS table)."""
     devs = []
     governed = {}
+    # One function per driver with its usual ids, and one more per policy
+    # narrowed to certain ids (Vendor=, Device=, Class=), with those.
+    items = []
     names = sorted(set(DRIVERS) | {m.get("Driver") for _, m in policies.values()
                                    if m.get("Driver")})
-    for bus, drv in enumerate(names, start=1):
+    for drv in names:
+        items.append((drv, DRIVERS.get(drv, ("1234", "0001", "ff0000", "plain", None, None))))
+    for fname, (_, m) in sorted(policies.items()):
+        drv = m.get("Driver")
+        if not drv or not any(k in m for k in ("Vendor", "Device", "Class")):
+            continue
         vendor, device, cls, kind, vfdrv, vfdev = DRIVERS.get(
             drv, ("1234", "0001", "ff0000", "plain", None, None))
-        # A policy narrowed to certain ids gets a function it matches.
-        for fname, (_, m) in policies.items():
-            if m.get("Driver") == drv:
-                vendor = m.get("Vendor", vendor).lower().replace("0x", "")
-                device = m.get("Device", device).lower().replace("0x", "")
-                if "Class" in m and "*" not in m["Class"]:
-                    c = m["Class"].lower().replace("0x", "")
-                    cls = (c + cls[len(c):])[:6]
-                governed.setdefault(fname, []).append(drv)
+        vendor = m.get("Vendor", vendor).lower().replace("0x", "")
+        device = m.get("Device", device).lower().replace("0x", "")
+        if "Class" in m and "*" not in m["Class"]:
+            c = m["Class"].lower().replace("0x", "")
+            cls = (c + cls[len(c):])[:6]
+        items.append((drv, (vendor, device, cls, kind, vfdrv, vfdev)))
+    for bus, (drv, ids) in enumerate(items, start=1):
+        vendor, device, cls, kind, vfdrv, vfdev = ids
         port = "/sys/devices/pci0000:00/0000:00:%02x.0" % bus
         pname = "0000:00:%02x.0" % bus
         devs.append(pci(port, pname, "8086", "a110", "060400", "pcieport",
@@ -150,7 +159,7 @@ def generate(policies, release):
             devs.append(pci(port + "/" + vn, vn, vendor, vfdev, cls, vfdrv,
                             physfn=fpath))
     return {"format": "kexecq-inventory", "version": 3,
-            "kernel": {"release": release}, "devices": devs}, governed
+            "kernel": {"release": release}, "devices": devs}, {}
 
 
 def plan(kexecq, policy_dir, inv_path):
@@ -173,9 +182,10 @@ def main(argv):
     kexecq, policy_dir, out = argv[1], argv[2], argv[3]
     snapshots = argv[argv.index("--snapshot") + 1:] if "--snapshot" in argv else []
     files = sorted(f for f in os.listdir(policy_dir) if f.endswith(".policy"))
-    policies = {f: read_policy(os.path.join(policy_dir, f))[:2] for f in files}
+    parsed = {f: read_policy(os.path.join(policy_dir, f)) for f in files}
+    policies = {f: (p[0], p[1]) for f, p in parsed.items()}
     for f in files:
-        claim, match, documented = read_policy(os.path.join(policy_dir, f))
+        claim, match, documented, _ = parsed[f]
         ok(claim is not None, "%s has a '# Steps:' line" % f)
         ok(documented, "%s has Documentation= or says '# Evidence: none to link'" % f)
         ok("Driver" in match, "%s matches by Driver=" % f)
@@ -214,6 +224,9 @@ def main(argv):
             # Mounted file systems below what goes away add a readonly step first.
             if claim & {"unbind", "reset", "unload-module", "sriov-disable"}:
                 claim.add("readonly")
+            # The snapshots have disks the generated functions may lack.
+            if f in parsed and not parsed[f][3]:
+                claim.add("flush-cache")
             ok(have <= claim, "%s on %s: steps %s within the claim %s" % (
                 f, os.path.basename(snap), " ".join(sorted(have)),
                 " ".join(sorted(claim)) or "none"))

@@ -49,7 +49,7 @@ fi
 # --- check on a stock kernel: the nearest table, the vfio function in use
 srv=$tmp/gen/server-6.18.0.json
 run 5 "$KEXECQ" check -P "$lib" --inventory "$srv" --driver-tables "$tables" &&
-	expect out "the nearest series" "check says the table is another series'" &&
+	expect out "the nearest older series" "check says the table is an older series'" &&
 	expect out "Linux 6.12." "check names the table's kernel" &&
 	expect out "in-use" "an open vfio-pci function is at risk" &&
 	expect out "Left alone by kexecq" "check lists what kexecq leaves alone"

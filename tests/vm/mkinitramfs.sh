@@ -63,6 +63,13 @@ populate() { # root
 		mv "$root$KEXECQ" "$root/usr/sbin/kexecq"
 		ln -s /usr/sbin/kexecq "$root/usr/lib/systemd/system-shutdown/kexecq.shutdown"
 	fi
+	# "# library: shipped": the policy library and the driver tables as
+	# `make install` puts them (policydir, tablesdir), from KEXECQ's build tree.
+	if grep -q '^# library: shipped' "$scenario"; then
+		make -s -C "$(dirname "$KEXECQ")" DESTDIR="$root" \
+			install-dist_policyDATA install-dist_tablesDATA >&2 ||
+			{ echo "mkinitramfs: cannot install the policy library" >&2; exit 1; }
+	fi
 }
 
 # Units from the host, the least that boots to multi-user.target and shuts

@@ -41,6 +41,9 @@
 #                                   control scenario shows without kexecq;
 #                                   lockdep reports once, so later locking
 #                                   bugs go unseen: say why in the scenario)
+#   # library: shipped              install the shipped policy library and the
+#                                   driver tables (make install, from KEXECQ's
+#                                   build tree) into /usr/lib/kexecq
 #   # repeat: N                     boot N times; every run must pass
 #   # timeout: SECONDS              (default 120, per run)
 #
