@@ -10,7 +10,6 @@
 #include "bus.h"
 #include "macro.h"
 
-
 bool bus_systemd_running(const char *root)
 {
 	_cleanup_free_ char *p = NULL;

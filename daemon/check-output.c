@@ -31,8 +31,9 @@ static void print_basis(const struct risk_report *rep, const struct inventory *i
 			"what a kexec does to each driver comes from the table of Linux %s (%s), "
 			"the nearest %s series; drivers may have gained or lost ->shutdown() since.\n",
 			rel, t->version, t->path,
-			inv->kernel_release && strverscmp(t->series, inv->kernel_release) < 0 ? "older" :
-												  "newer");
+			inv->kernel_release && strverscmp(t->series, inv->kernel_release) < 0 ?
+				"older" :
+				"newer");
 		break;
 	case BASIS_NONE:
 	default:

@@ -13,5 +13,6 @@ enum {
 	EXIT_STEPS_FAILED = 7, /* apply: steps failed (the kexec goes on) */
 	EXIT_STUCK = 8, /* a step was still in the kernel at the point of no return: no kexec */
 	EXIT_DIFFERS = 9, /* verify: devices did not come back as they were before the kexec */
-	EXIT_REFUSED = 10, /* reboot, apply: a policy says a kexec is unsafe (Unsafe=), no --force */
+	EXIT_REFUSED =
+		10, /* reboot, apply: a policy says a kexec is unsafe (Unsafe=), no --force */
 };

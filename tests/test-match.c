@@ -117,7 +117,8 @@ START_TEST(test_cases)
 
 	ck_assert_int_ge(asprintf(&text, "[Match]\n%s\n", cases[_i].match), 0);
 	p = test_policy_from_string("50-case.policy", text);
-	ck_assert_msg(policy_matches(p, pci(cases[_i].device), inv->kernel_release) == cases[_i].expect,
+	ck_assert_msg(policy_matches(p, pci(cases[_i].device), inv->kernel_release) ==
+			      cases[_i].expect,
 		      "\"%s\" on %s: expected %s", cases[_i].match, cases[_i].device,
 		      cases[_i].expect ? "match" : "no match");
 	policy_free(p);

@@ -48,7 +48,8 @@ START_TEST(test_vf_in_vm)
 	ck_assert_int_eq(h[pf->index].kind, HOLD_VF_IN_USE);
 	ck_assert_ptr_eq(h[pf->index].cause, vf);
 	ck_assert_int_eq(h[port->index].kind, HOLD_ABOVE);
-	ck_assert_ptr_nonnull(strstr(h[pf->index].reason, "its VF 0000:03:10.0 is given to userspace"));
+	ck_assert_ptr_nonnull(
+		strstr(h[pf->index].reason, "its VF 0000:03:10.0 is given to userspace"));
 	holds_free(h, inv->n);
 
 	/* The PF's policy may take it back from userspace, not from a live update. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libFuzzer harness: snapshot + policies -> plan (daemon/plan.c, match.c),
- * as `kexecq plan --inventory FILE --json` runs it.
+ * as `kexecq plan --inventory FILE --json` runs it, then `kexecq check` on
+ * the result (risk.c, check-output.c) with a small table of PCI drivers.
  *
  * Input: the snapshot JSON, then policy files, each introduced by a line
  * that is exactly "----".  Policy K is named "NN-fuzzK.policy" (NN = K,
@@ -16,6 +17,7 @@
 
 #include "snapshot.h"
 #include "fuzz-common.h"
+#include "check-output.h"
 #include "plan-output.h"
 #include "plan.h"
 #include "policy-set.h"
@@ -37,6 +39,31 @@ static size_t chunk(const char *s, const char *end, const char **next)
 	}
 	*next = NULL;
 	return (size_t)(end - s);
+}
+
+static const char table_text[] = "# PCI drivers of Linux 6.12.117, by fuzz-plan\n"
+				 "name\tfile\tremove\tshutdown\tdriver_managed_dma\tnotes\n"
+				 "lpfc\ta.c\t1\t0\t0\t\n"
+				 "nvme\tb.c\t1\t1\t0\t\n"
+				 "vfio-pci\tc.c\t1\t0\t1\t\n"
+				 "e1000e\td.c\t1\t1\t0\t\n"
+				 "e1000e\te.c\t1\t0\t0\t\n";
+
+static void check(const struct inventory *inv, const struct plan *plan)
+{
+	struct driver_table *t = NULL;
+
+	(void)driver_table_parse("fuzz.tsv", "6.12", table_text, sizeof(table_text) - 1, &t);
+	for (int k = 0; k < 2; k++) {
+		struct risk_report *rep = NULL;
+
+		if (risk_assess(inv, plan, k ? t : NULL, k, &rep) == 0) {
+			(void)check_print_text(rep, inv, plan, k ? t : NULL, devnull);
+			(void)check_write_json(rep, inv, plan, k ? t : NULL, devnull);
+		}
+		risk_report_free(rep);
+	}
+	driver_table_free(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				free(step_describe(&plan->steps[i]));
 			(void)plan_write_json(plan, inv, devnull);
 			(void)plan_print_text(plan, inv, set, true, devnull);
+			check(inv, plan);
 		}
 		plan_free(plan);
 		free(err);

@@ -3,12 +3,14 @@
  * libFuzzer harness: one policy file (daemon/policy.c) as `kexecq policy
  * verify` parses it, then the After=/Before= check on a set of one; and the
  * same bytes as a frozen plan's run.conf (daemon/freeze.c), which the
- * shutdown hook reads as root with the same parser.
+ * shutdown hook reads as root with the same parser, and as a table of PCI
+ * drivers (daemon/driver-table.c), which `kexecq check` reads as root.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "driver-table.h"
 #include "freeze.h"
 #include "fuzz-common.h"
 #include "policy-set.h"
@@ -29,6 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct freeze_settings fs;
 
 		(void)freeze_settings_parse("run.conf", (const char *)data, size, &fs);
+	}
+	{
+		struct driver_table *t = NULL;
+
+		if (driver_table_parse("pci-drivers-6.12.tsv", "6.12", (const char *)data, size,
+				       &t) == 0) {
+			for (size_t i = 0; i < t->n; i++)
+				(void)driver_table_find(t, t->rows[i].name);
+			driver_table_free(t);
+		}
 	}
 	return 0;
 }
