@@ -25,8 +25,12 @@ say "kexecq -P tests/data/policy/this-machine plan --explain"
 $kexecq -P tests/data/policy/this-machine plan --explain
 say "kexecq -P tests/data/policy/server plan --inventory tests/data/inventory/server.json"
 $kexecq -P tests/data/policy/server plan --inventory tests/data/inventory/server.json
-say "kexecq -P tests/data/policy/server check --inventory tests/data/inventory/server.json"
-$kexecq -P tests/data/policy/server check --inventory tests/data/inventory/server.json || true
+say "kexecq -P policy check --driver-tables contrib   (this machine, the shipped library)"
+$kexecq -P policy check --driver-tables contrib || true
+say "kexecq -P policy plan --inventory tests/data/inventory/server.json   (a server, the shipped library)"
+$kexecq -P policy plan --inventory tests/data/inventory/server.json
+say "kexecq -P policy check --inventory tests/data/inventory/server.json"
+$kexecq -P policy check --inventory tests/data/inventory/server.json || true
 
 say "kexecq reboot --dry-run   (on this machine: what it would load, quiesce and do)"
 $kexecq reboot --dry-run || true
@@ -36,6 +40,12 @@ echo "In the VM: ext2 on NVMe with unsynced data, policies for edu, megasas, nvm
 echo "then 'kexecq reboot --now' into a second kernel, which checks the data and the drivers."
 KEXECQ=$top/$kexecq tests/vm/run.sh --log _build/demo/vm tests/vm/scenarios/reboot-now.sh
 grep -E '^KEXECQ-(STAGE|KEXEC|BOUND|PASS|FAIL)|kexecq: |Starting new kernel' _build/demo/vm/reboot-now.log
+
+say "tests/vm/run.sh tests/vm/scenarios/shipped-library.sh   (the shipped policies, installed)"
+echo "In the VM: only the library from 'make install'; plan, check, reboot --now across e1000,"
+echo "nvme, megaraid_sas, ahci, xhci and virtio; every device bound again in the next kernel."
+KEXECQ=$top/$kexecq tests/vm/run.sh --log _build/demo/vm tests/vm/scenarios/shipped-library.sh
+grep -E '^KEXECQ-(STAGE|KEXEC|BOUND|PASS|FAIL)|^\[ *[0-9.]+\] kexecq: |Nothing at risk' _build/demo/vm/shipped-library.log
 
 say "tests/vm/run.sh tests/vm/scenarios/reboot-hang.sh   (the fail-safe: a driver that never returns)"
 echo "In the VM: an edu ->remove() that hangs for ever, ext2 on NVMe just written.  No kexec"
