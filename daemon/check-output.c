@@ -98,6 +98,13 @@ int check_print_text(const struct risk_report *rep, const struct inventory *inv,
 		fprintf(f, "  %-14s %-14s %s\n", pd->device->name, strna(pd->device->driver),
 			pd->left_alone);
 	}
+	for (size_t i = 0, n = 0; i < rep->n_notes; i++)
+		if (rep->notes[i].note == NOTE_PRESERVED && n++ == 0)
+			fprintf(f,
+				"\nLive update: %s; the vfio functions above are taken as preserved "
+				"(a guess: a session may keep only memory).\n",
+				inv->live ? "a session is open" :
+					    "the snapshot marks them preserved");
 	if (rep->n_risks)
 		fprintf(f, "\n%zu at risk.\n", rep->n_risks);
 	else

@@ -103,6 +103,15 @@ int driver_table_parse(const char *path, const char *series, const char *data, s
 			if (!text_is_valid(t->version, 64))
 				return log_error_errno(EINVAL, "%s:1: invalid kernel version",
 						       path);
+			/* The file name says which series it is for; the title must agree. */
+			n = strlen(series);
+			if (strncmp(t->version, series, n) != 0 ||
+			    (t->version[n] && t->version[n] != '.' && t->version[n] != '-'))
+				return log_error_errno(
+					EINVAL,
+					"%s:1: describes Linux %s, not the %s series "
+					"its name says",
+					path, t->version, series);
 			continue;
 		}
 		if (lineno == 2) {

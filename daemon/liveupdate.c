@@ -132,8 +132,7 @@ size_t liveupdate_mark(struct inventory *inv, char **sessions)
 	for (size_t i = 0; i < inv->n; i++) {
 		struct device *d = inv->devices[i];
 
-		if (d->kind == DEVICE_PCI && d->enable_count > 0 &&
-		    driver_gives_dma_to_userspace(d->driver)) {
+		if (d->kind == DEVICE_PCI && d->enable_count > 0 && driver_is_vfio(d->driver)) {
 			d->liveupdate_preserved = true;
 			n++;
 		}

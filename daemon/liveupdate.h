@@ -11,13 +11,15 @@
  *     "anon_inode:[luo_session] NAME" in some process's /proc/PID/fd
  *     (luo_session_getfile()), held by the agent or handed to another
  *     process (systemd's fd store);
- *   - while any session is open, every function bound to a driver that
- *     gives DMA to userspace and enabled (its `enable` count above zero:
- *     vfio-pci enables it while userspace has it open, and a preserved
- *     file keeps it open) is taken as preserved.  Devices are preserved
- *     through vfio cdev fds (the vfio live update series), which the
- *     agent may close after preserving them, so the fds it holds would
- *     only be a lower bound.
+ *   - while any session is open, every function bound to vfio-pci (or a
+ *     variant) and enabled (its `enable` count above zero: vfio-pci
+ *     enables it while userspace has it open, and a preserved file keeps
+ *     it open) is taken as preserved.  Devices are preserved through vfio
+ *     cdev fds (the vfio live update series), which the agent may close
+ *     after preserving them, so the fds it holds would only be a lower
+ *     bound.  A session may preserve no device at all (only memory): the
+ *     guess errs towards leaving a device alone, and `kexecq check` says
+ *     it is a guess.
  */
 #pragma once
 
@@ -28,7 +30,7 @@ int liveupdate_sessions(const char *sysfs, const char *proc, char ***ret);
 
 /*
  * Mark the functions taken as preserved (device.liveupdate_preserved):
- * with sessions open, the enabled functions of userspace-DMA drivers.
+ * with sessions open, the enabled functions of vfio drivers.
  * Returns how many were marked.
  */
 size_t liveupdate_mark(struct inventory *inv, char **sessions);

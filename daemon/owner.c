@@ -29,6 +29,13 @@ bool driver_gives_dma_to_userspace(const char *driver)
 	return false;
 }
 
+bool driver_is_vfio(const char *driver)
+{
+	return driver &&
+	       (fnmatch("vfio-pci", driver, 0) == 0 || fnmatch("vfio_pci", driver, 0) == 0 ||
+		fnmatch("*_vfio_pci", driver, 0) == 0 || fnmatch("*-vfio-pci", driver, 0) == 0);
+}
+
 void holds_free(struct hold *h, size_t n)
 {
 	if (!h)
@@ -101,7 +108,8 @@ int holds_compute(const struct inventory *inv, const struct policy *const *gov, 
 				     "its VF %s is %s (%s): SR-IOV and the PF's driver stay",
 				     d->name, what, strna(d->driver));
 		for (const struct device *a = (d->physfn ?: d)->parent; a && r >= 0; a = a->parent)
-			if (a->kind == DEVICE_PCI && !lifted(gov ? gov[a->index] : NULL, h[i].kind))
+			/* A bridge's own policy cannot lift it: its reset takes the function below too. */
+			if (a->kind == DEVICE_PCI)
 				r = set_hold(&h[a->index], HOLD_ABOVE, d, "above %s, which is %s",
 					     d->name, what);
 	}

@@ -23,6 +23,9 @@
  */
 bool driver_gives_dma_to_userspace(const char *driver);
 
+/* vfio-pci and its variants: the only drivers whose devices a live update can preserve. */
+bool driver_is_vfio(const char *driver);
+
 enum hold_kind {
 	HOLD_NONE,
 	HOLD_USERSPACE, /* bound to a userspace-DMA driver */
@@ -42,7 +45,8 @@ struct hold {
  * One struct hold per inventory device (index order), kind HOLD_NONE when
  * the device may be acted on.  gov[i] is the policy governing device i
  * (NULL: none); its QuiesceUserspace=yes lifts the holds that come from
- * userspace ownership on that device, never a live update's.
+ * userspace ownership on that device (the function itself, or a PF for its
+ * VFs), never a live update's, nor a bridge's.
  */
 int holds_compute(const struct inventory *inv, const struct policy *const *gov, struct hold **ret);
 void holds_free(struct hold *h, size_t n);

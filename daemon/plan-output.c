@@ -54,8 +54,15 @@ static void print_step(const struct step *s, bool explain, FILE *f)
 		fprintf(f, "]");
 	}
 	fputc('\n', f);
-	if (!s->policy)
+	if (!s->policy) {
+		/* kexecq's own rule, not a policy's (owner.h): say so and why. */
+		if (explain)
+			fprintf(f, "      because kexecq leaves devices alone: %s\n",
+				strna(s->reason));
+		else
+			fprintf(f, "      <- kexecq (a device left alone)\n");
 		return;
+	}
 	unsigned line = s->policy->line[s->key];
 
 	if (explain) {
@@ -97,10 +104,10 @@ int plan_print_text(const struct plan *plan, const struct inventory *inv,
 		for (size_t i = 0; i < plan->n_devices; i++) {
 			const struct plan_device *pd = &plan->devices[i];
 
-			if (pd->policy && pd->policy->unsafe)
+			if (pd->unsafe)
 				fprintf(f, "  %s (%s): %s [%s, line %u]\n", pd->device->name,
-					strna(pd->device->driver), pd->policy->unsafe,
-					pd->policy->name, pd->policy->line[KEY_UNSAFE]);
+					strna(pd->device->driver), pd->unsafe->unsafe,
+					pd->unsafe->name, pd->unsafe->line[KEY_UNSAFE]);
 		}
 	}
 	if (plan->n == 0)
@@ -264,8 +271,8 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 		} else {
 			r |= json_add_str(o, "action", "kernel");
 		}
-		if (pd->policy && pd->policy->unsafe)
-			r |= json_add_str(o, "unsafe", pd->policy->unsafe);
+		if (pd->unsafe)
+			r |= json_add_str(o, "unsafe", pd->unsafe->unsafe);
 		if (pd->left_alone)
 			r |= json_add_str(o, "left_alone", pd->left_alone);
 	}

@@ -555,6 +555,46 @@ static const struct device *driver_held(const struct builder *b, const char *dri
 	return NULL;
 }
 
+/*
+ * A held function whose driver the kernel would unbind at the kexec (its
+ * kexec_action says remove: the driver's or the global method) gets its
+ * driver set to shutdown: unbinding it there would pull a device from a
+ * VM or a live update, and vfio's ->remove() would wait for userspace.
+ */
+static int plan_held_methods(struct builder *b)
+{
+	const struct inventory *inv = b->inv;
+	int r;
+
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct device *d = inv->devices[i];
+		bool done = false;
+		size_t s;
+
+		if (d->kind != DEVICE_PCI || !d->driver || !held(b, d) ||
+		    d->kexec_action != KACTION_REMOVE)
+			continue;
+		for (size_t k = 0; k < b->n && !done; k++)
+			done = b->steps[k].type == STEP_SET_KERNEL_METHOD &&
+			       streq_ptr(b->steps[k].driver, d->driver);
+		if (done)
+			continue;
+		r = add_step(
+			b, STEP_SET_KERNEL_METHOD, NULL, d->driver, NULL, KEY_KERNEL_METHOD,
+			fmt("the kernel would unbind %s at the kexec, and it is left alone: %s",
+			    d->name, b->holds[i].reason),
+			&s);
+		if (r < 0)
+			return r;
+		b->steps[s].method = KMETHOD_SHUTDOWN;
+		b->steps[s].previous_method = d->kexec_method;
+		b->steps[s].driver = strdup(d->driver);
+		if (!b->steps[s].driver)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 struct km_candidate {
 	const char *driver;
 	size_t rank; /* of the governing policy, in name order */
@@ -664,10 +704,11 @@ static int plan_kernel_methods(struct builder *b)
 		if (d->kexec_method == p->kernel_method)
 			continue;
 		/*
-		 * remove (and auto, for a driver without ->shutdown()) would
-		 * unbind a held function at the kexec, or its VFs under a VM.
+		 * remove (and auto, for a driver without ->shutdown(), and
+		 * default under a global remove or auto) would unbind a held
+		 * function at the kexec, or turn SR-IOV off under its VFs.
 		 */
-		if (p->kernel_method == KMETHOD_REMOVE || p->kernel_method == KMETHOD_AUTO) {
+		if (p->kernel_method != KMETHOD_SHUTDOWN) {
 			const struct device *h = driver_held(b, d->driver);
 
 			if (h) {
@@ -691,7 +732,7 @@ static int plan_kernel_methods(struct builder *b)
 		if (!b->steps[s].driver)
 			return -ENOMEM;
 	}
-	return 0;
+	return plan_held_methods(b);
 }
 
 static int plan_unloads(struct builder *b)
@@ -1341,7 +1382,12 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 			};
 			if (b.holds[i].reason && !(pd->left_alone = strdup(b.holds[i].reason)))
 				return -ENOMEM;
-			if (b.gov[i] && b.gov[i]->unsafe)
+			for (size_t k = 0; b.ps && k < b.ps->n && !pd->unsafe; k++)
+				if (b.ps->policies[k]->unsafe &&
+				    policy_matches(b.ps->policies[k], inv->devices[i],
+						   inv->kernel_release))
+					pd->unsafe = b.ps->policies[k];
+			if (pd->unsafe)
 				plan->n_unsafe++;
 		}
 

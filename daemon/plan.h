@@ -75,6 +75,11 @@ struct step {
 struct plan_device {
 	const struct device *device;
 	const struct policy *policy; /* NULL: built-in default, leave it to the kernel */
+	/*
+	 * The first policy in name order that matches and says Unsafe=, whether
+	 * or not it governs: a catch-all that sorts first does not hide it.
+	 */
+	const struct policy *unsafe;
 	enum hold_kind hold; /* owner.h: why nothing removes, resets or unloads it */
 	char *left_alone; /* the reason, when hold is not HOLD_NONE */
 };
@@ -86,7 +91,7 @@ struct plan {
 	struct plan_device *devices;
 	size_t n_devices;
 	char **warnings;
-	/* Functions whose policy says Unsafe=: a kexec with them is refused unless forced. */
+	/* Functions a policy says Unsafe= for: a kexec with them is refused unless forced. */
 	size_t n_unsafe;
 };
 

@@ -466,18 +466,18 @@ static int refuse_unsafe(const struct reboot_options *o, const struct plan *plan
 	for (size_t i = 0; i < plan->n_devices; i++) {
 		const struct plan_device *pd = &plan->devices[i];
 
-		if (!pd->policy || !pd->policy->unsafe)
+		if (!pd->unsafe)
 			continue;
 		if (j)
 			journal_log(j, o->force ? LOG_WARNING : LOG_ERR,
 				    "%s (%s): a kexec is unsafe: %s (%s)%s", pd->device->name,
-				    strna(pd->device->driver), pd->policy->unsafe, pd->policy->name,
+				    strna(pd->device->driver), pd->unsafe->unsafe, pd->unsafe->name,
 				    o->force ? "; going on: forced" : "");
 		else
 			(void)log_full_errno(o->force ? LOG_WARNING : LOG_ERR, 0,
 					     "%s (%s): a kexec is unsafe: %s (%s)%s",
 					     pd->device->name, strna(pd->device->driver),
-					     pd->policy->unsafe, pd->policy->name,
+					     pd->unsafe->unsafe, pd->unsafe->name,
 					     o->force ? "; going on: forced" : "");
 	}
 	if (o->force)

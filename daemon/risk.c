@@ -149,6 +149,9 @@ static int left_running(const struct inventory *inv, const struct driver_table *
 		*why = "kexec_action is \"nothing\" (no ->shutdown(), not unbound)";
 		return d->kexec_action == KACTION_NOTHING;
 	}
+	/* pci-stub claims a device to keep others off it and never enables it. */
+	if (streq(d->driver, "pci-stub"))
+		return 0;
 	if (!t) {
 		*note = NOTE_NO_BASIS;
 		return 0;
@@ -192,21 +195,34 @@ int risk_assess(const struct inventory *inv, const struct plan *plan,
 		const struct step *s;
 		int lr;
 
-		if (p && p->unsafe) {
+		if (pd->unsafe) {
 			r = add_risk(rep, RISK_UNSAFE, d, pd, "%s says a kexec is unsafe: %s",
-				     p->name, p->unsafe);
+				     pd->unsafe->name, pd->unsafe->unsafe);
 			if (r < 0)
 				break;
 		}
 		if (!d->driver)
 			continue;
 		if (d->liveupdate_preserved) {
-			r = add_note(rep, NOTE_PRESERVED, pd,
-				     "kept running across the kexec by a live update, on purpose");
+			r = add_note(
+				rep, NOTE_PRESERVED, pd,
+				"taken as preserved by a live update, and kept running on purpose: "
+				"a session is open and the kernel does not list what it preserves; "
+				"if this function is not among it, what uses it must stop before "
+				"the kexec");
 			continue;
 		}
 		if (pd->hold == HOLD_USERSPACE) {
-			if (d->enable_count > 0)
+			/* uio_pci_generic enables the device at probe: the count tells nothing. */
+			if (!driver_is_vfio(d->driver))
+				r = add_risk(
+					rep, RISK_IN_USE, d, pd,
+					"bound to %s, which lets userspace drive it%s%s: kexecq "
+					"cannot tell whether a program does, and leaves it alone; "
+					"stop that program before the kexec",
+					d->driver, d->physfn ? ", a VF of " : "",
+					d->physfn ? d->physfn->name : "");
+			else if (d->enable_count > 0)
 				r = add_risk(
 					rep, RISK_IN_USE, d, pd,
 					"bound to %s and in use (enabled %u time%s)%s%s: a VM or "

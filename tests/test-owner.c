@@ -63,6 +63,20 @@ START_TEST(test_vf_in_vm)
 	ck_assert_int_eq(h[pf->index].kind, HOLD_VF_IN_USE);
 	ck_assert_ptr_nonnull(strstr(h[pf->index].reason, "preserved by a live update"));
 	holds_free(h, inv->n);
+
+	/* A bridge's own QuiesceUserspace=yes does not lift its hold. */
+	{
+		struct policy *bridge = test_policy_from_string(
+			"10-port.policy",
+			"[Match]\nDriver=pcieport\n[Quiesce]\nAction=reset\nQuiesceUserspace=yes\n");
+
+		vf->liveupdate_preserved = false;
+		gov[port->index] = bridge;
+		ck_assert_int_eq(holds_compute(inv, gov, &h), 0);
+		ck_assert_int_eq(h[port->index].kind, HOLD_ABOVE);
+		holds_free(h, inv->n);
+		policy_free(bridge);
+	}
 	policy_free(take);
 	free(gov);
 	inventory_free(inv);
@@ -113,6 +127,11 @@ START_TEST(test_sessions)
 	vf->enable_count = 1;
 	ck_assert_uint_eq(liveupdate_mark(inv, s), 1);
 	ck_assert(vf->liveupdate_preserved);
+	/* uio enables its devices at probe, and a live update cannot preserve them. */
+	vf->liveupdate_preserved = false;
+	free(vf->driver);
+	vf->driver = strdup("uio_pci_generic");
+	ck_assert_uint_eq(liveupdate_mark(inv, s), 0);
 	strv_free(s);
 	inventory_free(inv);
 	free(sys);

@@ -128,6 +128,42 @@ P
 run 0 "$KEXECQ" plan -P "$tmp/p" --inventory "$srv" &&
 	expect out "unbind 0000:" "QuiesceUserspace=yes lets a policy unbind a vfio-pci function"
 
+# Unsafe= counts in every matching policy: a catch-all that sorts first does not hide it.
+mkdir -p "$tmp/catch"
+printf '[Match]\nDriver=*\n[Quiesce]\nFlushCache=yes\n' >"$tmp/catch/00-all.policy"
+run 0 "$KEXECQ" plan -P "$tmp/catch" -P "$lib" --inventory "$tmp/gen/server-6.12.117.json" &&
+	expect out "Kexec refused" "Unsafe= in 50-amdgpu.policy holds behind a Driver=* policy"
+
+# Patched kernel whose global method is remove: the PF of a VF in a VM is
+# not unbound by the kernel either; no policy can set its method to default.
+python3 - "$tmp/vf.json" "$tmp/vf-remove.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["kernel"]["kexec_method"] = "remove"
+for x in d["devices"]:
+    if x["kind"] == "pci" and x.get("driver"):
+        x["kexec_method"] = "default"
+        x["kexec_action"] = "remove"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run 0 "$KEXECQ" plan --explain -P "$tmp/empty" --inventory "$tmp/vf-remove.json" &&
+	expect out "set kexec_method of driver ixgbe to shutdown (was default)" "a held PF's driver is kept from the kernel's remove" &&
+	expect out "because kexecq leaves devices alone: the kernel would unbind" "and the plan says why"
+python3 -m json.tool "$tmp/vf-remove.json" >"$tmp/vf-remove-pretty.json"
+sed '/"driver": "ixgbe"/,/kexec_action/ { s/"kexec_method": "default"/"kexec_method": "shutdown"/; s/"kexec_action": "remove"/"kexec_action": "shutdown"/ }' \
+	"$tmp/vf-remove-pretty.json" >"$tmp/vf-shutdown.json"
+mkdir -p "$tmp/kmdef"
+printf '[Match]\nDriver=ixgbe\n[Quiesce]\nKernelMethod=default\n' >"$tmp/kmdef/10-ixgbe.policy"
+run 0 "$KEXECQ" plan -P "$tmp/kmdef" --inventory "$tmp/vf-shutdown.json" &&
+	expect out "KernelMethod=default for driver ixgbe not set" "KernelMethod=default is refused for a held driver" &&
+	if grep -q "driver ixgbe to" "$tmp/out"; then fail "the ixgbe method was changed"; else pass "and the ixgbe method is not changed"; fi
+
+# The table's title must agree with its name.
+mkdir -p "$tmp/tables"
+sed '1s/Linux 6.12.[0-9]*/Linux 6.1.192/' "$tables/pci-drivers-6.12.tsv" >"$tmp/tables/pci-drivers-6.12.tsv"
+run 1 "$KEXECQ" check -P "$lib" --inventory "$srv" --driver-tables "$tmp/tables" &&
+	expect err "describes Linux 6.1.192, not the 6.12 series its name says" "a mislabelled table is refused"
+
 # Bad values name the file and line.
 printf '[Match]\nDriver=x\nKernelVersion=>=6.*\n' >"$tmp/bad.policy"
 run 3 "$KEXECQ" policy verify "$tmp/bad.policy" &&
