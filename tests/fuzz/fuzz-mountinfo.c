@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libFuzzer harness: /proc/self/mountinfo as the inventory scan and the
- * readonly action read it (daemon/mountinfo.c), and the escape decoder
+ * readonly action read it (daemon/devices/mountinfo.c), and the escape decoder
  * on the raw input.
  */
 #include <stddef.h>

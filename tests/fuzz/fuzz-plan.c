@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer harness: snapshot + policies -> plan (daemon/plan.c, match.c),
+ * libFuzzer harness: snapshot + policies -> plan (daemon/plan/plan.c, match.c),
  * as `kexecq plan --inventory FILE --json` runs it, then `kexecq check` on
  * the result (risk.c, check-output.c) with a small table of PCI drivers.
  *

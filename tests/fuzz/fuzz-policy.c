@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer harness: one policy file (daemon/policy.c) as `kexecq policy
+ * libFuzzer harness: one policy file (daemon/input/policy.c) as `kexecq policy
  * verify` parses it, then the After=/Before= check on a set of one; and the
- * same bytes as a frozen plan's run.conf (daemon/freeze.c), which the
+ * same bytes as a frozen plan's run.conf (daemon/input/freeze.c), which the
  * shutdown hook reads as root with the same parser, and as a table of PCI
- * drivers (daemon/driver-table.c), which `kexecq check` reads as root.
+ * drivers (daemon/input/driver-table.c), which `kexecq check` reads as root.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer harness: a boot record (daemon/record.c) as `kexecq verify`
+ * libFuzzer harness: a boot record (daemon/verify/record.c) as `kexecq verify`
  * reads it as root after a kexec; a record that loads is written again,
- * compared with itself and with nothing (daemon/verify.c), and the
+ * compared with itself and with nothing (daemon/verify/verify.c), and the
  * result rendered as text and JSON.
  */
 #include <stddef.h>

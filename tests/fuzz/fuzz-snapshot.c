@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer harness: an inventory snapshot (daemon/json.c) as
+ * libFuzzer harness: an inventory snapshot (daemon/input/snapshot.c) as
  * `kexecq plan --inventory FILE` loads it, including inventory_link();
  * a snapshot that loads is saved again.
  */

@@ -10,7 +10,6 @@
 
 #include "liveupdate.h"
 #include "log.h"
-#include "owner.h"
 #include "string-util.h"
 #include "strv.h"
 

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "inventory.h"
 #include "plan.h"
 #include "policy-set.h"
@@ -23,12 +25,5 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 /* "host debian (live)" or "snapshot /path/x.json": what a plan or inventory is for. */
 char *inventory_title(const struct inventory *inv);
 
-struct exec_report;
-struct kexec_image;
-/*
- * A run's report as JSON ("kexecq-report" version 1): what was loaded
- * (image may be NULL), each step's state, times and message, the summary
- * and the critical path.
- */
-int exec_report_write_json(const struct exec_report *r, const struct kexec_image *image,
-			   const char *outcome, FILE *f);
+/* One step as a JSON object (json-c), as in the plan's and the run report's "steps". */
+json_object *plan_step_to_json(const struct step *s);

@@ -142,3 +142,15 @@ int device_add_mount(struct device *d, struct device_mount *m);
 
 /* Value of udev property key, or NULL. */
 const char *device_get_property(const struct device *d, const char *key);
+
+/*
+ * True for drivers that hand the device's DMA to userspace, so that
+ * unbinding or resetting it would pull the device from under a VM or a
+ * userspace driver: vfio-pci and its variant drivers (the PCI drivers
+ * that set .driver_managed_dma, less pcieport and pci-stub, which do no
+ * DMA), uio_pci_generic and the out-of-tree igb_uio.
+ */
+bool driver_gives_dma_to_userspace(const char *driver);
+
+/* vfio-pci and its variants: the only drivers whose devices a live update can preserve. */
+bool driver_is_vfio(const char *driver);

@@ -18,6 +18,7 @@
 #include "journal.h"
 #include "log.h"
 #include "plan-output.h"
+#include "report-output.h"
 #include "plan.h"
 #include "policy-set.h"
 #include "reboot.h"

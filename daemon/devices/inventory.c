@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,4 +268,34 @@ const char *device_get_property(const struct device *d, const char *key)
 		if (strncmp(*p, key, l) == 0 && (*p)[l] == '=')
 			return *p + l + 1;
 	return NULL;
+}
+
+/* ---- what a driver's name says ---- */
+
+/*
+ * Linux 6.12's PCI drivers with .driver_managed_dma (contrib/pci-drivers-
+ * 6.12.tsv, column driver_managed_dma) are vfio-pci and the variants
+ * *_vfio_pci, besides pcieport and pci-stub; the globs also take the
+ * spelling with dashes.  uio_pci_generic does not set the flag, yet lets
+ * userspace turn bus mastering on (DPDK does).
+ */
+static const char *const userspace_drivers[] = {
+	"vfio-pci", "vfio_pci", "*_vfio_pci", "*-vfio-pci", "uio_pci_generic", "igb_uio",
+};
+
+bool driver_gives_dma_to_userspace(const char *driver)
+{
+	if (!driver)
+		return false;
+	for (size_t i = 0; i < ELEMENTSOF(userspace_drivers); i++)
+		if (fnmatch(userspace_drivers[i], driver, 0) == 0)
+			return true;
+	return false;
+}
+
+bool driver_is_vfio(const char *driver)
+{
+	return driver &&
+	       (fnmatch("vfio-pci", driver, 0) == 0 || fnmatch("vfio_pci", driver, 0) == 0 ||
+		fnmatch("*_vfio_pci", driver, 0) == 0 || fnmatch("*-vfio-pci", driver, 0) == 0);
 }
