@@ -13,7 +13,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "check-output.h"
 #include "conf-files.h"
 #include "driver-table.h"
 #include "exit-status.h"
@@ -25,6 +24,7 @@
 #include "plan-output.h"
 #include "plan.h"
 #include "policy-set.h"
+#include "query.h"
 #include "exec.h"
 #include "reboot.h"
 #include "record.h"
@@ -325,110 +325,40 @@ static int load_inventory(struct inventory **ret)
 	return inventory_scan(&o, ret);
 }
 
-/*
- * The policies a run acts on.  A broken or untrusted file stops the run
- * (EXIT_POLICY) unless --ignore-policy-errors: protection must never
- * disappear without a word.  Returns EXIT_OK or the exit status.
- */
-static int load_policies(struct policy_set **ret)
+/* ---- plan and check: service/query.c, shared with kexecqd --------------- */
+
+static int run_query(char **args, const char *verb, int (*fn)(const struct query *, FILE *))
 {
-	unsigned n_errors = 0;
-	int r;
+	struct scan_options so = { .sysfs = arg.sysfs,
+				   .moddir = arg.moddir,
+				   .mountinfo = arg.mountinfo,
+				   .proc = arg.proc };
+	struct query q = {
+		.policy_dirs = arg.policy_dirs,
+		.ignore_policy_errors = arg.ignore_policy_errors,
+		.snapshot = arg.inventory,
+		.scan = &so,
+		.json = arg.json,
+		.explain = arg.explain,
+		.tables = arg.tables,
+		.tables_explicit = arg.tables_explicit,
+	};
 
-	r = policy_set_load(policy_dirs(), policy_load_flags(), ret, &n_errors);
-	if (r < 0)
-		return r == -ENOENT || r == -ENOTDIR ? EXIT_USAGE : EXIT_FAIL;
-	if (n_errors && !arg.ignore_policy_errors) {
-		*ret = policy_set_free(*ret);
-		log_error("%u problem%s in the policy files; fix %s, or run with "
-			  "--ignore-policy-errors to skip the broken files.",
-			  n_errors, n_errors == 1 ? "" : "s", n_errors == 1 ? "it" : "them");
-		return EXIT_POLICY;
+	if (args[0]) {
+		log_error("%s takes no arguments (see 'kexecq %s --help').", verb, verb);
+		return EXIT_USAGE;
 	}
-	return EXIT_OK;
+	return fn(&q, stdout);
 }
-
-/* ---- plan ------------------------------------------------------------------ */
 
 static int verb_plan(char **args)
 {
-	_cleanup_(inventory_freep) struct inventory *inv = NULL;
-	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
-	_cleanup_(plan_freep) struct plan *plan = NULL;
-	_cleanup_free_ char *error = NULL;
-	int r;
-
-	if (args[0]) {
-		log_error("plan takes no arguments (see 'kexecq plan --help').");
-		return EXIT_USAGE;
-	}
-	r = load_policies(&ps);
-	if (r != EXIT_OK)
-		return r;
-	if (load_inventory(&inv) < 0)
-		return EXIT_FAIL;
-	r = plan_build(inv, ps, &plan, &error);
-	if (r == -ELOOP) {
-		log_error("Cannot order the plan: %s", strna(error));
-		return EXIT_PLAN;
-	}
-	if (r < 0) {
-		log_error_errno(r, "Failed to build the plan: %m");
-		return EXIT_FAIL;
-	}
-	r = arg.json ? plan_write_json(plan, inv, stdout) :
-		       plan_print_text(plan, inv, ps, arg.explain, stdout);
-	return r < 0 ? EXIT_FAIL : EXIT_OK;
+	return run_query(args, "plan", query_plan);
 }
-
-/* ---- check ----------------------------------------------------------------- */
 
 static int verb_check(char **args)
 {
-	_cleanup_(inventory_freep) struct inventory *inv = NULL;
-	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
-	_cleanup_(plan_freep) struct plan *plan = NULL;
-	_cleanup_(driver_table_freep) struct driver_table *table = NULL;
-	_cleanup_(risk_report_freep) struct risk_report *rep = NULL;
-	_cleanup_free_ char *error = NULL;
-	bool exact = false;
-	int r;
-
-	if (args[0]) {
-		log_error("check takes no arguments (see 'kexecq check --help').");
-		return EXIT_USAGE;
-	}
-	r = load_policies(&ps);
-	if (r != EXIT_OK)
-		return r;
-	if (load_inventory(&inv) < 0)
-		return EXIT_FAIL;
-	r = plan_build(inv, ps, &plan, &error);
-	if (r == -ELOOP) {
-		log_error("Cannot order the plan: %s", strna(error));
-		return EXIT_PLAN;
-	}
-	if (r < 0)
-		return log_error_errno(r, "Failed to build the plan: %m"), EXIT_FAIL;
-	/* A kernel with the patches says it per device; the tables are for stock ones. */
-	if (inv->kernel_kexec_method == KMETHOD_UNSET) {
-		r = driver_table_load_for(arg.tables, inv->kernel_release, &table, &exact);
-		if (r == -ENOENT && arg.tables_explicit) {
-			log_error("%s: no table of PCI drivers (pci-drivers-SERIES.tsv) there.",
-				  arg.tables);
-			return EXIT_USAGE;
-		}
-		if (r < 0 && r != -ENOENT)
-			return EXIT_FAIL;
-	}
-	r = risk_assess(inv, plan, table, exact, &rep);
-	if (r < 0)
-		return log_oom(), EXIT_FAIL;
-	r = arg.json ? check_write_json(rep, inv, plan, table, stdout) :
-		       check_print_text(rep, inv, plan, table, stdout);
-	if (r < 0)
-		return EXIT_FAIL;
-	return rep->n_risks ? EXIT_AT_RISK : EXIT_OK;
+	return run_query(args, "check", query_check);
 }
 
 /* ---- inventory -------------------------------------------------------------- */
