@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * kexecqd's bus object: org.kexecq1.Manager at /org/kexecq1
+ * (contrib/dbus/org.kexecq1.Manager.xml is its introspection, checked by
+ * tests/test-bus.sh; man/kexecqd.8 documents it).  The methods run the
+ * same code as the command line (query.h), so they answer the same bytes.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "inventory.h"
+#include "scan.h"
+
+#define KEXECQ_BUS_NAME "org.kexecq1"
+#define KEXECQ_BUS_PATH "/org/kexecq1"
+#define KEXECQ_BUS_INTERFACE "org.kexecq1.Manager"
+#define KEXECQ_POLKIT_REBOOT "org.kexecq1.reboot"
+
+struct manager_config {
+	char *const *policy_dirs; /* NULL: the default search path */
+	struct scan_options scan;
+	const char *tables; /* NULL: DRIVER_TABLE_DIR */
+};
+
+struct manager {
+	sd_event *event;
+	sd_bus *bus;
+	sd_bus_slot *slot;
+	struct manager_config config;
+	struct inventory *inventory; /* the live inventory */
+	uint64_t generation; /* bumped by each change of it */
+	unsigned n_policies;
+	const char *state; /* "idle", "planning" */
+};
+
+/* Scan the machine and publish the object; the bus must be attached to event. */
+int manager_start(struct manager *m);
+void manager_done(struct manager *m);

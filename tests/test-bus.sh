@@ -1,0 +1,133 @@
+#!/bin/bash
+# kexecqd on a private dbus-daemon with the repo's system-bus policy
+# (contrib/dbus/org.kexecq1.conf): the published interface is the one in
+# contrib/dbus/org.kexecq1.Manager.xml; Plan and Check answer the bytes
+# `kexecq plan` and `kexecq check` print, with their exit status; bad
+# options get a clear D-Bus error; an unprivileged caller (nobody) may
+# read but not Reload; Reload rescans and signals InventoryChanged.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root (to own org.kexecq1 and to call as nobody)"
+command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
+command -v busctl >/dev/null || skip "busctl not installed"
+command -v python3 >/dev/null || skip "python3 not installed"
+KEXECQD=${KEXECQD:-${top_builddir:-.}/kexecqd}
+src=${top_srcdir:-.}
+lib=$src/policy
+
+chmod 755 "$tmp"
+cat >"$tmp/bus.conf" <<EOF2
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "https://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$tmp/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <include>$(cd "$src" && pwd)/contrib/dbus/org.kexecq1.conf</include>
+</busconfig>
+EOF2
+dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile 2>"$tmp/bus.log" &
+bus_pid=$!
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/bus
+for _ in $(seq 50); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
+"$KEXECQD" -P "$lib" --driver-tables "$src/contrib" 2>"$tmp/kexecqd.log" &
+d_pid=$!
+trap 'kill $d_pid $bus_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+bc() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
+for _ in $(seq 100); do bc status org.kexecq1 >/dev/null 2>&1 && break; sleep 0.1; done
+if bc status org.kexecq1 >/dev/null 2>&1; then pass "kexecqd owns org.kexecq1"; else
+	fail "kexecqd did not come up"; cat "$tmp/kexecqd.log"; finish; exit; fi
+
+# --- the interface is the documented one
+bc introspect --xml-interface org.kexecq1 /org/kexecq1 >"$tmp/intro.xml"
+iface() { python3 -c 'import re,sys; print(re.search(r"<interface name=\"org.kexecq1.Manager\">.*?</interface>", open(sys.argv[1]).read(), re.S).group(0))' "$1"; }
+if diff -u <(iface "$src/contrib/dbus/org.kexecq1.Manager.xml") <(iface "$tmp/intro.xml") >"$tmp/diff"; then
+	pass "the published interface is contrib/dbus/org.kexecq1.Manager.xml"
+else
+	fail "the published interface differs from contrib/dbus/org.kexecq1.Manager.xml"
+	sed 's/^/    /' "$tmp/diff"
+fi
+
+# --- Plan and Check: the CLI's bytes and exit status
+# call METHOD [OPTIONS...] -> $tmp/report, $tmp/status, $tmp/messages
+call() {
+	local as=${AS:-}
+	$as busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short call org.kexecq1 /org/kexecq1 \
+		org.kexecq1.Manager "$@" >"$tmp/reply.json" 2>"$tmp/call.err" || return 1
+	python3 - "$tmp" <<'PY'
+import json, sys
+t = sys.argv[1]
+d = json.load(open(t + "/reply.json"))["data"]
+if not isinstance(d[0], str):  # Reload: (uu)
+    sys.exit(0)
+open(t + "/report", "w").write(d[0])
+open(t + "/status", "w").write(str(d[1]))
+open(t + "/messages", "w").write("".join("%d %s\n" % (l, m) for l, m in d[2]))
+PY
+}
+same() { # what, cli-status, cli command...
+	local what=$1 want=$2
+	shift 2
+	"$@" >"$tmp/cli.out" 2>/dev/null
+	local got=$?
+	if [ "$got" != "$want" ]; then fail "$what: the CLI exited $got, expected $want"; return; fi
+	if cmp -s "$tmp/cli.out" "$tmp/report" && [ "$(cat "$tmp/status")" = "$want" ]; then
+		pass "$what: the same bytes and exit status as the CLI"
+	else
+		fail "$what differs from the CLI (bus status $(cat "$tmp/status"))"
+		diff -u "$tmp/cli.out" "$tmp/report" | head -20 | sed 's/^/    /'
+	fi
+}
+call Plan 'a{sv}' 0 && same "Plan" 0 "$KEXECQ" -P "$lib" plan
+call Plan 'a{sv}' 2 json b true explain b false && same "Plan json" 0 "$KEXECQ" -P "$lib" plan --json
+call Plan 'a{sv}' 1 explain b true && same "Plan explain" 0 "$KEXECQ" -P "$lib" plan --explain
+call Check 'a{sv}' 0 && st=$(cat "$tmp/status") && same "Check" "$st" "$KEXECQ" -P "$lib" check --driver-tables "$src/contrib"
+call Check 'a{sv}' 1 json b true && st=$(cat "$tmp/status") && same "Check json" "$st" "$KEXECQ" -P "$lib" check --json --driver-tables "$src/contrib"
+
+# --- bad arguments: a clear D-Bus error, nothing else
+call Plan 'a{sv}' 1 bogus b true
+expect call.err 'Unknown option "bogus"' "an unknown option is refused by name"
+call Plan 'a{sv}' 1 json s yes
+expect call.err 'Option "json" takes a boolean' "an option of the wrong type is refused"
+call Plan s hello
+expect call.err "Invalid argument" "a call with the wrong signature is refused"
+
+# --- access: everyone reads, only root (or polkit) reloads
+AS="setpriv --reuid=65534 --regid=65534 --clear-groups" call Plan 'a{sv}' 0 && pass "nobody may Plan"
+if AS="setpriv --reuid=65534 --regid=65534 --clear-groups" call Reload; then
+	fail "nobody may Reload"
+else
+	expect call.err "Access denied" "nobody is denied Reload (AccessDenied)"
+fi
+gen0=$(bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager InventoryGeneration | cut -d' ' -f2)
+dbus-monitor --address "$DBUS_SYSTEM_BUS_ADDRESS" "type='signal',interface='org.kexecq1.Manager'" >"$tmp/monitor" 2>&1 &
+mon=$!
+sleep 0.5
+if call Reload; then pass "root may Reload"; else fail "root cannot Reload: $(cat "$tmp/call.err")"; fi
+sleep 0.5
+kill $mon 2>/dev/null
+gen1=$(bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager InventoryGeneration | cut -d' ' -f2)
+[ "$gen1" -gt "$gen0" ] && pass "Reload rescans (InventoryGeneration $gen0 -> $gen1)" || fail "InventoryGeneration did not move ($gen0 -> $gen1)"
+expect monitor "member=InventoryChanged" "Reload signals InventoryChanged"
+bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager State >"$tmp/state"
+expect state 's "idle"' "State is idle between calls"
+bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager PolicyCount >"$tmp/count"
+expect count "u $(ls "$lib"/*.policy | wc -l)" "PolicyCount counts the library"
+kill -0 $d_pid 2>/dev/null && pass "kexecqd is still running" || fail "kexecqd died"
+finish
