@@ -100,6 +100,29 @@ call Plan 'a{sv}' 1 explain b true && same "Plan explain" 0 "$KEXECQ" -P "$lib" 
 call Check 'a{sv}' 0 && st=$(cat "$tmp/status") && same "Check" "$st" "$KEXECQ" -P "$lib" check --driver-tables "$src/contrib"
 call Check 'a{sv}' 1 json b true && st=$(cat "$tmp/status") && same "Check json" "$st" "$KEXECQ" -P "$lib" check --json --driver-tables "$src/contrib"
 
+# --- the CLI as the daemon's client: the same stdout, stderr and exit status
+for cmd in "plan" "plan --json" "plan --explain" "check" "check --json"; do
+	# shellcheck disable=SC2086 # words on purpose
+	"$KEXECQ" $cmd >"$tmp/d.out" 2>"$tmp/d.err"
+	ds=$?
+	# The daemon's own sources: its -P and --driver-tables.
+	extra=()
+	case $cmd in check*) extra=(--driver-tables "$src/contrib") ;; esac
+	# shellcheck disable=SC2086
+	"$KEXECQ" --no-daemon -P "$lib" $cmd "${extra[@]}" >"$tmp/p.out" 2>"$tmp/p.err"
+	ps=$?
+	if cmp -s "$tmp/d.out" "$tmp/p.out" && cmp -s "$tmp/d.err" "$tmp/p.err" && [ $ds = $ps ]; then
+		pass "kexecq $cmd: through kexecqd as in process (exit $ds)"
+	else
+		fail "kexecq $cmd differs through kexecqd (exit $ds vs $ps)"
+		diff -u "$tmp/p.out" "$tmp/d.out" | head -10 | sed 's/^/    /'
+		diff -u "$tmp/p.err" "$tmp/d.err" | head -10 | sed 's/^/    /'
+	fi
+done
+"$KEXECQ" --log-level=debug plan >/dev/null 2>"$tmp/err"
+expect err "Answered by kexecqd." "kexecq plan asks kexecqd when it is on the bus"
+"$KEXECQ" --log-level=debug --no-daemon plan >/dev/null 2>"$tmp/err"
+if grep -q "Answered by kexecqd" "$tmp/err"; then fail "--no-daemon asked kexecqd"; else pass "--no-daemon runs in process"; fi
 # --- bad arguments: a clear D-Bus error, nothing else
 call Plan 'a{sv}' 1 bogus b true
 expect call.err 'Unknown option "bogus"' "an unknown option is refused by name"

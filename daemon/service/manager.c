@@ -98,7 +98,10 @@ static int reply_query(sd_bus_message *msg, struct manager *m, bool plan, sd_bus
 	struct query q = {
 		.policy_dirs = m->config.policy_dirs,
 		.scan = &so,
-		.inventory = m->inventory,
+		/*
+		 * Read afresh for each call until the udev monitor keeps
+		 * m->inventory current: a stale graph must not be planned for.
+		 */
 		.tables = m->config.tables,
 	};
 	struct captured c = {};

@@ -23,6 +23,7 @@
 #include "match.h"
 #include "plan-output.h"
 #include "plan.h"
+#include "client.h"
 #include "policy-set.h"
 #include "query.h"
 #include "exec.h"
@@ -75,6 +76,8 @@ static struct {
 	/* check */
 	const char *tables;
 	bool tables_explicit;
+	/* plan, check */
+	bool no_daemon;
 } arg = {
 	.tables = DRIVER_TABLE_DIR,
 	.sysfs = "/sys",
@@ -145,6 +148,10 @@ static int help_main(void)
 	return EXIT_OK;
 }
 
+static const char daemon_help[] =
+	"     --no-daemon         Run here even when kexecqd is on the bus (it answers\n"
+	"                         otherwise, unless other sources are asked for)\n";
+
 static void help_plan(void)
 {
 	printf("Usage: kexecq plan [OPTIONS…]\n\n"
@@ -154,8 +161,8 @@ static void help_plan(void)
 	       "when a policy is broken or untrusted, 4 when the steps cannot be ordered.\n\n"
 	       "     --json             Machine-readable plan\n"
 	       "     --explain          Also say why each step and each device's policy\n"
-	       "%s%s%s%s%s",
-	       source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
+	       "%s%s%s%s%s%s",
+	       daemon_help, source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
 }
 
 static void help_inventory(void)
@@ -200,8 +207,8 @@ static void help_check(void)
 	       "     --driver-tables=DIR Tables of PCI drivers, pci-drivers-SERIES.tsv\n"
 	       "                         (default " DRIVER_TABLE_DIR ")\n"
 	       "     --json              Print the report as JSON\n"
-	       "%s%s%s%s%s",
-	       source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
+	       "%s%s%s%s%s%s",
+	       daemon_help, source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
 }
 
 static const char kernel_help[] =
@@ -344,10 +351,21 @@ static int run_query(char **args, const char *verb, int (*fn)(const struct query
 		.tables_explicit = arg.tables_explicit,
 	};
 
+	int status;
+
 	if (args[0]) {
 		log_error("%s takes no arguments (see 'kexecq %s --help').", verb, verb);
 		return EXIT_USAGE;
 	}
+	/*
+	 * kexecqd answers for this machine with its own configuration: only
+	 * when nothing here asks for other sources.
+	 */
+	if (!arg.no_daemon && !arg.policy_dirs && !arg.inventory && streq(arg.sysfs, "/sys") &&
+	    !arg.moddir && streq(arg.mountinfo, "/proc/self/mountinfo") &&
+	    streq(arg.proc, "/proc") && !arg.tables_explicit &&
+	    client_query(fn == query_plan ? "Plan" : "Check", &q, stdout, &status) > 0)
+		return status;
 	return fn(&q, stdout);
 }
 
@@ -916,6 +934,7 @@ enum {
 	OPT_RECORD,
 	OPT_FORCE,
 	OPT_DRIVER_TABLES,
+	OPT_NO_DAEMON,
 };
 
 static const struct option options[] = {
@@ -948,6 +967,7 @@ static const struct option options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "driver-tables", required_argument, NULL, OPT_DRIVER_TABLES },
+	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 	{},
 };
 
@@ -994,6 +1014,8 @@ static unsigned option_verbs(int c)
 		return VERB_REBOOT;
 	case OPT_DRIVER_TABLES:
 		return VERB_CHECK;
+	case OPT_NO_DAEMON:
+		return VERB_PLAN | VERB_CHECK;
 	case OPT_RUN_DIR:
 		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD | VERB_STATUS;
 	case OPT_STAGE:
@@ -1098,6 +1120,9 @@ static int parse_option(int c, char ***dirs)
 	case OPT_DRIVER_TABLES:
 		arg.tables = optarg;
 		arg.tables_explicit = true;
+		return -1;
+	case OPT_NO_DAEMON:
+		arg.no_daemon = true;
 		return -1;
 	case 'j': {
 		char *end = NULL;

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <systemd/sd-bus.h>
+
+#include "client.h"
+#include "log.h"
+#include "manager.h"
+
+static int append_bool(sd_bus_message *m, const char *key, bool v)
+{
+	return sd_bus_message_append(m, "{sv}", key, "b", (int)v);
+}
+
+int client_query(const char *method, const struct query *q, FILE *out, int *ret_status)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *report;
+	int status, level, r;
+
+	if (sd_bus_open_system(&bus) < 0)
+		return 0;
+	r = sd_bus_message_new_method_call(bus, &call, KEXECQ_BUS_NAME, KEXECQ_BUS_PATH,
+					   KEXECQ_BUS_INTERFACE, method);
+	if (r >= 0)
+		r = sd_bus_message_open_container(call, 'a', "{sv}");
+	if (r >= 0 && q->json)
+		r = append_bool(call, "json", true);
+	if (r >= 0 && q->explain)
+		r = append_bool(call, "explain", true);
+	if (r >= 0 && q->ignore_policy_errors)
+		r = append_bool(call, "ignore_policy_errors", true);
+	if (r >= 0)
+		r = sd_bus_message_close_container(call);
+	if (r < 0)
+		return 0;
+	r = sd_bus_call(bus, call, 120 * 1000000ULL, &error, &reply);
+	if (r < 0) {
+		log_debug("kexecqd not asked (%s): running in process",
+			  error.message ? error.message : strerror(-r));
+		sd_bus_error_free(&error);
+		return 0;
+	}
+	r = sd_bus_message_read(reply, "si", &report, &status);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(reply, 'a', "(is)");
+	if (r < 0)
+		return 0;
+	log_debug("Answered by kexecqd.");
+	fputs(report, out);
+	while ((r = sd_bus_message_read(reply, "(is)", &level, &report)) > 0)
+		log_internal(level, 0, "%s", report);
+	*ret_status = status;
+	return 1;
+}
