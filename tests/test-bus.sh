@@ -152,5 +152,23 @@ bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager State >"$tmp/state"
 expect state 's "idle"' "State is idle between calls"
 bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager PolicyCount >"$tmp/count"
 expect count "u $(ls "$lib"/*.policy | wc -l)" "PolicyCount counts the library"
+# --- load: 10 000 rapid calls, 100 clients gone mid-call
+if "${top_builddir:-.}/tests/bus-stress" 10000 100 >"$tmp/stress" 2>&1; then
+	pass "10 000 rapid calls and 100 clients gone mid-call: all answered"
+else
+	fail "the daemon did not take the load"
+fi
+sed 's/^/    /' "$tmp/stress"
 kill -0 $d_pid 2>/dev/null && pass "kexecqd is still running" || fail "kexecqd died"
+# A clean stop; under the sanitizer build LeakSanitizer reports at exit.
+kill -TERM $d_pid
+wait $d_pid
+st=$?
+[ $st = 0 ] && pass "kexecqd stops cleanly on SIGTERM" || fail "kexecqd exited $st on SIGTERM"
+if grep -q "Sanitizer" "$tmp/kexecqd.log"; then
+	fail "a sanitizer report from kexecqd"
+	grep -A15 "Sanitizer" "$tmp/kexecqd.log" | head -30 | sed 's/^/    /'
+else
+	pass "no sanitizer report from kexecqd"
+fi
 finish
