@@ -152,6 +152,24 @@ bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager State >"$tmp/state"
 expect state 's "idle"' "State is idle between calls"
 bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager PolicyCount >"$tmp/count"
 expect count "u $(ls "$lib"/*.policy | wc -l)" "PolicyCount counts the library"
+# --- the live inventory: device events are counted, queued and applied, none lost
+dev=$(ls /sys/bus/pci/devices | head -1)
+getp() { bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager "$1" | cut -d' ' -f2; }
+r0=$(getp EventsReceived)
+a0=$(getp EventsApplied)
+g0=$(getp InventoryGeneration)
+for _ in 1 2 3 4 5; do echo change >"/sys/bus/pci/devices/$dev/uevent"; done
+for _ in $(seq 50); do [ "$(getp EventsApplied)" -ge $((a0 + 5)) ] && break; sleep 0.1; done
+r1=$(getp EventsReceived)
+a1=$(getp EventsApplied)
+g1=$(getp InventoryGeneration)
+if [ $((r1 - r0)) -ge 5 ] && [ "$a1" = "$r1" ] && [ "$g1" -gt "$g0" ]; then
+	pass "5 uevents on $dev: received $((r1 - r0)), applied by a rescan (generation $g0 -> $g1)"
+else
+	fail "uevents: received $r0 -> $r1, applied $a0 -> $a1, generation $g0 -> $g1"
+fi
+[ "$(getp EventsLost)" = 0 ] && pass "no event lost" || fail "events lost: $(getp EventsLost)"
+
 # --- load: 10 000 rapid calls, 100 clients gone mid-call
 if "${top_builddir:-.}/tests/bus-stress" 10000 100 >"$tmp/stress" 2>&1; then
 	pass "10 000 rapid calls and 100 clients gone mid-call: all answered"

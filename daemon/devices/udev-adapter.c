@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "kmethod.h"
@@ -367,4 +368,85 @@ int udev_scan(const char *sysfs, struct inventory *inv)
 		inv->kernel_kexec_method = k >= 0 ? k : KMETHOD_UNSET;
 	}
 	return 0;
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+struct udev_events {
+	struct udev *udev;
+	struct udev_monitor *monitor;
+};
+
+struct udev_events *udev_events_close(struct udev_events *e)
+{
+	if (!e)
+		return NULL;
+	udev_monitor_unref(e->monitor);
+	udev_unref(e->udev);
+	free(e);
+	return NULL;
+}
+
+int udev_events_open(struct udev_events **ret)
+{
+	static const char *const subsystems[] = { "pci", "scsi", "nvme", "block", "net" };
+	struct udev_events *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->udev = udev_new();
+	if (!e->udev) {
+		udev_events_close(e);
+		return -ENOMEM;
+	}
+	e->monitor = udev_monitor_new_from_netlink(
+		e->udev, access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel");
+	if (!e->monitor) {
+		udev_events_close(e);
+		return -errno ?: -EIO;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(subsystems); i++) {
+		r = udev_monitor_filter_add_match_subsystem_devtype(e->monitor, subsystems[i],
+								    NULL);
+		if (r < 0) {
+			udev_events_close(e);
+			return r;
+		}
+	}
+	/* 128 MiB, as udevd's own; without CAP_NET_ADMIN the kernel caps it lower. */
+	(void)udev_monitor_set_receive_buffer_size(e->monitor, 128 * 1024 * 1024);
+	r = udev_monitor_enable_receiving(e->monitor);
+	if (r < 0) {
+		udev_events_close(e);
+		return r;
+	}
+	*ret = e;
+	return 0;
+}
+
+int udev_events_fd(const struct udev_events *e)
+{
+	return udev_monitor_get_fd(e->monitor);
+}
+
+int udev_events_read(struct udev_events *e, char **ret_action, char **ret_syspath)
+{
+	_cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
+	const char *a, *p;
+
+	errno = 0;
+	d = udev_monitor_receive_device(e->monitor);
+	if (!d)
+		return errno == ENOBUFS ? -ENOBUFS : 0;
+	a = udev_device_get_action(d);
+	p = udev_device_get_syspath(d);
+	*ret_action = strdup(a ? a : "change");
+	*ret_syspath = strdup(p ? p : "");
+	if (!*ret_action || !*ret_syspath) {
+		free(*ret_action);
+		free(*ret_syspath);
+		return -ENOMEM;
+	}
+	return 1;
 }

@@ -10,3 +10,22 @@
 #include "inventory.h"
 
 int udev_scan(const char *sysfs, struct inventory *inv);
+
+/*
+ * Device events, for kexecqd's live inventory: a netlink monitor of the
+ * subsystems the inventory holds (pci, scsi, nvme, block, net).  udevd's
+ * events when udevd runs (they come after its rules), else the kernel's.
+ * Its socket buffer is made large; a reader that falls behind anyway sees
+ * -ENOBUFS from udev_events_read(), which means events were lost and only
+ * a rescan can tell what changed.
+ */
+struct udev_events;
+int udev_events_open(struct udev_events **ret);
+struct udev_events *udev_events_close(struct udev_events *e);
+int udev_events_fd(const struct udev_events *e);
+/*
+ * The next event, or 0 when none is waiting.  *ret_action ("add",
+ * "remove", "bind", "unbind", "change", "move") and *ret_syspath are
+ * malloc'd.  -ENOBUFS: events were lost.
+ */
+int udev_events_read(struct udev_events *e, char **ret_action, char **ret_syspath);

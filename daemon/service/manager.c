@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "string-util.h"
 #include "strv.h"
 #include "sysfs.h"
+#include "udev-adapter.h"
 
 /* ---- running a query for a caller: its report, exit status and messages ---- */
 
@@ -91,6 +94,8 @@ static int read_options(sd_bus_message *msg, struct query *q, bool plan, sd_bus_
 	return sd_bus_message_exit_container(msg);
 }
 
+static int apply_events(struct manager *m);
+
 static int reply_query(sd_bus_message *msg, struct manager *m, bool plan, sd_bus_error *error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -98,10 +103,7 @@ static int reply_query(sd_bus_message *msg, struct manager *m, bool plan, sd_bus
 	struct query q = {
 		.policy_dirs = m->config.policy_dirs,
 		.scan = &so,
-		/*
-		 * Read afresh for each call until the udev monitor keeps
-		 * m->inventory current: a stale graph must not be planned for.
-		 */
+		.inventory = m->inventory,
 		.tables = m->config.tables,
 	};
 	struct captured c = {};
@@ -115,14 +117,21 @@ static int reply_query(sd_bus_message *msg, struct manager *m, bool plan, sd_bus
 	r = read_options(msg, &q, plan, error);
 	if (r < 0 || sd_bus_error_is_set(error))
 		return r;
+	/* Events that came before the call count: apply them first. */
+	r = apply_events(m);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r, "Cannot read the devices: %m");
+	q.inventory = m->inventory;
 	f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
 	m->state = "planning";
+	m->busy = true;
 	log_get_fn(&old_fn, &old_data);
 	log_set_fn(capture, &c);
 	status = plan ? query_plan(&q, f) : query_check(&q, f);
 	log_set_fn(old_fn, old_data);
+	m->busy = false;
 	m->state = "idle";
 	if (fclose(f) != 0 || c.oom) {
 		captured_done(&c);
@@ -172,6 +181,95 @@ static int rescan(struct manager *m)
 	return 0;
 }
 
+/* Apply what the queue says by a rescan; then, and only then, empty it. */
+static int apply_events(struct manager *m)
+{
+	size_t n = strv_length(m->queue);
+	int r;
+
+	if (n == 0 && !m->lost)
+		return 0;
+	r = rescan(m);
+	if (r < 0)
+		return r; /* the queue stays: the next try applies it */
+	m->queue = strv_free(m->queue);
+	m->lost = false;
+	atomic_fetch_add(&m->events_applied, n);
+	(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
+					     "InventoryGeneration", "InventorySize",
+					     "EventsApplied", NULL);
+	return 0;
+}
+
+#define SETTLE_USEC (100 * 1000ULL)
+
+static int on_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+	int r;
+
+	(void)usec;
+	/* Never under a plan in the making: come back when it is done. */
+	if (m->busy)
+		return sd_event_source_set_time_relative(s, SETTLE_USEC) < 0 ?
+			       0 :
+			       sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	r = apply_events(m);
+	if (r < 0) {
+		log_warning_errno(r, "Cannot read the devices after %zu events, retrying: %m",
+				  strv_length(m->queue));
+		(void)sd_event_source_set_time_relative(s, 1000 * 1000ULL);
+		(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	}
+	return 0;
+}
+
+static void settle_later(struct manager *m)
+{
+	if (!m->settle_timer) {
+		if (sd_event_add_time_relative(m->event, &m->settle_timer, CLOCK_MONOTONIC,
+					       SETTLE_USEC, 0, on_settled, m) < 0)
+			m->lost = true; /* the next query rescans */
+		return;
+	}
+	(void)sd_event_source_set_time_relative(m->settle_timer, SETTLE_USEC);
+	(void)sd_event_source_set_enabled(m->settle_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+
+	(void)s, (void)fd, (void)revents;
+	for (;;) {
+		_cleanup_free_ char *action = NULL, *syspath = NULL;
+		char *line = NULL;
+		int r = udev_events_read(m->events, &action, &syspath);
+
+		if (r == 0)
+			break;
+		if (r == -ENOBUFS) {
+			atomic_fetch_add(&m->events_lost, 1);
+			m->lost = true;
+			log_warning("Device events were lost (the socket overflowed): rescanning.");
+			continue;
+		}
+		if (r < 0) {
+			m->lost = true;
+			break;
+		}
+		atomic_fetch_add(&m->events_received, 1);
+		log_debug("Device event: %s %s", action, syspath);
+		if (asprintf(&line, "%s %s", action, syspath) < 0 ||
+		    strv_consume(&m->queue, line) < 0) {
+			free(line);
+			m->lost = true; /* a rescan covers what could not be queued */
+		}
+	}
+	settle_later(m);
+	return 0;
+}
+
 static int count_policies(struct manager *m)
 {
 	_cleanup_(policy_set_freep) struct policy_set *ps = NULL;
@@ -195,7 +293,8 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	r = polkit_check(msg, KEXECQ_POLKIT_REBOOT, error);
 	if (r <= 0)
 		return r;
-	r = rescan(m);
+	m->lost = true; /* read everything again, queued events included */
+	r = apply_events(m);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, -r, "Cannot read the devices: %m");
 	r = count_policies(m);
@@ -244,6 +343,19 @@ static int property_state(sd_bus *bus, const char *path, const char *interface,
 	return sd_bus_message_append(reply, "s", m->state);
 }
 
+static int property_counter(sd_bus *bus, const char *path, const char *interface,
+			    const char *property, sd_bus_message *reply, void *userdata,
+			    sd_bus_error *error)
+{
+	struct manager *m = userdata;
+	uint64_t v = streq(property, "EventsReceived") ? atomic_load(&m->events_received) :
+		     streq(property, "EventsApplied")  ? atomic_load(&m->events_applied) :
+							 atomic_load(&m->events_lost);
+
+	(void)bus, (void)path, (void)interface, (void)error;
+	return sd_bus_message_append(reply, "t", v);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("State", "s", property_state, 0, 0),
@@ -254,6 +366,10 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("PolicyCount", "u", NULL, offsetof(struct manager, n_policies),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("KexecLoaded", "b", property_kexec_loaded, 0, 0),
+	SD_BUS_PROPERTY("EventsReceived", "t", property_counter, 0, 0),
+	SD_BUS_PROPERTY("EventsApplied", "t", property_counter, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("EventsLost", "t", property_counter, 0, 0),
 	SD_BUS_METHOD_WITH_ARGS("Plan", SD_BUS_ARGS("a{sv}", options),
 				SD_BUS_RESULT("s", report, "i", exit_status, "a(is)", messages),
 				method_plan, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -272,6 +388,14 @@ int manager_start(struct manager *m)
 	int r;
 
 	m->state = "idle";
+	/* Listen first, then read: nothing that happens in between is missed. */
+	r = udev_events_open(&m->events);
+	if (r < 0)
+		return log_error_errno(r, "Cannot listen to device events: %m");
+	r = sd_event_add_io(m->event, &m->events_source, udev_events_fd(m->events), EPOLLIN,
+			    on_events, m);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch device events: %m");
 	r = rescan(m);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read the devices: %m");
@@ -288,5 +412,9 @@ int manager_start(struct manager *m)
 void manager_done(struct manager *m)
 {
 	m->slot = sd_bus_slot_unref(m->slot);
+	m->settle_timer = sd_event_source_unref(m->settle_timer);
+	m->events_source = sd_event_source_unref(m->events_source);
+	m->events = udev_events_close(m->events);
+	m->queue = strv_free(m->queue);
 	m->inventory = inventory_free(m->inventory);
 }

@@ -25,6 +25,8 @@ struct manager_config {
 	const char *tables; /* NULL: DRIVER_TABLE_DIR */
 };
 
+struct udev_events;
+
 struct manager {
 	sd_event *event;
 	sd_bus *bus;
@@ -34,6 +36,21 @@ struct manager {
 	uint64_t generation; /* bumped by each change of it */
 	unsigned n_policies;
 	const char *state; /* "idle", "planning" */
+
+	/*
+	 * The live inventory: device events are queued as they come and
+	 * applied by a rescan, after a short quiet time and never while a
+	 * plan is being made (busy); the rescan makes every queued event
+	 * obsolete, and only then is the queue emptied.  Lost events
+	 * (ENOBUFS) force the rescan too.  The counters are read by the bus
+	 * and, later, by executor threads: atomics.
+	 */
+	struct udev_events *events;
+	sd_event_source *events_source, *settle_timer;
+	char **queue; /* "ACTION SYSPATH", oldest first */
+	bool busy;
+	bool lost; /* events were lost: rescan */
+	_Atomic uint64_t events_received, events_applied, events_lost;
 };
 
 /* Scan the machine and publish the object; the bus must be attached to event. */
