@@ -50,6 +50,7 @@ for _ in $(seq 50); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
 d_pid=$!
 trap 'kill $d_pid $bus_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 bc() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
+getp() { bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager "$1" | cut -d' ' -f2; }
 for _ in $(seq 100); do bc status org.kexecq1 >/dev/null 2>&1 && break; sleep 0.1; done
 if bc status org.kexecq1 >/dev/null 2>&1; then pass "kexecqd owns org.kexecq1"; else
 	fail "kexecqd did not come up"; cat "$tmp/kexecqd.log"; finish; exit; fi
@@ -138,6 +139,31 @@ if AS="setpriv --reuid=65534 --regid=65534 --clear-groups" call Reload; then
 else
 	expect call.err "Access denied" "nobody is denied Reload (AccessDenied)"
 fi
+for m in "Load a{sv} 0" "Unload a{sv} 0" "Reboot a{sv} 1 dry_run b true"; do
+	# shellcheck disable=SC2086
+	if AS="setpriv --reuid=65534 --regid=65534 --clear-groups" call $m; then
+		fail "nobody may ${m%% *}"
+	else
+		expect call.err "Access denied" "nobody is denied ${m%% *}"
+	fi
+done
+# Load, Unload, Reboot as root: never a real reboot here, only dry runs and failures.
+call Load 'a{sv}' 2 kernel s /nonexistent/vmlinuz dry_run b true
+st=$(cat "$tmp/status")
+[ "$st" = 1 ] && pass "Load of a missing kernel: exit status 1" || fail "Load of a missing kernel: status $st"
+expect report "kernel /nonexistent/vmlinuz: No such file or directory" "Load names the missing kernel"
+call Load 'a{sv}' 1 kernel s /nonexistent/vmlinuz
+[ "$(cat "$tmp/status")" = 1 ] && pass "Load without dry run of a missing kernel fails, nothing loaded" || fail "Load of a missing kernel did not fail"
+[ "$(getp KexecLoaded)" = false ] &&
+	pass "KexecLoaded stays false" || fail "KexecLoaded is not false"
+call Reboot 'a{sv}' 2 dry_run b true kernel s /nonexistent/vmlinuz
+expect report "Then quiesce:" "Reboot dry_run shows the plan"
+call Load 'a{sv}' 1 deadline_usec t 5
+expect call.err 'Unknown option "deadline_usec"' "Load refuses a Reboot option"
+call Reboot 'a{sv}' 1 jobs s many
+expect call.err 'Option "jobs" takes type u' "Reboot refuses an option of the wrong type"
+call Reboot 'a{sv}' 2 dry_run b true if_stuck s never
+expect call.err "if_stuck must be restart, abort or kexec" "Reboot refuses an unknown if_stuck"
 gen0=$(bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager InventoryGeneration | cut -d' ' -f2)
 dbus-monitor --address "$DBUS_SYSTEM_BUS_ADDRESS" "type='signal',interface='org.kexecq1.Manager'" >"$tmp/monitor" 2>&1 &
 mon=$!
@@ -154,7 +180,6 @@ bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager PolicyCount >"$tmp/
 expect count "u $(ls "$lib"/*.policy | wc -l)" "PolicyCount counts the library"
 # --- the live inventory: device events are counted, queued and applied, none lost
 dev=$(ls /sys/bus/pci/devices | head -1)
-getp() { bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager "$1" | cut -d' ' -f2; }
 r0=$(getp EventsReceived)
 a0=$(getp EventsApplied)
 g0=$(getp InventoryGeneration)

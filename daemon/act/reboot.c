@@ -765,6 +765,7 @@ int reboot_run(const struct reboot_options *o)
 	_cleanup_(run_log_end) struct run_log rl = {};
 	_cleanup_free_ char *frozen = rundir_path(o, FROZEN);
 	struct exec_control *control = NULL;
+	_cleanup_(exec_control_freep) struct exec_control *service_control = NULL;
 	int r, img_status;
 
 	if (!frozen)
@@ -815,8 +816,16 @@ int reboot_run(const struct reboot_options *o)
 	if (r != EXIT_OK)
 		return r;
 
-	/* A signal from here on is an abort, handled: before the load. */
-	control = signals_take(false);
+	/*
+	 * A signal from here on is an abort, handled: before the load.  In
+	 * kexecqd the event loop owns the signals and there is no --now: a
+	 * control of its own, never cancelled by a signal.
+	 */
+	if (o->service && o->now) {
+		log_error("kexecqd does not reboot --now: it freezes the plan for systemd's hook.");
+		return EXIT_USAGE;
+	}
+	control = o->service ? (service_control = exec_control_new()) : signals_take(false);
 	if (!control)
 		return log_oom(), EXIT_FAIL;
 	r = load_image(o, img, true);

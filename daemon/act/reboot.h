@@ -53,6 +53,7 @@ struct reboot_options {
 	bool dry_run;
 	bool now;
 	bool force; /* kexec even with devices whose policy says Unsafe= */
+	bool service; /* inside kexecqd: its event loop owns the signals; no --now */
 	bool json; /* the report as JSON on out */
 	bool progress; /* a line per step and a summary on out (a terminal) */
 	FILE *out;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <stdio.h>
@@ -12,9 +13,12 @@
 #include "policy-set.h"
 #include "polkit.h"
 #include "query.h"
+#include "reboot.h"
+#include "record.h"
 #include "string-util.h"
 #include "strv.h"
 #include "sysfs.h"
+#include "values.h"
 #include "udev-adapter.h"
 
 /* ---- running a query for a caller: its report, exit status and messages ---- */
@@ -160,6 +164,260 @@ static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	return reply_query(msg, userdata, false, error);
+}
+
+/* ---- load, unload, reboot: reboot.c, as the command line runs it -------------- */
+
+enum action_kind {
+	ACT_LOAD,
+	ACT_UNLOAD,
+	ACT_REBOOT,
+};
+
+struct action_args {
+	char *kernel, *initrd, *append, *if_stuck;
+	int reuse_cmdline, dry_run, force, ignore_inhibitors;
+	uint64_t deadline_usec;
+	uint32_t jobs;
+};
+
+static void action_args_done(struct action_args *a)
+{
+	free(a->kernel);
+	free(a->initrd);
+	free(a->append);
+	free(a->if_stuck);
+}
+
+/* a{sv}: the keys each method takes, with their types; anything else is an error. */
+static int read_action_options(sd_bus_message *msg, enum action_kind kind, struct action_args *a,
+			       sd_bus_error *error)
+{
+	static const struct {
+		const char *key, *type;
+		unsigned kinds; /* 1 << enum action_kind */
+		size_t offset;
+	} keys[] = {
+		{ "kernel", "s", 1 << ACT_LOAD | 1 << ACT_REBOOT,
+		  offsetof(struct action_args, kernel) },
+		{ "initrd", "s", 1 << ACT_LOAD | 1 << ACT_REBOOT,
+		  offsetof(struct action_args, initrd) },
+		{ "append", "s", 1 << ACT_LOAD | 1 << ACT_REBOOT,
+		  offsetof(struct action_args, append) },
+		{ "reuse_cmdline", "b", 1 << ACT_LOAD | 1 << ACT_REBOOT,
+		  offsetof(struct action_args, reuse_cmdline) },
+		{ "dry_run", "b", 1 << ACT_LOAD | 1 << ACT_REBOOT,
+		  offsetof(struct action_args, dry_run) },
+		{ "force", "b", 1 << ACT_REBOOT, offsetof(struct action_args, force) },
+		{ "ignore_inhibitors", "b", 1 << ACT_REBOOT,
+		  offsetof(struct action_args, ignore_inhibitors) },
+		{ "deadline_usec", "t", 1 << ACT_REBOOT,
+		  offsetof(struct action_args, deadline_usec) },
+		{ "jobs", "u", 1 << ACT_REBOOT, offsetof(struct action_args, jobs) },
+		{ "if_stuck", "s", 1 << ACT_REBOOT, offsetof(struct action_args, if_stuck) },
+	};
+	int r;
+
+	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+		const char *key;
+		size_t k;
+
+		r = sd_bus_message_read(msg, "s", &key);
+		if (r < 0)
+			return r;
+		for (k = 0; k < ELEMENTSOF(keys); k++)
+			if (streq(key, keys[k].key) && (keys[k].kinds & (1U << kind)))
+				break;
+		if (k == ELEMENTSOF(keys))
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "Unknown option \"%s\"", key);
+		r = sd_bus_message_enter_container(msg, 'v', keys[k].type);
+		if (r < 0)
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "Option \"%s\" takes type %s", key, keys[k].type);
+		if (keys[k].type[0] == 's') {
+			const char *v;
+			char **field = (char **)((uint8_t *)a + keys[k].offset);
+
+			r = sd_bus_message_read(msg, "s", &v);
+			if (r >= 0 && !text_is_valid(v, 4096))
+				return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+							 "Option \"%s\": not text", key);
+			if (r >= 0) {
+				free(*field);
+				*field = strdup(v);
+				if (!*field)
+					return -ENOMEM;
+			}
+		} else
+			r = sd_bus_message_read_basic(msg, keys[k].type[0],
+						      (uint8_t *)a + keys[k].offset);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(msg);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(msg);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(msg);
+}
+
+/* logind's shutdown inhibitors in block mode; 1 with *ret_who when one holds. */
+static int inhibited(sd_bus *bus, char **ret_who)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	const char *what, *who, *why, *mode;
+	uint32_t uid, pid;
+	int r;
+
+	r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+			       "org.freedesktop.login1.Manager", "ListInhibitors", &e, &reply,
+			       NULL);
+	if (r < 0) {
+		/* No logind, no logind inhibitors. */
+		log_debug("No inhibitors to honour: %s", e.message ? e.message : strerror(-r));
+		sd_bus_error_free(&e);
+		return 0;
+	}
+	r = sd_bus_message_enter_container(reply, 'a', "(ssssuu)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "(ssssuu)", &what, &who, &why, &mode, &uid, &pid)) >
+	       0)
+		if (strstr(what, "shutdown") && streq(mode, "block"))
+			return asprintf(ret_who, "\"%s\" (PID %" PRIu32 ", user %" PRIu32 "): %s",
+					who, pid, uid, why) < 0 ?
+				       -ENOMEM :
+				       1;
+	return r;
+}
+
+static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind kind,
+		      sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(action_args_done) struct action_args a = {};
+	_cleanup_free_ char *text = NULL, *boot_id = NULL, *who = NULL;
+	struct captured c = {};
+	size_t len = 0;
+	log_fn_t old_fn;
+	void *old_data;
+	FILE *f;
+	int status, r;
+
+	r = read_action_options(msg, kind, &a, error);
+	if (r < 0 || sd_bus_error_is_set(error))
+		return r;
+	r = polkit_check(msg, KEXECQ_POLKIT_REBOOT, error);
+	if (r <= 0)
+		return r;
+	if (kind == ACT_REBOOT && !a.dry_run) {
+		if (a.ignore_inhibitors) {
+			r = polkit_check(msg, KEXECQ_POLKIT_IGNORE_INHIBIT, error);
+			if (r <= 0)
+				return r;
+		} else {
+			r = inhibited(m->bus, &who);
+			if (r < 0)
+				return r;
+			if (r > 0)
+				return sd_bus_error_setf(error, KEXECQ_ERROR_INHIBITED,
+							 "A reboot is inhibited by %s", who);
+		}
+	}
+	if (a.if_stuck && if_stuck_from_string(a.if_stuck) < 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "if_stuck must be restart, abort or kexec");
+	if (kind == ACT_REBOOT && !a.dry_run && boot_id_read("/proc", &boot_id) < 0)
+		return sd_bus_error_set_errnof(error, EIO, "Cannot read this boot's id");
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	{
+		struct reboot_options o = {
+			.kexec = {
+				.root = "/",
+				.kernel = a.kernel,
+				.initrd = a.initrd,
+				.append = a.append,
+				.reuse_cmdline = a.reuse_cmdline,
+				.from_boot_id = boot_id,
+			},
+			.policy_dirs = m->config.policy_dirs ? m->config.policy_dirs : policy_default_dirs,
+			.policy_dirs_explicit = m->config.policy_dirs != NULL,
+			.sysfs = m->config.scan.sysfs,
+			.rundir = "/run/kexecq",
+			.kmsg = "/dev/kmsg",
+			.state_dir = "/var/lib/kexecq",
+			.proc = "/proc",
+			.jobs = a.jobs,
+			.deadline_usec = a.deadline_usec,
+			.if_stuck = a.if_stuck ? (enum if_stuck)if_stuck_from_string(a.if_stuck) :
+						 IF_STUCK_RESTART,
+			.watchdog_device = "/dev/watchdog0",
+			.sysrq = "/proc/sysrq-trigger",
+			.mountinfo = "/proc/self/mountinfo",
+			.dry_run = a.dry_run,
+			.force = a.force,
+			.service = true,
+			.out = f,
+		};
+
+		m->state = kind == ACT_REBOOT && !a.dry_run ? "rebooting" : "loading";
+		m->busy = true;
+		log_get_fn(&old_fn, &old_data);
+		log_set_fn(capture, &c);
+		status = kind == ACT_LOAD   ? reboot_load(&o) :
+			 kind == ACT_UNLOAD ? reboot_unload(&o) :
+					      reboot_run(&o);
+		log_set_fn(old_fn, old_data);
+		m->busy = false;
+		/* A reboot that started kexec.target stays "rebooting". */
+		if (!(kind == ACT_REBOOT && !a.dry_run && status == EXIT_OK))
+			m->state = "idle";
+	}
+	if (fclose(f) != 0 || c.oom) {
+		captured_done(&c);
+		return -ENOMEM;
+	}
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r >= 0)
+		r = sd_bus_message_append(reply, "si", strempty(text), status);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(is)");
+	for (size_t i = 0; r >= 0 && i < c.n; i++)
+		r = sd_bus_message_append(reply, "(is)", c.levels[i], c.messages[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	captured_done(&c);
+	if (r < 0)
+		return r;
+	(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE, "State",
+					     NULL);
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_load(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return run_action(msg, userdata, ACT_LOAD, error);
+}
+
+static int method_unload(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return run_action(msg, userdata, ACT_UNLOAD, error);
+}
+
+static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return run_action(msg, userdata, ACT_REBOOT, error);
 }
 
 /* ---- the inventory and the policies ---------------------------------------- */
@@ -358,7 +616,7 @@ static int property_counter(sd_bus *bus, const char *path, const char *interface
 
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("State", "s", property_state, 0, 0),
+	SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("InventoryGeneration", "t", NULL, offsetof(struct manager, generation),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("InventorySize", "u", property_inventory_size, 0,
@@ -376,6 +634,15 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Check", SD_BUS_ARGS("a{sv}", options),
 				SD_BUS_RESULT("s", report, "i", exit_status, "a(is)", messages),
 				method_check, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Load", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("s", output, "i", exit_status, "a(is)", messages),
+				method_load, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Unload", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("s", output, "i", exit_status, "a(is)", messages),
+				method_unload, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("s", output, "i", exit_status, "a(is)", messages),
+				method_reboot, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("u", policies, "u", refused), method_reload,
 				SD_BUS_VTABLE_UNPRIVILEGED),

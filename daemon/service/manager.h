@@ -18,6 +18,8 @@
 #define KEXECQ_BUS_PATH "/org/kexecq1"
 #define KEXECQ_BUS_INTERFACE "org.kexecq1.Manager"
 #define KEXECQ_POLKIT_REBOOT "org.kexecq1.reboot"
+#define KEXECQ_POLKIT_IGNORE_INHIBIT "org.kexecq1.reboot-ignore-inhibit"
+#define KEXECQ_ERROR_INHIBITED "org.kexecq1.Error.BlockedByInhibitorLock"
 
 struct manager_config {
 	char *const *policy_dirs; /* NULL: the default search path */
@@ -35,7 +37,7 @@ struct manager {
 	struct inventory *inventory; /* the live inventory */
 	uint64_t generation; /* bumped by each change of it */
 	unsigned n_policies;
-	const char *state; /* "idle", "planning" */
+	const char *state; /* "idle", "planning", "loading", "rebooting" */
 
 	/*
 	 * The live inventory: device events are queued as they come and
