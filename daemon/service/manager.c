@@ -15,6 +15,7 @@
 #include "query.h"
 #include "reboot.h"
 #include "record.h"
+#include "snapshot.h"
 #include "string-util.h"
 #include "strv.h"
 #include "sysfs.h"
@@ -427,7 +428,8 @@ static int rescan(struct manager *m)
 	struct inventory *inv = NULL;
 	int r;
 
-	r = inventory_scan(&m->config.scan, &inv);
+	r = m->config.snapshot ? inventory_load_json(m->config.snapshot, &inv) :
+				 inventory_scan(&m->config.scan, &inv);
 	if (r < 0)
 		return r;
 	inventory_free(m->inventory);
@@ -656,13 +658,15 @@ int manager_start(struct manager *m)
 
 	m->state = "idle";
 	/* Listen first, then read: nothing that happens in between is missed. */
-	r = udev_events_open(&m->events);
-	if (r < 0)
-		return log_error_errno(r, "Cannot listen to device events: %m");
-	r = sd_event_add_io(m->event, &m->events_source, udev_events_fd(m->events), EPOLLIN,
-			    on_events, m);
-	if (r < 0)
-		return log_error_errno(r, "Cannot watch device events: %m");
+	if (!m->config.snapshot) {
+		r = udev_events_open(&m->events);
+		if (r < 0)
+			return log_error_errno(r, "Cannot listen to device events: %m");
+		r = sd_event_add_io(m->event, &m->events_source, udev_events_fd(m->events), EPOLLIN,
+				    on_events, m);
+		if (r < 0)
+			return log_error_errno(r, "Cannot watch device events: %m");
+	}
 	r = rescan(m);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read the devices: %m");

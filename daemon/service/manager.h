@@ -25,6 +25,7 @@ struct manager_config {
 	char *const *policy_dirs; /* NULL: the default search path */
 	struct scan_options scan;
 	const char *tables; /* NULL: DRIVER_TABLE_DIR */
+	const char *snapshot; /* benchmarks and tests: serve this inventory, no device events */
 };
 
 struct udev_events;

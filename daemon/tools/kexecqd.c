@@ -23,6 +23,8 @@ static void help(void)
 	       "                         search path of kexecq.policy(5))\n"
 	       "     --sysfs=DIR         Root of sysfs (default /sys)\n"
 	       "     --driver-tables=DIR Tables of PCI drivers for check\n"
+	       "     --inventory=FILE    Serve this snapshot instead of the machine, with no\n"
+	       "                         device events (benchmarks and tests)\n"
 	       "     --log-level=LEVEL   err, warning, info or debug\n"
 	       "  -h --help              Show this help\n");
 }
@@ -41,6 +43,7 @@ int main(int argc, char **argv)
 		{ "sysfs", required_argument, NULL, 1 },
 		{ "driver-tables", required_argument, NULL, 2 },
 		{ "log-level", required_argument, NULL, 3 },
+		{ "inventory", required_argument, NULL, 4 },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -70,6 +73,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			log_set_max_level(r);
+			break;
+		case 4:
+			m.config.snapshot = optarg;
 			break;
 		case 'h':
 			help();
