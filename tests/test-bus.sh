@@ -39,6 +39,11 @@ cat >"$tmp/bus.conf" <<EOF2
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
+  <!-- The stand-in for polkitd (tests/fake-polkit.c). -->
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+    <allow send_destination="org.freedesktop.PolicyKit1"/>
+  </policy>
   <include>$(cd "$src" && pwd)/contrib/dbus/org.kexecq1.conf</include>
 </busconfig>
 EOF2
@@ -194,6 +199,35 @@ else
 	fail "uevents: received $r0 -> $r1, applied $a0 -> $a1, generation $g0 -> $g1"
 fi
 [ "$(getp EventsLost)" = 0 ] && pass "no event lost" || fail "events lost: $(getp EventsLost)"
+
+# --- polkit (a stand-in): asked for callers other than root, never blocking the daemon
+fake=${top_builddir:-.}/tests/fake-polkit
+polkit() { # ANSWER DELAY
+	[ -n "${pk:-}" ] && kill $pk 2>/dev/null && wait $pk 2>/dev/null
+	"$fake" "$1" "$2" >"$tmp/polkit.out" 2>&1 &
+	pk=$!
+	for _ in $(seq 50); do grep -q ready "$tmp/polkit.out" && break; sleep 0.1; done
+}
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+polkit yes 0
+if AS=$NOBODY call Reload; then pass "nobody may Reload when polkit says yes"; else fail "polkit said yes, Reload failed: $(cat "$tmp/call.err")"; fi
+expect polkit.out "asked org.kexecq1.reboot interactive=1" "polkit is asked about org.kexecq1.reboot, with interaction when the caller allows it (busctl does)"
+$NOBODY busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --allow-interactive-authorization=no call org.kexecq1 /org/kexecq1 org.kexecq1.Manager Reload >/dev/null 2>&1
+expect polkit.out "asked org.kexecq1.reboot interactive=0" "and without, when it does not"
+polkit no 0
+AS=$NOBODY call Reload
+expect call.err "Not authorized for org.kexecq1.reboot" "polkit's no is NotAuthorized"
+polkit yes 3
+$NOBODY busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.kexecq1 /org/kexecq1 org.kexecq1.Manager Reload >/dev/null 2>&1 &
+slow=$!
+sleep 0.5
+t0=$(date +%s%N)
+getp State >/dev/null
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $ms -lt 1000 ] && pass "the daemon answers others while polkit thinks (${ms} ms)" || fail "a pending polkit question blocked the daemon for ${ms} ms"
+wait $slow && pass "the pending Reload is answered once polkit says yes" || fail "the pending Reload failed"
+kill $pk 2>/dev/null
+wait $pk 2>/dev/null
 
 # --- load: 10 000 rapid calls, 100 clients gone mid-call
 if "${top_builddir:-.}/tests/bus-stress" 10000 100 >"$tmp/stress" 2>&1; then

@@ -773,24 +773,39 @@ int kexec_image_choose(const struct kexec_request *req, struct kexec_image **ret
 static int check_file(const char *what, const char *path, unsigned char *head, size_t head_size,
 		      off_t *ret_size, char **ret_error)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/*
+	 * O_PATH first: a device node (a tty, /dev/watchdog0) named as a
+	 * kernel must not be opened for real, not even by a dry run.
+	 */
+	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
+	_cleanup_close_ int fd = -EBADF;
+	char proc[64];
 	struct stat st;
 	ssize_t n;
 	int r;
 
-	if (fd < 0) {
+	if (pfd < 0) {
 		r = -errno;
 		if (asprintf(ret_error, "%s %s: %s", what, path, strerror(-r)) < 0)
 			*ret_error = NULL;
 		return r;
 	}
-	if (fstat(fd, &st) < 0)
+	if (fstat(pfd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
 		if (asprintf(ret_error, "%s %s: %s", what, path,
 			     S_ISREG(st.st_mode) ? "empty file" : "not a regular file") < 0)
 			*ret_error = NULL;
 		return -EINVAL;
+	}
+	/* The same file, opened for reading through the checked descriptor. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		if (asprintf(ret_error, "%s %s: %s", what, path, strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
 	}
 	if (head) {
 		memset(head, 0, head_size);

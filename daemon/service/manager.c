@@ -130,14 +130,12 @@ static int reply_query(sd_bus_message *msg, struct manager *m, bool plan, sd_bus
 	f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
-	m->state = "planning";
 	m->busy = true;
 	log_get_fn(&old_fn, &old_data);
 	log_set_fn(capture, &c);
 	status = plan ? query_plan(&q, f) : query_check(&q, f);
 	log_set_fn(old_fn, old_data);
 	m->busy = false;
-	m->state = "idle";
 	if (fclose(f) != 0 || c.oom) {
 		captured_done(&c);
 		return -ENOMEM;
@@ -217,6 +215,7 @@ static int read_action_options(sd_bus_message *msg, enum action_kind kind, struc
 		{ "jobs", "u", 1 << ACT_REBOOT, offsetof(struct action_args, jobs) },
 		{ "if_stuck", "s", 1 << ACT_REBOOT, offsetof(struct action_args, if_stuck) },
 	};
+	unsigned seen = 0;
 	int r;
 
 	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
@@ -235,6 +234,10 @@ static int read_action_options(sd_bus_message *msg, enum action_kind kind, struc
 		if (k == ELEMENTSOF(keys))
 			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 						 "Unknown option \"%s\"", key);
+		if (seen & (1U << k))
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "Option \"%s\" given twice", key);
+		seen |= 1U << k;
 		r = sd_bus_message_enter_container(msg, 'v', keys[k].type);
 		if (r < 0)
 			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
@@ -269,35 +272,69 @@ static int read_action_options(sd_bus_message *msg, enum action_kind kind, struc
 	return sd_bus_message_exit_container(msg);
 }
 
-/* logind's shutdown inhibitors in block mode; 1 with *ret_who when one holds. */
-static int inhibited(sd_bus *bus, char **ret_who)
+/*
+ * logind's shutdown inhibitors that hold against this caller: "block"
+ * ones, and for callers other than root "block-weak" ones too, as logind
+ * decides for its own reboot calls.  1 with *ret_who when one holds.  No
+ * logind: none.  Any other failure to ask: an error (fail closed).
+ */
+static int inhibited(sd_bus *bus, sd_bus_message *caller, char **ret_who)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_creds *creds = NULL;
 	const char *what, *who, *why, *mode;
 	uint32_t uid, pid;
+	uid_t caller_uid = (uid_t)-1;
 	int r;
 
+	if (sd_bus_query_sender_creds(caller, SD_BUS_CREDS_EUID, &creds) >= 0) {
+		(void)sd_bus_creds_get_euid(creds, &caller_uid);
+		sd_bus_creds_unref(creds);
+	}
 	r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
 			       "org.freedesktop.login1.Manager", "ListInhibitors", &e, &reply,
 			       NULL);
 	if (r < 0) {
-		/* No logind, no logind inhibitors. */
-		log_debug("No inhibitors to honour: %s", e.message ? e.message : strerror(-r));
+		bool no_logind = sd_bus_error_has_names(&e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+							SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+
+		log_full_errno(no_logind ? LOG_DEBUG : LOG_WARNING, 0,
+			       "Cannot ask logind for inhibitors: %s",
+			       e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
-		return 0;
+		return no_logind ? 0 : -EIO;
 	}
 	r = sd_bus_message_enter_container(reply, 'a', "(ssssuu)");
 	if (r < 0)
 		return r;
 	while ((r = sd_bus_message_read(reply, "(ssssuu)", &what, &who, &why, &mode, &uid, &pid)) >
 	       0)
-		if (strstr(what, "shutdown") && streq(mode, "block"))
+		if (strstr(what, "shutdown") &&
+		    (streq(mode, "block") || (streq(mode, "block-weak") && caller_uid != 0)))
 			return asprintf(ret_who, "\"%s\" (PID %" PRIu32 ", user %" PRIu32 "): %s",
 					who, pid, uid, why) < 0 ?
 				       -ENOMEM :
 				       1;
 	return r;
+}
+
+/*
+ * polkit_check() for a method: 1 go on; otherwise what the method returns
+ * (an error, or 1 for "asked polkit, called again when it answers").
+ */
+static int authorize(struct manager *m, sd_bus_message *msg, const char *action,
+		     sd_bus_error *error)
+{
+	int r = polkit_check(msg, action, &m->polkit, error);
+
+	if (r > 0)
+		return 1;
+	if (r < 0 || sd_bus_error_is_set(error)) {
+		polkit_forget(&m->polkit, msg);
+		return r;
+	}
+	return 0;
 }
 
 static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind kind,
@@ -316,23 +353,25 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 	r = read_action_options(msg, kind, &a, error);
 	if (r < 0 || sd_bus_error_is_set(error))
 		return r;
-	r = polkit_check(msg, KEXECQ_POLKIT_REBOOT, error);
+	r = authorize(m, msg, KEXECQ_POLKIT_REBOOT, error);
 	if (r <= 0)
-		return r;
+		return r < 0 || sd_bus_error_is_set(error) ? r : 1;
 	if (kind == ACT_REBOOT && !a.dry_run) {
 		if (a.ignore_inhibitors) {
-			r = polkit_check(msg, KEXECQ_POLKIT_IGNORE_INHIBIT, error);
+			r = authorize(m, msg, KEXECQ_POLKIT_IGNORE_INHIBIT, error);
 			if (r <= 0)
-				return r;
+				return r < 0 || sd_bus_error_is_set(error) ? r : 1;
 		} else {
-			r = inhibited(m->bus, &who);
+			r = inhibited(m->bus, msg, &who);
 			if (r < 0)
-				return r;
+				return sd_bus_error_set_errnof(
+					error, -r, "Cannot tell whether a reboot is inhibited: %m");
 			if (r > 0)
 				return sd_bus_error_setf(error, KEXECQ_ERROR_INHIBITED,
 							 "A reboot is inhibited by %s", who);
 		}
 	}
+	polkit_forget(&m->polkit, msg);
 	if (a.if_stuck && if_stuck_from_string(a.if_stuck) < 0)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "if_stuck must be restart, abort or kexec");
@@ -372,7 +411,6 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 			.out = f,
 		};
 
-		m->state = kind == ACT_REBOOT && !a.dry_run ? "rebooting" : "loading";
 		m->busy = true;
 		log_get_fn(&old_fn, &old_data);
 		log_set_fn(capture, &c);
@@ -381,9 +419,9 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 					      reboot_run(&o);
 		log_set_fn(old_fn, old_data);
 		m->busy = false;
-		/* A reboot that started kexec.target stays "rebooting". */
-		if (!(kind == ACT_REBOOT && !a.dry_run && status == EXIT_OK))
-			m->state = "idle";
+		/* A reboot that started kexec.target: from now on "rebooting". */
+		if (kind == ACT_REBOOT && !a.dry_run && status == EXIT_OK)
+			m->state = "rebooting";
 	}
 	if (fclose(f) != 0 || c.oom) {
 		captured_done(&c);
@@ -550,9 +588,10 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	struct manager *m = userdata;
 	int r;
 
-	r = polkit_check(msg, KEXECQ_POLKIT_REBOOT, error);
+	r = authorize(m, msg, KEXECQ_POLKIT_REBOOT, error);
 	if (r <= 0)
-		return r;
+		return r < 0 || sd_bus_error_is_set(error) ? r : 1;
+	polkit_forget(&m->polkit, msg);
 	m->lost = true; /* read everything again, queued events included */
 	r = apply_events(m);
 	if (r < 0)
@@ -682,6 +721,7 @@ int manager_start(struct manager *m)
 
 void manager_done(struct manager *m)
 {
+	polkit_registry_free(&m->polkit);
 	m->slot = sd_bus_slot_unref(m->slot);
 	m->settle_timer = sd_event_source_unref(m->settle_timer);
 	m->events_source = sd_event_source_unref(m->events_source);

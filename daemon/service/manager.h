@@ -29,6 +29,7 @@ struct manager_config {
 };
 
 struct udev_events;
+struct polkit_query;
 
 struct manager {
 	sd_event *event;
@@ -38,7 +39,8 @@ struct manager {
 	struct inventory *inventory; /* the live inventory */
 	uint64_t generation; /* bumped by each change of it */
 	unsigned n_policies;
-	const char *state; /* "idle", "planning", "loading", "rebooting" */
+	const char *state; /* "idle", "rebooting" (kexec.target started) */
+	struct polkit_query *polkit; /* questions to polkit, and their answers */
 
 	/*
 	 * The live inventory: device events are queued as they come and

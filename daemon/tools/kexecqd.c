@@ -106,7 +106,10 @@ int main(int argc, char **argv)
 	r = sd_bus_open_system(&m.bus);
 	if (r < 0)
 		return log_error_errno(r, "Cannot connect to the system bus: %m"), 1;
-	r = sd_bus_attach_event(m.bus, m.event, SD_EVENT_PRIORITY_NORMAL);
+	/* A daemon without its bus serves nobody: exit with it. */
+	r = sd_bus_set_exit_on_disconnect(m.bus, true);
+	if (r >= 0)
+		r = sd_bus_attach_event(m.bus, m.event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		return log_error_errno(r, "Cannot attach the bus: %m"), 1;
 	r = manager_start(&m);
