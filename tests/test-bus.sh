@@ -51,7 +51,9 @@ dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile 2>"$tmp/bus.log" 
 bus_pid=$!
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/bus
 for _ in $(seq 50); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
-"$KEXECQD" -P "$lib" --driver-tables "$src/contrib" 2>"$tmp/kexecqd.log" &
+mkdir -p "$tmp/run" "$tmp/dropin"
+"$KEXECQD" -P "$lib" --driver-tables "$src/contrib" --config "$tmp/kexecq.conf" \
+	--run-dir "$tmp/run" --dropin-dir "$tmp/dropin" 2>"$tmp/kexecqd.log" &
 d_pid=$!
 trap 'kill $d_pid $bus_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 bc() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
@@ -228,6 +230,25 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 wait $slow && pass "the pending Reload is answered once polkit says yes" || fail "the pending Reload failed"
 kill $pk 2>/dev/null
 wait $pk 2>/dev/null
+
+# --- kexec by default: off, then on; here it cannot arm, and says so, leaving nothing behind
+bc get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager NextReboot >"$tmp/next"
+expect next "firmware: kexec by default is off" "NextReboot says the next reboot is a firmware one"
+if [ -d /run/systemd/system ]; then
+	# Arming here would load this machine's kernel for real: not in a test.
+	echo "# skipping kexec by default: PID 1 is systemd on this machine"
+else
+	run 0 "$KEXECQ" enable --config "$tmp/kexecq.conf" &&
+		expect out "KexecByDefault=yes" "kexecq enable writes the setting" &&
+		expect out "Next reboot: firmware: cannot arm kexec (" "enable asks kexecqd, which says why it cannot arm"
+	[ "$(getp KexecByDefault)" = true ] && pass "KexecByDefault is true" || fail "KexecByDefault is not true"
+	grep -q "Cannot arm the next reboot for kexec" "$tmp/kexecqd.log" &&
+		pass "the failure to arm is logged loudly" || fail "the failure to arm is not in kexecqd's log"
+	[ ! -e "$tmp/run/frozen" ] && [ ! -e "$tmp/dropin/50-kexecq.conf" ] &&
+		pass "nothing half done: no frozen plan, no drop-in" || fail "a failed arm left a frozen plan or a drop-in"
+	run 0 "$KEXECQ" disable --config "$tmp/kexecq.conf" &&
+		expect out "Next reboot: firmware: kexec by default is off" "kexecq disable turns it off"
+fi
 
 # --- load: 10 000 rapid calls, 100 clients gone mid-call
 if "${top_builddir:-.}/tests/bus-stress" 10000 100 >"$tmp/stress" 2>&1; then

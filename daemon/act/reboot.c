@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,6 +98,32 @@ static char *rundir_path(const struct reboot_options *o, const char *name)
 	if (asprintf(&p, "%s/%s", o->rundir, name) < 0)
 		return NULL;
 	return p;
+}
+
+/* What identifies a loaded image: its files, their change times and the command line. */
+static char *image_id(const struct kexec_image *img)
+{
+	char *id = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&id, &len);
+	struct stat st;
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%s", img->kernel);
+	if (stat(img->kernel, &st) == 0)
+		fprintf(f, "@%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	STRV_FOREACH (i, img->initrds) {
+		fprintf(f, "|%s", *i);
+		if (stat(*i, &st) == 0)
+			fprintf(f, "@%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+	fprintf(f, "|%s", img->cmdline);
+	if (fclose(f) != 0) {
+		free(id);
+		return NULL;
+	}
+	return id;
 }
 
 /* Choose and check the image; print the choice.  EXIT_OK or a status. */
@@ -828,9 +855,24 @@ int reboot_run(const struct reboot_options *o)
 	control = o->service ? (service_control = exec_control_new()) : signals_take(false);
 	if (!control)
 		return log_oom(), EXIT_FAIL;
-	r = load_image(o, img, true);
-	if (r != EXIT_OK)
-		return r;
+	/* Armed already with this very image: no second load (each one counts, kexec_load_limit_reboot). */
+	{
+		_cleanup_free_ char *id = image_id(img);
+
+		if (!id)
+			return log_oom(), EXIT_FAIL;
+		if (o->arm_only && o->armed_image && *o->armed_image &&
+		    streq(*o->armed_image, id) && kexec_loaded(o->sysfs) > 0)
+			r = EXIT_OK;
+		else
+			r = load_image(o, img, true);
+		if (r != EXIT_OK)
+			return r;
+		if (o->arm_only && o->armed_image) {
+			free(*o->armed_image);
+			*o->armed_image = TAKE_PTR(id);
+		}
+	}
 
 	/*
 	 * The boot record for 'kexecq verify' in the next kernel (record.h):
@@ -861,6 +903,13 @@ int reboot_run(const struct reboot_options *o)
 		r = freeze_write(frozen, inv, ps, info, &fs);
 		if (r >= 0 && exec_control_cancelled(control))
 			r = -ECANCELED;
+		if (r >= 0 && o->arm_only) {
+			fprintf(o->out,
+				"Armed: the next reboot kexecs into %s with the frozen plan (%zu step%s) "
+				"in %s.\n",
+				img->kernel, plan->n, plan->n == 1 ? "" : "s", frozen);
+			return EXIT_OK;
+		}
 		if (r >= 0)
 			r = bus_start_unit("kexec.target", "replace-irreversibly", &job, &error);
 		if (r < 0) {

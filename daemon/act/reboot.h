@@ -54,6 +54,13 @@ struct reboot_options {
 	bool now;
 	bool force; /* kexec even with devices whose policy says Unsafe= */
 	bool service; /* inside kexecqd: its event loop owns the signals; no --now */
+	/*
+	 * Arm the next reboot and stop there (kexec by default, kexecqd):
+	 * load the kernel unless *armed_image names the one loaded already,
+	 * freeze the plan, write the boot record; start nothing.
+	 */
+	bool arm_only;
+	char **armed_image; /* in: what was loaded last; out: what is loaded now */
 	bool json; /* the report as JSON on out */
 	bool progress; /* a line per step and a summary on out (a terminal) */
 	FILE *out;

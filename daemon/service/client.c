@@ -54,3 +54,30 @@ int client_query(const char *method, const struct query *q, FILE *out, int *ret_
 	*ret_status = status;
 	return 1;
 }
+
+int client_reload(char **ret_next)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	*ret_next = NULL;
+	if (sd_bus_open_system(&bus) < 0)
+		return 0;
+	r = sd_bus_call_method(bus, KEXECQ_BUS_NAME, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
+			       "Reload", &error, NULL, NULL);
+	if (r < 0) {
+		bool absent = sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN,
+						     SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+
+		if (!absent)
+			log_error("kexecqd refused to reload: %s",
+				  error.message ? error.message : strerror(-r));
+		sd_bus_error_free(&error);
+		return absent ? 0 : r;
+	}
+	r = sd_bus_get_property_string(bus, KEXECQ_BUS_NAME, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
+				       "NextReboot", &error, ret_next);
+	sd_bus_error_free(&error);
+	return r < 0 ? r : 1;
+}

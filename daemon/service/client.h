@@ -19,3 +19,10 @@
  * it could not answer); run in process.
  */
 int client_query(const char *method, const struct query *q, FILE *out, int *ret_status);
+
+/*
+ * Ask kexecqd to read its settings, policies and devices again (Reload)
+ * and say what the next reboot will be (NextReboot).  1: answered, with
+ * *ret_next; 0: no daemon on the bus; negative: it refused (logged).
+ */
+int client_reload(char **ret_next);

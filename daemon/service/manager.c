@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "exit-status.h"
 #include "log.h"
@@ -14,6 +16,7 @@
 #include "polkit.h"
 #include "query.h"
 #include "reboot.h"
+#include "settings.h"
 #include "record.h"
 #include "snapshot.h"
 #include "string-util.h"
@@ -459,6 +462,171 @@ static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	return run_action(msg, userdata, ACT_REBOOT, error);
 }
 
+/* ---- kexec by default ---------------------------------------------------------- */
+
+#define DROPIN_DIR "/run/systemd/system/systemd-reboot.service.d"
+#define DROPIN_NAME "50-kexecq.conf"
+
+/*
+ * systemd before 255 reboots through the firmware on `systemctl reboot`
+ * even with a kernel loaded (systemd#26635): a runtime drop-in makes
+ * systemd-reboot.service, which reboot.target pulls in, ask for a kexec
+ * instead.  Every reboot through reboot.target (systemctl reboot, reboot,
+ * logind's Reboot) then kexecs; `systemctl reboot --force` and reboot -f
+ * bypass it and still reboot through the firmware.
+ */
+static void set_dropin(struct manager *m, bool on)
+{
+	const char *dir = m->config.dropin_dir ? m->config.dropin_dir : DROPIN_DIR;
+	_cleanup_free_ char *path = NULL;
+	bool changed = false;
+	FILE *f;
+
+	if (asprintf(&path, "%s/" DROPIN_NAME, dir) < 0)
+		return;
+	if (on) {
+		if (access(path, F_OK) == 0)
+			return;
+		(void)mkdir(dir, 0755);
+		f = fopen(path, "we");
+		if (!f) {
+			log_warning_errno(
+				errno, "Cannot write %s: %m; systemctl reboot may not kexec", path);
+			return;
+		}
+		fputs("# Written by kexecqd while a kernel is armed for kexec (kexecqd(8)).\n"
+		      "[Service]\n"
+		      "ExecStart=\n"
+		      "ExecStart=systemctl --force kexec\n",
+		      f);
+		changed = fclose(f) == 0;
+	} else
+		changed = unlink(path) == 0;
+	if (changed) {
+		sd_bus_error e = SD_BUS_ERROR_NULL;
+
+		/* systemd reads drop-ins on daemon-reload. */
+		if (sd_bus_call_method(
+			    m->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			    "org.freedesktop.systemd1.Manager", "Reload", &e, NULL, NULL) < 0)
+			log_debug("systemd not reloaded: %s", e.message ? e.message : "no systemd");
+		sd_bus_error_free(&e);
+	}
+}
+
+static void set_next_reboot(struct manager *m, const char *text)
+{
+	char *t = strdup(text);
+
+	if (!t)
+		return;
+	free(m->next_reboot);
+	m->next_reboot = t;
+	if (m->slot)
+		(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
+						     "NextReboot", NULL);
+}
+
+/*
+ * Keep the next reboot armed, or disarmed: load the default kernel (once
+ * per image), freeze the current plan; on failure say so loudly and leave
+ * the next reboot to the firmware, with nothing half done.
+ */
+static void arm(struct manager *m)
+{
+	_cleanup_free_ char *text = NULL, *boot_id = NULL;
+	struct captured c = {};
+	size_t len = 0;
+	log_fn_t old_fn;
+	void *old_data;
+	FILE *f;
+	int status;
+
+	if (!m->kexec_by_default) {
+		if (m->armed_image) {
+			/* Disarm what we armed: unload, unfreeze, drop the drop-in. */
+			struct reboot_options o = {
+				.sysfs = m->config.scan.sysfs,
+				.rundir = m->config.rundir ? m->config.rundir : "/run/kexecq",
+				.out = stdout,
+				.service = true,
+			};
+			FILE *null = fopen("/dev/null", "we");
+
+			o.out = null ? null : stdout;
+			(void)reboot_unload(&o);
+			if (null)
+				fclose(null);
+			m->armed_image = mfree(m->armed_image);
+		}
+		set_dropin(m, false);
+		set_next_reboot(m, "firmware: kexec by default is off (kexecq enable)");
+		return;
+	}
+	(void)boot_id_read("/proc", &boot_id);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	{
+		struct reboot_options o = {
+			.kexec = { .root = "/", .from_boot_id = boot_id },
+			.policy_dirs = m->config.policy_dirs ? m->config.policy_dirs :
+							       policy_default_dirs,
+			.policy_dirs_explicit = m->config.policy_dirs != NULL,
+			.sysfs = m->config.scan.sysfs,
+			.rundir = m->config.rundir ? m->config.rundir : "/run/kexecq",
+			.kmsg = "/dev/kmsg",
+			.state_dir = "/var/lib/kexecq",
+			.proc = "/proc",
+			.if_stuck = IF_STUCK_RESTART,
+			.watchdog_device = "/dev/watchdog0",
+			.sysrq = "/proc/sysrq-trigger",
+			.mountinfo = "/proc/self/mountinfo",
+			.service = true,
+			.arm_only = true,
+			.armed_image = &m->armed_image,
+			.out = f,
+		};
+
+		log_get_fn(&old_fn, &old_data);
+		log_set_fn(capture, &c);
+		status = reboot_run(&o);
+		log_set_fn(old_fn, old_data);
+	}
+	if (fclose(f) != 0) {
+		captured_done(&c);
+		return;
+	}
+	if (status == EXIT_OK) {
+		text[strcspn(text, "\n")] = 0;
+		set_dropin(m, true);
+		set_next_reboot(m, startswith(text, "Armed: ") ? text + strlen("Armed: ") : text);
+		log_info("%s", text);
+	} else {
+		_cleanup_free_ char *why = NULL;
+		const char *last = c.n ? c.messages[c.n - 1] : "see the log";
+
+		/* Loudly, and nothing left half done: the firmware reboots next. */
+		for (size_t i = 0; i < c.n; i++)
+			log_error("Cannot arm the next reboot for kexec: %s", c.messages[i]);
+		set_dropin(m, false);
+		if (asprintf(&why, "firmware: cannot arm kexec (%s)", last) >= 0)
+			set_next_reboot(m, why);
+	}
+	captured_done(&c);
+}
+
+static int read_settings(struct manager *m)
+{
+	struct settings s;
+	int r = settings_read(m->config.settings ? m->config.settings : SETTINGS_PATH, &s);
+
+	if (r < 0)
+		return r;
+	m->kexec_by_default = s.kexec_by_default;
+	return 0;
+}
+
 /* ---- the inventory and the policies ---------------------------------------- */
 
 static int rescan(struct manager *m)
@@ -493,6 +661,9 @@ static int apply_events(struct manager *m)
 	m->queue = strv_free(m->queue);
 	m->lost = false;
 	atomic_fetch_add(&m->events_applied, n);
+	/* The frozen plan follows the devices. */
+	if (m->kexec_by_default)
+		arm(m);
 	(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
 					     "InventoryGeneration", "InventorySize",
 					     "EventsApplied", NULL);
@@ -599,6 +770,10 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	r = count_policies(m);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, -r, "Cannot read the policies: %m");
+	if (read_settings(m) < 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "The settings cannot be read (see kexecqd's log)");
+	arm(m);
 	(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
 					     "PolicyCount", "InventoryGeneration", "InventorySize",
 					     NULL);
@@ -655,6 +830,18 @@ static int property_counter(sd_bus *bus, const char *path, const char *interface
 	return sd_bus_message_append(reply, "t", v);
 }
 
+static int property_reboot(sd_bus *bus, const char *path, const char *interface,
+			   const char *property, sd_bus_message *reply, void *userdata,
+			   sd_bus_error *error)
+{
+	struct manager *m = userdata;
+
+	(void)bus, (void)path, (void)interface, (void)error;
+	if (streq(property, "KexecByDefault"))
+		return sd_bus_message_append(reply, "b", (int)m->kexec_by_default);
+	return sd_bus_message_append(reply, "s", strempty(m->next_reboot));
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -665,6 +852,9 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("PolicyCount", "u", NULL, offsetof(struct manager, n_policies),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("KexecLoaded", "b", property_kexec_loaded, 0, 0),
+	SD_BUS_PROPERTY("KexecByDefault", "b", property_reboot, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("NextReboot", "s", property_reboot, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("EventsReceived", "t", property_counter, 0, 0),
 	SD_BUS_PROPERTY("EventsApplied", "t", property_counter, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -712,6 +902,10 @@ int manager_start(struct manager *m)
 	r = count_policies(m);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read the policies: %m");
+	r = read_settings(m);
+	if (r < 0)
+		return r;
+	arm(m);
 	r = sd_bus_add_object_vtable(m->bus, &m->slot, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
 				     manager_vtable, m);
 	if (r < 0)
@@ -722,6 +916,8 @@ int manager_start(struct manager *m)
 void manager_done(struct manager *m)
 {
 	polkit_registry_free(&m->polkit);
+	m->armed_image = mfree(m->armed_image);
+	m->next_reboot = mfree(m->next_reboot);
 	m->slot = sd_bus_slot_unref(m->slot);
 	m->settle_timer = sd_event_source_unref(m->settle_timer);
 	m->events_source = sd_event_source_unref(m->events_source);

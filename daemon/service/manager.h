@@ -26,6 +26,9 @@ struct manager_config {
 	struct scan_options scan;
 	const char *tables; /* NULL: DRIVER_TABLE_DIR */
 	const char *snapshot; /* benchmarks and tests: serve this inventory, no device events */
+	const char *settings; /* NULL: SETTINGS_PATH */
+	const char *rundir; /* NULL: /run/kexecq */
+	const char *dropin_dir; /* NULL: /run/systemd/system/systemd-reboot.service.d */
 };
 
 struct udev_events;
@@ -41,6 +44,15 @@ struct manager {
 	unsigned n_policies;
 	const char *state; /* "idle", "rebooting" (kexec.target started) */
 	struct polkit_query *polkit; /* questions to polkit, and their answers */
+
+	/*
+	 * Kexec by default (settings.h): the image loaded last (its id, for
+	 * loading it only once) and what the next reboot will be, said
+	 * plainly ("kexec into ...", "firmware: why").
+	 */
+	bool kexec_by_default;
+	char *armed_image;
+	char *next_reboot;
 
 	/*
 	 * The live inventory: device events are queued as they come and

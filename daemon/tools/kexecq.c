@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "reboot.h"
 #include "record.h"
 #include "scan.h"
+#include "settings.h"
 #include "snapshot.h"
 #include "string-util.h"
 #include "strv.h"
@@ -49,8 +51,9 @@ enum verb {
 	VERB_APPLY = 1 << 7,
 	VERB_VERIFY = 1 << 8,
 	VERB_STATUS = 1 << 9,
+	VERB_ENABLE = 1 << 10, /* and disable */
 	VERB_ANY = VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_POLICY | VERB_LOAD | VERB_UNLOAD |
-		   VERB_REBOOT | VERB_APPLY | VERB_VERIFY | VERB_STATUS,
+		   VERB_REBOOT | VERB_APPLY | VERB_VERIFY | VERB_STATUS | VERB_ENABLE,
 };
 
 static struct {
@@ -78,6 +81,8 @@ static struct {
 	bool tables_explicit;
 	/* plan, check */
 	bool no_daemon;
+	/* enable, disable */
+	const char *config;
 } arg = {
 	.tables = DRIVER_TABLE_DIR,
 	.sysfs = "/sys",
@@ -140,7 +145,9 @@ static int help_main(void)
 	       "  apply --stage=final    The systemd shutdown hook's part: quiesce\n"
 	       "                         along the frozen plan\n"
 	       "  verify                 After a kexec: did every device come back?\n"
-	       "  status                 The loaded kernel, the frozen plan, the last kexec\n\n"
+	       "  status                 The loaded kernel, the frozen plan, the last kexec\n"
+	       "  enable, disable        Kexec by default: kexecqd keeps every reboot a\n"
+	       "                         quiesced kexec\n\n"
 	       "%s     --version           Show the version\n\n"
 	       "Run 'kexecq COMMAND --help' for a command's options.\n"
 	       "See kexecq(8) and kexecq.policy(5).\n",
@@ -269,6 +276,19 @@ static void help_reboot(void)
 	       ignore_help, common_help);
 }
 
+static void help_enable(void)
+{
+	printf("Usage: kexecq enable|disable [OPTIONS…]\n\n"
+	       "Kexec by default.  enable writes KexecByDefault=yes to the settings and asks\n"
+	       "kexecqd to apply it: the daemon keeps the default kernel loaded and the\n"
+	       "plan frozen, so that every reboot through reboot.target (systemctl reboot,\n"
+	       "reboot, logind) is a quiesced kexec; it says what the next reboot will be.\n"
+	       "disable undoes it.  See kexecqd(8), KEXEC BY DEFAULT.\n\n"
+	       "     --config=FILE       The settings (default " SETTINGS_PATH ")\n"
+	       "%s",
+	       common_help);
+}
+
 static void help_apply(void)
 {
 	printf("Usage: kexecq apply --stage=final [OPTIONS…]\n\n"
@@ -377,6 +397,44 @@ static int verb_plan(char **args)
 static int verb_check(char **args)
 {
 	return run_query(args, "check", query_check);
+}
+
+/* ---- enable, disable ----------------------------------------------------- */
+
+static int verb_enable(bool on, char **args)
+{
+	_cleanup_free_ char *next = NULL;
+	const char *path = arg.config ? arg.config : SETTINGS_PATH;
+	struct settings s;
+	int r;
+
+	if (args[0]) {
+		log_error("This command takes no arguments (see its --help).");
+		return EXIT_USAGE;
+	}
+	if (geteuid() != 0) {
+		log_error("Must be root.");
+		return EXIT_FAIL;
+	}
+	r = settings_read(path, &s);
+	if (r < 0)
+		return EXIT_FAIL;
+	s.kexec_by_default = on;
+	if (!arg.config)
+		(void)mkdir("/etc/kexecq", 0755);
+	if (settings_write(path, &s) < 0)
+		return EXIT_FAIL;
+	printf("%s: KexecByDefault=%s\n", path, on ? "yes" : "no");
+	r = client_reload(&next);
+	if (r < 0)
+		return EXIT_FAIL;
+	if (r == 0) {
+		printf("kexecqd is not on the bus: it applies this when it starts "
+		       "(systemctl enable --now kexecqd.service).\n");
+		return EXIT_OK;
+	}
+	printf("Next reboot: %s\n", strna(next));
+	return EXIT_OK;
 }
 
 /* ---- inventory -------------------------------------------------------------- */
@@ -935,6 +993,7 @@ enum {
 	OPT_FORCE,
 	OPT_DRIVER_TABLES,
 	OPT_NO_DAEMON,
+	OPT_CONFIG,
 };
 
 static const struct option options[] = {
@@ -968,6 +1027,7 @@ static const struct option options[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "driver-tables", required_argument, NULL, OPT_DRIVER_TABLES },
 	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{},
 };
 
@@ -1016,6 +1076,8 @@ static unsigned option_verbs(int c)
 		return VERB_CHECK;
 	case OPT_NO_DAEMON:
 		return VERB_PLAN | VERB_CHECK;
+	case OPT_CONFIG:
+		return VERB_ENABLE;
 	case OPT_RUN_DIR:
 		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD | VERB_STATUS;
 	case OPT_STAGE:
@@ -1047,6 +1109,8 @@ static const struct {
 	{ "apply", VERB_APPLY, help_apply },
 	{ "verify", VERB_VERIFY, help_verify },
 	{ "status", VERB_STATUS, help_status },
+	{ "enable", VERB_ENABLE, help_enable },
+	{ "disable", VERB_ENABLE, help_enable },
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -1123,6 +1187,9 @@ static int parse_option(int c, char ***dirs)
 		return -1;
 	case OPT_NO_DAEMON:
 		arg.no_daemon = true;
+		return -1;
+	case OPT_CONFIG:
+		arg.config = optarg;
 		return -1;
 	case 'j': {
 		char *end = NULL;
@@ -1293,6 +1360,8 @@ int main(int argc, char *argv[])
 		return verb_verify(args + 1);
 	case VERB_STATUS:
 		return verb_status(args + 1);
+	case VERB_ENABLE:
+		return verb_enable(streq(args[0], "enable"), args + 1);
 	case VERB_POLICY:
 		if (!args[1]) {
 			help_policy();

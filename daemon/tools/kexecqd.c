@@ -25,6 +25,9 @@ static void help(void)
 	       "     --driver-tables=DIR Tables of PCI drivers for check\n"
 	       "     --inventory=FILE    Serve this snapshot instead of the machine, with no\n"
 	       "                         device events (benchmarks and tests)\n"
+	       "     --config=FILE       Settings (default /etc/kexecq/kexecq.conf)\n"
+	       "     --run-dir=DIR       Frozen plan (default /run/kexecq)\n"
+	       "     --dropin-dir=DIR    systemd-reboot.service's drop-ins (tests)\n"
 	       "     --log-level=LEVEL   err, warning, info or debug\n"
 	       "  -h --help              Show this help\n");
 }
@@ -44,6 +47,9 @@ int main(int argc, char **argv)
 		{ "driver-tables", required_argument, NULL, 2 },
 		{ "log-level", required_argument, NULL, 3 },
 		{ "inventory", required_argument, NULL, 4 },
+		{ "config", required_argument, NULL, 5 },
+		{ "run-dir", required_argument, NULL, 6 },
+		{ "dropin-dir", required_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -76,6 +82,15 @@ int main(int argc, char **argv)
 			break;
 		case 4:
 			m.config.snapshot = optarg;
+			break;
+		case 5:
+			m.config.settings = optarg;
+			break;
+		case 6:
+			m.config.rundir = optarg;
+			break;
+		case 7:
+			m.config.dropin_dir = optarg;
 			break;
 		case 'h':
 			help();

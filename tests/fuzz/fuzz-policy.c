@@ -4,7 +4,8 @@
  * verify` parses it, then the After=/Before= check on a set of one; and the
  * same bytes as a frozen plan's run.conf (daemon/input/freeze.c), which the
  * shutdown hook reads as root with the same parser, and as a table of PCI
- * drivers (daemon/input/driver-table.c), which `kexecq check` reads as root.
+ * drivers (daemon/input/driver-table.c), which `kexecq check` reads as root,
+ * and as kexecq's settings (daemon/input/settings.c), which kexecqd reads.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "driver-table.h"
 #include "freeze.h"
+#include "settings.h"
 #include "fuzz-common.h"
 #include "policy-set.h"
 
@@ -31,6 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct freeze_settings fs;
 
 		(void)freeze_settings_parse("run.conf", (const char *)data, size, &fs);
+	}
+	{
+		struct settings st;
+
+		(void)settings_parse("kexecq.conf", (const char *)data, size, &st);
 	}
 	{
 		struct driver_table *t = NULL;
