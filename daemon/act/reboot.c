@@ -494,19 +494,18 @@ static int refuse_unsafe(const struct reboot_options *o, const struct plan *plan
 	for (size_t i = 0; i < plan->n_devices; i++) {
 		const struct plan_device *pd = &plan->devices[i];
 
+		_cleanup_free_ char *m = NULL;
+
 		if (!pd->unsafe)
 			continue;
+		if (asprintf(&m, "%s (%s): a kexec is unsafe: %s (%s)%s", pd->device->name,
+			     strna(pd->device->driver), pd->unsafe->unsafe, pd->unsafe->name,
+			     o->force ? "; going on: forced" : "") < 0)
+			return log_oom(), EXIT_FAIL;
 		if (j)
-			journal_log(j, o->force ? LOG_WARNING : LOG_ERR,
-				    "%s (%s): a kexec is unsafe: %s (%s)%s", pd->device->name,
-				    strna(pd->device->driver), pd->unsafe->unsafe, pd->unsafe->name,
-				    o->force ? "; going on: forced" : "");
+			journal_log(j, o->force ? LOG_WARNING : LOG_ERR, "%s", m);
 		else
-			(void)log_full_errno(o->force ? LOG_WARNING : LOG_ERR, 0,
-					     "%s (%s): a kexec is unsafe: %s (%s)%s",
-					     pd->device->name, strna(pd->device->driver),
-					     pd->unsafe->unsafe, pd->unsafe->name,
-					     o->force ? "; going on: forced" : "");
+			(void)log_full_errno(o->force ? LOG_WARNING : LOG_ERR, 0, "%s", m);
 	}
 	if (o->force)
 		return EXIT_OK;

@@ -57,6 +57,27 @@ static void captured_done(struct captured *c)
 	strv_free(c->messages);
 }
 
+/* Answer (s report, i exit_status, a(is) messages); consumes c. */
+static int reply_report(sd_bus_message *msg, const char *text, int status, struct captured *c)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r >= 0)
+		r = sd_bus_message_append(reply, "si", strempty(text), status);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(is)");
+	for (size_t i = 0; r >= 0 && i < c->n; i++)
+		r = sd_bus_message_append(reply, "(is)", c->levels[i], c->messages[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	captured_done(c);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
 /* a{sv} options: json, explain, ignore_policy_errors.  Anything else is an error. */
 static int read_options(sd_bus_message *msg, struct query *q, bool plan, sd_bus_error *error)
 {
@@ -106,7 +127,6 @@ static int apply_events(struct manager *m);
 
 static int reply_query(sd_bus_message *msg, struct manager *m, bool plan, sd_bus_error *error)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	struct scan_options so = m->config.scan;
 	struct query q = {
 		.policy_dirs = m->config.policy_dirs,
@@ -143,19 +163,7 @@ static int reply_query(sd_bus_message *msg, struct manager *m, bool plan, sd_bus
 		captured_done(&c);
 		return -ENOMEM;
 	}
-	r = sd_bus_message_new_method_return(msg, &reply);
-	if (r >= 0)
-		r = sd_bus_message_append(reply, "si", strempty(text), status);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(is)");
-	for (size_t i = 0; r >= 0 && i < c.n; i++)
-		r = sd_bus_message_append(reply, "(is)", c.levels[i], c.messages[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	captured_done(&c);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return reply_report(msg, text, status, &c);
 }
 
 static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -343,7 +351,6 @@ static int authorize(struct manager *m, sd_bus_message *msg, const char *action,
 static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind kind,
 		      sd_bus_error *error)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(action_args_done) struct action_args a = {};
 	_cleanup_free_ char *text = NULL, *boot_id = NULL, *who = NULL;
 	struct captured c = {};
@@ -430,21 +437,9 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 		captured_done(&c);
 		return -ENOMEM;
 	}
-	r = sd_bus_message_new_method_return(msg, &reply);
-	if (r >= 0)
-		r = sd_bus_message_append(reply, "si", strempty(text), status);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(is)");
-	for (size_t i = 0; r >= 0 && i < c.n; i++)
-		r = sd_bus_message_append(reply, "(is)", c.levels[i], c.messages[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	captured_done(&c);
-	if (r < 0)
-		return r;
 	(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE, "State",
 					     NULL);
-	return sd_bus_send(NULL, reply, NULL);
+	return reply_report(msg, text, status, &c);
 }
 
 static int method_load(sd_bus_message *msg, void *userdata, sd_bus_error *error)
