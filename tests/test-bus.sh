@@ -51,8 +51,9 @@ dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile 2>"$tmp/bus.log" 
 bus_pid=$!
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/bus
 for _ in $(seq 50); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
-mkdir -p "$tmp/run" "$tmp/dropin"
-"$KEXECQD" -P "$lib" --driver-tables "$src/contrib" --config "$tmp/kexecq.conf" \
+mkdir -p "$tmp/run" "$tmp/dropin" "$tmp/extra"
+# A second policy directory, empty but while the file watch is tested.
+"$KEXECQD" -P "$lib" -P "$tmp/extra" --driver-tables "$src/contrib" --config "$tmp/kexecq.conf" \
 	--run-dir "$tmp/run" --dropin-dir "$tmp/dropin" 2>"$tmp/kexecqd.log" &
 d_pid=$!
 trap 'kill $d_pid $bus_pid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -252,6 +253,28 @@ else
 		pass "nothing half done: no frozen plan, no drop-in" || fail "a failed arm left a frozen plan or a drop-in"
 	run 0 "$KEXECQ" disable --config "$tmp/kexecq.conf" &&
 		expect out "Next reboot: firmware: kexec by default is off" "kexecq disable turns it off"
+fi
+
+# --- the policy directories and the settings are watched: no Reload needed
+n0=$(getp PolicyCount)
+printf '[Match]\nDriver=watched\n[Quiesce]\nAction=unbind\n' >"$tmp/extra/99-watched.policy"
+for _ in $(seq 50); do [ "$(getp PolicyCount)" = $((n0 + 1)) ] && break; sleep 0.1; done
+[ "$(getp PolicyCount)" = $((n0 + 1)) ] && pass "a new policy file is seen without Reload" ||
+	fail "PolicyCount stayed $(getp PolicyCount) after a policy file was added"
+rm "$tmp/extra/99-watched.policy"
+for _ in $(seq 50); do [ "$(getp PolicyCount)" = "$n0" ] && break; sleep 0.1; done
+[ "$(getp PolicyCount)" = "$n0" ] && pass "a removed policy file is seen without Reload" ||
+	fail "PolicyCount stayed $(getp PolicyCount) after a policy file was removed"
+if [ ! -d /run/systemd/system ]; then
+	printf '[Reboot]\nKexecByDefault=yes\n' >"$tmp/kexecq.conf.new"
+	mv "$tmp/kexecq.conf.new" "$tmp/kexecq.conf"
+	for _ in $(seq 50); do [ "$(getp KexecByDefault)" = true ] && break; sleep 0.1; done
+	[ "$(getp KexecByDefault)" = true ] && pass "the settings file is watched (renamed into place)" ||
+		fail "KexecByDefault did not follow an edit of the settings"
+	printf '[Reboot]\nKexecByDefault=no\n' >"$tmp/kexecq.conf"
+	for _ in $(seq 50); do [ "$(getp KexecByDefault)" = false ] && break; sleep 0.1; done
+	[ "$(getp KexecByDefault)" = false ] && pass "the settings file is watched (written in place)" ||
+		fail "KexecByDefault did not follow an edit of the settings"
 fi
 
 # --- load: 10 000 rapid calls, 100 clients gone mid-call

@@ -71,3 +71,71 @@ int bus_start_unit(const char *unit, const char *mode, char **ret_job, char **re
 		return -ENOMEM;
 	return 0;
 }
+
+static int set_error(char **ret_error, int r, const sd_bus_error *error, const char *what,
+		     const char *unit)
+{
+	if (asprintf(ret_error, "systemd refused to %s %s: %s", what, unit,
+		     error && error->message ? error->message : strerror(-r)) < 0)
+		*ret_error = NULL;
+	return r;
+}
+
+int bus_enable_unit(const char *unit, bool enable, char **ret_error)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	*ret_error = NULL;
+	r = connect_systemd(&bus);
+	if (r < 0) {
+		if (asprintf(ret_error, "cannot connect to systemd: %s", strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	r = sd_bus_message_new_method_call(bus, &call, "org.freedesktop.systemd1",
+					   "/org/freedesktop/systemd1",
+					   "org.freedesktop.systemd1.Manager",
+					   enable ? "EnableUnitFiles" : "DisableUnitFiles");
+	if (r >= 0)
+		r = sd_bus_message_append(call, "as", 1, unit);
+	/* runtime=false; EnableUnitFiles also takes force=false. */
+	if (r >= 0)
+		r = enable ? sd_bus_message_append(call, "bb", 0, 0) :
+			     sd_bus_message_append(call, "b", 0);
+	if (r < 0)
+		return r;
+	r = sd_bus_call(bus, call, 0, &error, NULL);
+	if (r < 0) {
+		r = set_error(ret_error, r, &error, enable ? "enable" : "disable", unit);
+		sd_bus_error_free(&error);
+		return r;
+	}
+	/* As systemctl enable does: make the new symlinks count. */
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "Reload", &error, NULL, NULL);
+	if (r < 0) {
+		r = set_error(ret_error, r, &error, "reload after enabling", unit);
+		sd_bus_error_free(&error);
+	}
+	return r;
+}
+
+int bus_systemd_version(char **ret)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	*ret = NULL;
+	r = connect_systemd(&bus);
+	if (r < 0)
+		return r;
+	r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1",
+				       "/org/freedesktop/systemd1",
+				       "org.freedesktop.systemd1.Manager", "Version", &error, ret);
+	sd_bus_error_free(&error);
+	return r;
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The only file that talks D-Bus (sd-bus): asking systemd to start a unit,
- * as `systemctl kexec` does.
+ * Asking systemd (PID 1) over D-Bus: start a unit, as `systemctl kexec`
+ * does; enable or disable a unit file; its version.
  */
 #pragma once
 
@@ -17,3 +17,12 @@ bool bus_systemd_running(const char *root);
  * *ret_error says what systemd answered.  *ret_job: the job's object path.
  */
 int bus_start_unit(const char *unit, const char *mode, char **ret_job, char **ret_error);
+
+/*
+ * systemctl enable|disable UNIT, then daemon-reload: the unit's [Install]
+ * links.  On failure *ret_error says what systemd answered.
+ */
+int bus_enable_unit(const char *unit, bool enable, char **ret_error);
+
+/* PID 1's version string ("252.39-1~deb12u2"); -errno when it cannot be asked. */
+int bus_systemd_version(char **ret);

@@ -77,3 +77,19 @@ char *strv_join(char *const *l, const char *sep)
 	}
 	return r;
 }
+
+char **strv_copy(char *const *l)
+{
+	char **c = calloc(strv_length(l) + 1, sizeof(char *));
+	size_t n = 0;
+
+	if (!c)
+		return NULL;
+	STRV_FOREACH (i, l) {
+		c[n] = strdup(*i);
+		if (!c[n])
+			return strv_free(c);
+		n++;
+	}
+	return c;
+}

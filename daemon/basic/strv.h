@@ -17,5 +17,7 @@ int strv_consume(char ***l, char *value);
 int strv_extend(char ***l, const char *value);
 bool strv_contains(char *const *l, const char *s);
 char *strv_join(char *const *l, const char *sep);
+/* A deep copy; NULL (empty list) gives an empty vector; NULL on ENOMEM. */
+char **strv_copy(char *const *l);
 
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)

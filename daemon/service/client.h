@@ -12,6 +12,9 @@
 
 #include "query.h"
 
+/* The daemon's unit, which kexec by default enables. */
+#define KEXECQD_UNIT "kexecqd.service"
+
 /*
  * Ask kexecqd to run method ("Plan" or "Check") with q's json, explain and
  * ignore_policy_errors; write the report to out and log its messages at

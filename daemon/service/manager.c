@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exit-status.h"
+#include "file-watch.h"
 #include "log.h"
 #include "manager.h"
 #include "policy-set.h"
@@ -537,6 +538,7 @@ static void arm(struct manager *m)
 	FILE *f;
 	int status;
 
+	atomic_fetch_add(&m->rearms, 1);
 	if (!m->kexec_by_default) {
 		if (m->armed_image) {
 			/* Disarm what we armed: unload, unfreeze, drop the drop-in. */
@@ -620,6 +622,65 @@ static int read_settings(struct manager *m)
 		return r;
 	m->kexec_by_default = s.kexec_by_default;
 	return 0;
+}
+
+/*
+ * A boot entry, a kernel link, a policy or the settings changed: read the
+ * policies and settings again and re-arm (a new image is loaded, the same
+ * one is not; the plan is frozen again either way).
+ */
+static int count_policies(struct manager *m);
+
+static void on_files_changed(void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (count_policies(m) < 0)
+		log_warning("The policies cannot be read; the plan keeps the ones read last.");
+	if (read_settings(m) < 0)
+		log_warning("The settings cannot be read; KexecByDefault=%s stays.",
+			    m->kexec_by_default ? "yes" : "no");
+	arm(m);
+	(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
+					     "PolicyCount", "KexecByDefault", NULL);
+}
+
+#define FILES_SETTLE_USEC (500 * 1000ULL)
+
+static int watch_files(struct manager *m)
+{
+	static const char *const kernel_links[] = { "vmlinuz", "initrd.img", NULL };
+	char *const *dirs = m->config.policy_dirs ? m->config.policy_dirs : policy_default_dirs;
+	const char *settings = m->config.settings ? m->config.settings : SETTINGS_PATH;
+	_cleanup_free_ char *settings_dir = strdup(settings);
+	const char *settings_name[2] = { NULL, NULL };
+	struct file_watch_path paths[16 + 8] = {
+		/* What kexec_image_choose() reads (kexec-load.h). */
+		{ "/boot" },
+		{ "/boot/loader" },
+		{ "/boot/loader/entries" },
+		{ "/efi/loader" },
+		{ "/efi/loader/entries" },
+		{ "/boot/efi/loader" },
+		{ "/boot/efi/loader/entries" },
+		{ "/", kernel_links },
+	};
+	size_t n = 8;
+	char *slash;
+
+	if (!settings_dir)
+		return -ENOMEM;
+	slash = strrchr(settings_dir, '/');
+	if (slash && slash != settings_dir) {
+		*slash = 0;
+		settings_name[0] = slash + 1;
+		paths[n++] = (struct file_watch_path){ settings_dir, settings_name };
+	}
+	STRV_FOREACH (d, dirs)
+		if (n < ELEMENTSOF(paths) - 1)
+			paths[n++] = (struct file_watch_path){ *d };
+	paths[n] = (struct file_watch_path){};
+	return file_watch_new(m->event, paths, FILES_SETTLE_USEC, on_files_changed, m, &m->files);
 }
 
 /* ---- the inventory and the policies ---------------------------------------- */
@@ -900,6 +961,12 @@ int manager_start(struct manager *m)
 	r = read_settings(m);
 	if (r < 0)
 		return r;
+	/* Watch first, then arm: a change in between re-arms. */
+	if (!m->config.snapshot) {
+		r = watch_files(m);
+		if (r < 0)
+			return log_error_errno(r, "Cannot watch the boot entries and policies: %m");
+	}
 	arm(m);
 	r = sd_bus_add_object_vtable(m->bus, &m->slot, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
 				     manager_vtable, m);
@@ -911,6 +978,7 @@ int manager_start(struct manager *m)
 void manager_done(struct manager *m)
 {
 	polkit_registry_free(&m->polkit);
+	m->files = file_watch_free(m->files);
 	m->armed_image = mfree(m->armed_image);
 	m->next_reboot = mfree(m->next_reboot);
 	m->slot = sd_bus_slot_unref(m->slot);

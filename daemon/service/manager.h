@@ -33,6 +33,7 @@ struct manager_config {
 
 struct udev_events;
 struct polkit_query;
+struct file_watch;
 
 struct manager {
 	sd_event *event;
@@ -53,6 +54,9 @@ struct manager {
 	bool kexec_by_default;
 	char *armed_image;
 	char *next_reboot;
+	/* The boot entries, kernel links, policies and settings: re-armed on change. */
+	struct file_watch *files;
+	_Atomic uint64_t rearms; /* arm() runs, for the benchmark and tests */
 
 	/*
 	 * The live inventory: device events are queued as they come and

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "conf-files.h"
 #include "driver-table.h"
 #include "exit-status.h"
@@ -425,12 +426,28 @@ static int verb_enable(bool on, char **args)
 	if (settings_write(path, &s) < 0)
 		return EXIT_FAIL;
 	printf("%s: KexecByDefault=%s\n", path, on ? "yes" : "no");
+	/*
+	 * The daemon keeps the next reboot armed from boot on: its unit is
+	 * enabled with the setting.  Without systemd (or a test's --config),
+	 * say what to do instead.
+	 */
+	if (!arg.config && bus_systemd_running("/")) {
+		_cleanup_free_ char *error = NULL;
+
+		if (bus_enable_unit(KEXECQD_UNIT, on, &error) < 0)
+			log_warning("%s; kexecqd must be %s by hand (systemctl %s %s).",
+				    strna(error), on ? "enabled" : "disabled",
+				    on ? "enable" : "disable", KEXECQD_UNIT);
+		else
+			printf("%s %s.\n", KEXECQD_UNIT, on ? "enabled" : "disabled");
+	}
+	/* Reload starts kexecqd when it is not running (bus activation). */
 	r = client_reload(&next);
 	if (r < 0)
 		return EXIT_FAIL;
 	if (r == 0) {
 		printf("kexecqd is not on the bus: it applies this when it starts "
-		       "(systemctl enable --now kexecqd.service).\n");
+		       "(systemctl start %s).\n", KEXECQD_UNIT);
 		return EXIT_OK;
 	}
 	printf("Next reboot: %s\n", strna(next));

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include "file-watch.h"
+#include "log.h"
+#include "string-util.h"
+#include "strv.h"
+
+#define WATCH_MASK                                                                          \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | \
+	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW | IN_ONLYDIR)
+
+struct watched {
+	char *path; /* the directory watched */
+	char **prefixes; /* names that count; NULL: all */
+	sd_event_source *source;
+};
+
+struct file_watch {
+	sd_event *event;
+	char **paths;
+	char ***prefixes; /* per path, NULL for all */
+	size_t n_paths;
+	struct watched *watched;
+	size_t n_watched;
+	sd_event_source *timer;
+	uint64_t settle_usec;
+	file_watch_fn fn;
+	void *userdata;
+};
+
+static void unwatch(struct file_watch *w)
+{
+	for (size_t i = 0; i < w->n_watched; i++) {
+		sd_event_source_disable_unref(w->watched[i].source);
+		free(w->watched[i].path);
+		strv_free(w->watched[i].prefixes);
+	}
+	free(w->watched);
+	w->watched = NULL;
+	w->n_watched = 0;
+}
+
+static bool counts(const struct watched *d, const char *name)
+{
+	if (!d->prefixes)
+		return true;
+	if (!name || !*name)
+		return false;
+	STRV_FOREACH (p, d->prefixes)
+		if (startswith(name, *p))
+			return true;
+	return false;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
+static int rewatch(struct file_watch *w);
+
+static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+	struct file_watch *w = userdata;
+	const struct watched *d = NULL;
+
+	for (size_t i = 0; i < w->n_watched; i++)
+		if (w->watched[i].source == s)
+			d = &w->watched[i];
+	if (!d)
+		return 0;
+	/* The directory itself went away: IN_IGNORED follows; watch again later. */
+	if (!(ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW)) &&
+	    !counts(d, ev->len ? ev->name : NULL))
+		return 0;
+	log_debug("%s/%s changed", d->path, ev->len ? ev->name : "");
+	if (!w->timer) {
+		if (sd_event_add_time_relative(w->event, &w->timer, CLOCK_MONOTONIC,
+					       w->settle_usec, 0, on_timer, w) < 0)
+			w->fn(w->userdata); /* cannot wait: now, then */
+		return 0;
+	}
+	(void)sd_event_source_set_time_relative(w->timer, w->settle_usec);
+	(void)sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct file_watch *w = userdata;
+
+	(void)s, (void)usec;
+	/* Directories may have come or gone: watch what is there now. */
+	(void)rewatch(w);
+	w->fn(w->userdata);
+	return 0;
+}
+
+/* Watch dir for names (NULL: all); a directory watched twice is fine (sd-event shares). */
+static int add(struct file_watch *w, const char *dir, char **names)
+{
+	struct watched *a = reallocarray(w->watched, w->n_watched + 1, sizeof(*a));
+	struct watched *d;
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	w->watched = a;
+	d = &a[w->n_watched];
+	*d = (struct watched){};
+	d->path = strdup(dir);
+	if (!d->path)
+		return -ENOMEM;
+	if (names && !(d->prefixes = strv_copy(names))) {
+		free(d->path);
+		return -ENOMEM;
+	}
+	r = sd_event_add_inotify(w->event, &d->source, dir, WATCH_MASK, on_inotify, w);
+	if (r < 0) {
+		free(d->path);
+		strv_free(d->prefixes);
+		return r;
+	}
+	w->n_watched++;
+	return 0;
+}
+
+/* path, or the nearest existing parent for the next name on the way to it. */
+static int watch_one(struct file_watch *w, const char *path, char **prefixes)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	struct stat st;
+
+	if (!dir)
+		return -ENOMEM;
+	for (;;) {
+		char *slash, *name[2] = {};
+
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return add(w, dir, prefixes);
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return 0; /* nothing to watch: "/" always exists */
+		*slash = 0;
+		prefixes = NULL;
+		name[0] = slash + 1;
+		/* The parent exists? Watch it for this one name. */
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+			_cleanup_free_ char *n = strdup(name[0]);
+			char *v[2] = { n, NULL };
+
+			if (!n)
+				return -ENOMEM;
+			return add(w, dir, v);
+		}
+	}
+}
+
+static int rewatch(struct file_watch *w)
+{
+	int r = 0;
+
+	unwatch(w);
+	for (size_t i = 0; i < w->n_paths; i++) {
+		int k = watch_one(w, w->paths[i], w->prefixes[i]);
+
+		if (k < 0) {
+			log_debug_errno(k, "Cannot watch %s: %m", w->paths[i]);
+			if (r == 0)
+				r = k;
+		}
+	}
+	return r;
+}
+
+int file_watch_new(sd_event *e, const struct file_watch_path *paths, uint64_t settle_usec,
+		   file_watch_fn fn, void *userdata, struct file_watch **ret)
+{
+	_cleanup_(file_watch_freep) struct file_watch *w = calloc(1, sizeof(*w));
+	size_t n = 0;
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->event = sd_event_ref(e);
+	w->settle_usec = settle_usec;
+	w->fn = fn;
+	w->userdata = userdata;
+	while (paths[n].path)
+		n++;
+	w->prefixes = calloc(n + 1, sizeof(*w->prefixes));
+	if (!w->prefixes)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (strv_extend(&w->paths, paths[i].path) < 0)
+			return -ENOMEM;
+		w->n_paths++;
+		if (paths[i].prefixes &&
+		    !(w->prefixes[i] = strv_copy((char *const *)paths[i].prefixes)))
+			return -ENOMEM;
+	}
+	r = rewatch(w);
+	if (r == -ENOMEM)
+		return r;
+	*ret = TAKE_PTR(w);
+	return 0;
+}
+
+struct file_watch *file_watch_free(struct file_watch *w)
+{
+	if (!w)
+		return NULL;
+	unwatch(w);
+	sd_event_source_disable_unref(w->timer);
+	for (size_t i = 0; i < w->n_paths; i++)
+		strv_free(w->prefixes[i]);
+	free(w->prefixes);
+	strv_free(w->paths);
+	sd_event_unref(w->event);
+	free(w);
+	return NULL;
+}
+
+size_t file_watch_count(const struct file_watch *w)
+{
+	return w ? w->n_watched : 0;
+}
