@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The comparison after a kexec: the record of inventory/server.json
- * against the same devices changed one way at a time.
+ * against the same devices changed one way at a time; and what `kexecq
+ * status` says of the next reboot (next-reboot.h), fact by fact.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "next-reboot.h"
 #include "verify.h"
 #include "testlib.h"
 
@@ -313,6 +316,133 @@ START_TEST(test_nothing_now)
 }
 END_TEST
 
+/* A kexec armed by kexecqd on systemd 252: the baseline the next tests change. */
+static struct next_reboot_facts armed(const struct record *mine)
+{
+	return (struct next_reboot_facts){
+		.kexec_loaded = 1,
+		.mine = mine,
+		.frozen = 1,
+		.frozen_devices = 12,
+		.frozen_policies = 21,
+		.kexec_by_default = 1,
+		.systemd = true,
+		.systemd_version = "252.39-1~deb12u2",
+		.dropin = true,
+		.hook = true,
+	};
+}
+
+static size_t n_callers(const struct next_reboot *n)
+{
+	size_t c = 0;
+
+	while (n->callers[c])
+		c++;
+	return c;
+}
+
+START_TEST(test_next_reboot_armed)
+{
+	struct record *mine = record_new();
+	struct next_reboot_facts f;
+	struct next_reboot n;
+
+	mine->into_kernel = strdup("/boot/vmlinuz-6.12.57");
+	mine->into_initrd = strdup("/boot/initrd.img-6.12.57");
+	mine->into_cmdline = strdup("root=/dev/sda1 kexecq.from=x");
+	f = armed(mine);
+	next_reboot_describe(&f, &n);
+	ck_assert(n.kexec);
+	ck_assert_str_eq(n.kernel, "/boot/vmlinuz-6.12.57");
+	ck_assert_str_eq(n.initrd, "/boot/initrd.img-6.12.57");
+	ck_assert_uint_eq(n_callers(&n), 3);
+	ck_assert_str_eq(n.callers[1], "systemctl reboot");
+	ck_assert_ptr_nonnull(strstr(n.reason, "drop-in"));
+	ck_assert_ptr_null(n.hint);
+
+	/* No drop-in on 252: only systemctl kexec, and the hint says how to fix it. */
+	f.dropin = false;
+	next_reboot_describe(&f, &n);
+	ck_assert(n.kexec);
+	ck_assert_uint_eq(n_callers(&n), 1);
+	ck_assert_str_eq(n.callers[0], "systemctl kexec");
+	ck_assert_ptr_nonnull(strstr(n.reason, "26635"));
+	ck_assert_ptr_nonnull(strstr(n.hint, "kexecq enable"));
+
+	/* 255 kexecs on reboot by itself. */
+	f.systemd_version = "256.7-2";
+	next_reboot_describe(&f, &n);
+	ck_assert_uint_eq(n_callers(&n), 3);
+	ck_assert_ptr_nonnull(strstr(n.reason, "255"));
+
+	/* Loaded by something else: kexec, but said. */
+	f.mine = NULL;
+	next_reboot_describe(&f, &n);
+	ck_assert(n.kexec);
+	ck_assert_ptr_null(n.kernel);
+	ck_assert_ptr_nonnull(strstr(n.hint, "not loaded by kexecq"));
+	record_free(mine);
+}
+END_TEST
+
+START_TEST(test_next_reboot_firmware)
+{
+	struct next_reboot_facts f = armed(NULL);
+	struct next_reboot n;
+
+	f.frozen = 0;
+	next_reboot_describe(&f, &n);
+	ck_assert(!n.kexec);
+	ck_assert_ptr_nonnull(strstr(n.reason, "no plan is frozen"));
+	f.frozen = -EACCES;
+	next_reboot_describe(&f, &n);
+	ck_assert(!n.kexec);
+	ck_assert_ptr_nonnull(strstr(n.reason, "cannot be read"));
+
+	f = armed(NULL);
+	f.hook = false;
+	next_reboot_describe(&f, &n);
+	ck_assert(!n.kexec);
+	ck_assert_ptr_nonnull(strstr(n.reason, "hook is not installed"));
+
+	f = armed(NULL);
+	f.systemd = false;
+	next_reboot_describe(&f, &n);
+	ck_assert(!n.kexec);
+	ck_assert_ptr_nonnull(strstr(n.hint, "--now"));
+
+	f = armed(NULL);
+	f.kexec_loaded = 0;
+	next_reboot_describe(&f, &n);
+	ck_assert(!n.kexec);
+	ck_assert_ptr_nonnull(strstr(n.reason, "though kexec by default is on"));
+	f.kexec_by_default = 0;
+	next_reboot_describe(&f, &n);
+	ck_assert_str_eq(n.reason, "no kernel is loaded");
+	ck_assert_ptr_nonnull(strstr(n.hint, "kexecq enable"));
+
+	f.kexec_loaded = -ENOENT;
+	next_reboot_describe(&f, &n);
+	ck_assert_str_eq(n.reason, "this kernel has no kexec");
+	f.kexec_loaded = -EIO;
+	next_reboot_describe(&f, &n);
+	ck_assert(!n.kexec);
+	ck_assert_ptr_nonnull(strstr(n.reason, "cannot be read"));
+}
+END_TEST
+
+START_TEST(test_systemd_major)
+{
+	ck_assert_uint_eq(systemd_major("252.39-1~deb12u2"), 252);
+	ck_assert_uint_eq(systemd_major("255"), 255);
+	ck_assert_uint_eq(systemd_major("v255"), 0);
+	ck_assert_uint_eq(systemd_major(""), 0);
+	ck_assert_uint_eq(systemd_major(NULL), 0);
+	ck_assert_uint_eq(systemd_major("99999999999999999999"), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("verify");
@@ -329,6 +459,9 @@ int main(void)
 	tcase_add_test(tc, test_sriov);
 	tcase_add_test(tc, test_unbound_gone_and_new);
 	tcase_add_test(tc, test_nothing_now);
+	tcase_add_test(tc, test_next_reboot_armed);
+	tcase_add_test(tc, test_next_reboot_firmware);
+	tcase_add_test(tc, test_systemd_major);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

@@ -17,6 +17,9 @@
 #include <stddef.h>
 
 #define SETTINGS_PATH "/etc/kexecq/kexecq.conf"
+/* Where kexecqd puts systemd-reboot.service's drop-in while it has armed a kexec. */
+#define REBOOT_DROPIN_DIR "/run/systemd/system/systemd-reboot.service.d"
+#define REBOOT_DROPIN_NAME "50-kexecq.conf"
 
 struct settings {
 	bool kexec_by_default;

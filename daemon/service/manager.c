@@ -460,8 +460,6 @@ static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 
 /* ---- kexec by default ---------------------------------------------------------- */
 
-#define DROPIN_DIR "/run/systemd/system/systemd-reboot.service.d"
-#define DROPIN_NAME "50-kexecq.conf"
 
 /*
  * systemd before 255 reboots through the firmware on `systemctl reboot`
@@ -473,12 +471,12 @@ static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *erro
  */
 static void set_dropin(struct manager *m, bool on)
 {
-	const char *dir = m->config.dropin_dir ? m->config.dropin_dir : DROPIN_DIR;
+	const char *dir = m->config.dropin_dir ? m->config.dropin_dir : REBOOT_DROPIN_DIR;
 	_cleanup_free_ char *path = NULL;
 	bool changed = false;
 	FILE *f;
 
-	if (asprintf(&path, "%s/" DROPIN_NAME, dir) < 0)
+	if (asprintf(&path, "%s/" REBOOT_DROPIN_NAME, dir) < 0)
 		return;
 	if (on) {
 		if (access(path, F_OK) == 0)
@@ -490,8 +488,18 @@ static void set_dropin(struct manager *m, bool on)
 				errno, "Cannot write %s: %m; systemctl reboot may not kexec", path);
 			return;
 		}
+		/*
+		 * systemd-reboot.service is only "SuccessAction=reboot-force".
+		 * systemctl --force kexec makes PID 1 leave for systemd-shutdown
+		 * kexec before that action can run; should the request fail,
+		 * FailureAction= still reboots: nothing waits at reboot.target.
+		 */
 		fputs("# Written by kexecqd while a kernel is armed for kexec (kexecqd(8)).\n"
+		      "# A failed kexec request still reboots, through the firmware.\n"
+		      "[Unit]\n"
+		      "FailureAction=reboot-force\n"
 		      "[Service]\n"
+		      "Type=oneshot\n"
 		      "ExecStart=\n"
 		      "ExecStart=systemctl --force kexec\n",
 		      f);

@@ -932,7 +932,7 @@ static int verb_status(char **args)
 	_cleanup_(verify_result_freep) struct verify_result *v = NULL;
 	_cleanup_(inventory_freep) struct inventory *finv = NULL;
 	_cleanup_(policy_set_freep) struct policy_set *fps = NULL;
-	_cleanup_free_ char *boot_id = NULL, *from = NULL, *frozen = NULL;
+	_cleanup_free_ char *boot_id = NULL, *from = NULL, *frozen = NULL, *systemd_version = NULL;
 	struct status s = {};
 	struct utsname u;
 	int r;
@@ -976,6 +976,21 @@ static int verb_status(char **args)
 	}
 	if (record_load_latest(arg.state_dir, boot_id, &latest) >= 0)
 		s.latest = latest;
+	{
+		struct settings set;
+
+		s.kexec_by_default = settings_read(arg.config ? arg.config : SETTINGS_PATH,
+						   &set) < 0 ?
+					     -1 :
+					     set.kexec_by_default;
+	}
+	s.systemd = bus_systemd_running("/");
+	if (s.systemd && bus_systemd_version(&systemd_version) >= 0)
+		s.systemd_version = systemd_version;
+	s.dropin = access(REBOOT_DROPIN_DIR "/" REBOOT_DROPIN_NAME, F_OK) == 0;
+	/* Where systemd-shutdown looks, merged /usr or not. */
+	s.hook = access("/usr/lib/systemd/system-shutdown/kexecq.shutdown", X_OK) == 0 ||
+		 access("/lib/systemd/system-shutdown/kexecq.shutdown", X_OK) == 0;
 	r = arg.json ? status_write_json(&s, stdout) : status_print_text(&s, stdout);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
@@ -1094,7 +1109,7 @@ static unsigned option_verbs(int c)
 	case OPT_NO_DAEMON:
 		return VERB_PLAN | VERB_CHECK;
 	case OPT_CONFIG:
-		return VERB_ENABLE;
+		return VERB_ENABLE | VERB_STATUS;
 	case OPT_RUN_DIR:
 		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD | VERB_STATUS;
 	case OPT_STAGE:

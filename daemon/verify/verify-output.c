@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "json-util.h"
+#include "next-reboot.h"
 #include "verify-output.h"
 
 /* Record times in UTC, the same on every host of a fleet. */
@@ -275,6 +276,74 @@ enum kexec_outcome status_outcome(const struct status *s, const struct record **
 	return OUTCOME_NONE;
 }
 
+static void next_reboot_of(const struct status *s, struct next_reboot *n)
+{
+	struct next_reboot_facts f = {
+		.kexec_loaded = s->kexec_loaded,
+		.mine = s->mine,
+		.frozen = s->frozen,
+		.frozen_devices = s->frozen_devices,
+		.frozen_policies = s->frozen_policies,
+		.kexec_by_default = s->kexec_by_default,
+		.systemd = s->systemd,
+		.systemd_version = s->systemd_version,
+		.dropin = s->dropin,
+		.hook = s->hook,
+	};
+
+	next_reboot_describe(&f, n);
+}
+
+static void print_next_reboot(const struct status *s, FILE *f)
+{
+	struct next_reboot n;
+
+	next_reboot_of(s, &n);
+	fprintf(f, "Next reboot:  ");
+	if (!n.kexec)
+		fprintf(f, "through the firmware: %s\n", n.reason);
+	else {
+		fprintf(f, "kexec into %s", n.kernel ? n.kernel : "the kernel loaded");
+		if (n.initrd)
+			fprintf(f, " (initrd %s)", n.initrd);
+		fprintf(f, ", quiescing along the frozen plan (%zu device%s, %zu polic%s)\n",
+			s->frozen_devices, s->frozen_devices == 1 ? "" : "s", s->frozen_policies,
+			s->frozen_policies == 1 ? "y" : "ies");
+		fprintf(f, "              on ");
+		for (size_t i = 0; n.callers[i]; i++)
+			fprintf(f, "%s%s", i ? (n.callers[i + 1] ? ", " : " and ") : "", n.callers[i]);
+		fprintf(f, ": %s\n", n.reason);
+	}
+	if (n.hint)
+		fprintf(f, "              (%s)\n", n.hint);
+}
+
+static json_object *next_reboot_json(const struct status *s)
+{
+	json_object *o = json_object_new_object(), *by;
+	struct next_reboot n;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	next_reboot_of(s, &n);
+	r |= json_add(o, "kexec", json_object_new_boolean(n.kexec));
+	r |= add_nullable(o, "kernel", jstr_or_null(n.kernel));
+	r |= add_nullable(o, "initrd", jstr_or_null(n.initrd));
+	r |= add_nullable(o, "cmdline", jstr_or_null(n.cmdline));
+	by = json_object_new_array();
+	for (size_t i = 0; by && n.callers[i]; i++)
+		r |= json_object_array_add(by, json_object_new_string(n.callers[i]));
+	r |= json_add(o, "on", by);
+	r |= json_add_str(o, "reason", n.reason);
+	r |= add_nullable(o, "hint", jstr_or_null(n.hint));
+	if (r) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 int status_print_text(const struct status *s, FILE *f)
 {
 	const struct record *last;
@@ -328,6 +397,7 @@ int status_print_text(const struct status *s, FILE *f)
 		fprintf(f, "none\n");
 	else
 		fprintf(f, "%s cannot be read (see above)\n", s->frozen_path);
+	print_next_reboot(s, f);
 	fprintf(f, "Last kexec:   ");
 	switch (o) {
 	case OUTCOME_NONE:
@@ -410,6 +480,13 @@ int status_write_json(const struct status *s, FILE *f)
 		}
 	}
 	r |= add_nullable(root, "frozen", frozen);
+	{
+		json_object *next = next_reboot_json(s);
+
+		if (!next)
+			return -ENOMEM;
+		r |= json_add(root, "next_reboot", next);
+	}
 	if (o != OUTCOME_NONE) {
 		lk = json_object_new_object();
 		if (!lk)

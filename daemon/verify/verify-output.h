@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "record.h"
@@ -45,6 +46,11 @@ struct status {
 	const struct record *from_record; /* its record, NULL when it cannot be read */
 	const struct verify_result *verify; /* from_record against now, or NULL */
 	const struct record *latest; /* the newest record of another boot, or NULL */
+	/* For "Next reboot" (next-reboot.h). */
+	int kexec_by_default; /* 1, 0, < 0: the settings cannot be read */
+	bool systemd;
+	const char *systemd_version;
+	bool dropin, hook;
 };
 
 enum kexec_outcome status_outcome(const struct status *s, const struct record **ret_record);
