@@ -4,7 +4,8 @@
  * before mount(2) (a mount point that is gone, already read-only, a
  * symlink, or whose st_dev is not the one mountinfo names), plus the md
  * wait on a fake sysfs.  The remount itself is exercised in the VM
- * (tests/vm/scenarios/reboot-now-mounted.sh).
+ * (tests/vm/scenarios/reboot-now-mounted.sh).  And the steps whose device
+ * went away (hot-unplug): "gone" (-ENODEV), not a failure.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -197,6 +198,66 @@ START_TEST(test_md_wait)
 }
 END_TEST
 
+/* A device step on a fake sysfs: PCI function 0000:00:03.0 bound to e1000, with eth0 and sda. */
+static struct action *device_action(const char *sysfs, enum step_type type, const char *object)
+{
+	struct step s = {
+		.type = type,
+		.object = (char *)object,
+		.driver = (char *)"e1000",
+		.timeout_usec = 300000,
+	};
+	struct action *a;
+
+	env.sysfs = sysfs;
+	a = action_new(&env, &s);
+	ck_assert_ptr_nonnull(a);
+	return a;
+}
+
+START_TEST(test_device_gone)
+{
+	_cleanup_free_ char *dir = testtmp_dir();
+	static const struct {
+		enum step_type type;
+		const char *object;
+	} steps[] = {
+		{ STEP_UNBIND, "0000:00:03.0" },
+		{ STEP_RESET, "0000:00:03.0" },
+		{ STEP_SRIOV_DISABLE, "0000:00:03.0" },
+		{ STEP_NET_DOWN, "eth0" },
+		{ STEP_FLUSH_CACHE, "sda" },
+	};
+
+	/* Nothing under this sysfs: every device is gone. */
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		_cleanup_free_ char *msg = NULL;
+		struct action *a = device_action(dir, steps[i].type, steps[i].object);
+
+		ck_assert_int_eq(action_run(a, &msg), -ENODEV);
+		ck_assert_ptr_nonnull(strstr(msg, "is gone"));
+		ck_assert_int_eq(action_undo(a, &msg), 0);
+		action_free(a);
+	}
+}
+END_TEST
+
+/* The function is there but unbound: "already unbound", done, not gone. */
+START_TEST(test_device_there)
+{
+	_cleanup_free_ char *dir = testtmp_dir();
+	_cleanup_free_ char *pci = NULL, *msg = NULL;
+	struct action *a;
+
+	ck_assert_int_ge(asprintf(&pci, "mkdir -p %s/bus/pci/devices/0000:00:03.0", dir), 0);
+	ck_assert_int_eq(system(pci), 0);
+	a = device_action(dir, STEP_UNBIND, "0000:00:03.0");
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg, "already unbound");
+	action_free(a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("action");
@@ -207,6 +268,8 @@ int main(void)
 	tcase_add_test(tc, test_st_dev_mismatch);
 	tcase_add_test(tc, test_symlink);
 	tcase_add_test(tc, test_md_wait);
+	tcase_add_test(tc, test_device_gone);
+	tcase_add_test(tc, test_device_there);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

@@ -128,6 +128,35 @@ for cmd in "plan" "plan --json" "plan --explain" "check" "check --json"; do
 		diff -u "$tmp/p.err" "$tmp/d.err" | head -10 | sed 's/^/    /'
 	fi
 done
+# load and reboot: dry runs (and a kernel that is not there) only, never a real one here.
+for cmd in "load --dry-run --kernel /nonexistent/vmlinuz" "load --kernel /nonexistent/vmlinuz" \
+	"reboot --dry-run --kernel /nonexistent/vmlinuz --append quiet"; do
+	# shellcheck disable=SC2086 # words on purpose
+	"$KEXECQ" --log-level=debug $cmd >/dev/null 2>"$tmp/d.err"
+	grep -q "Answered by kexecqd" "$tmp/d.err" || fail "kexecq $cmd did not go through kexecqd"
+	# shellcheck disable=SC2086
+	"$KEXECQ" $cmd >"$tmp/d.out" 2>"$tmp/d.err"
+	ds=$?
+	# The daemon's policies (load reads none).
+	P=(-P "$lib" -P "$tmp/extra")
+	case $cmd in load*) P=() ;; esac
+	# shellcheck disable=SC2086
+	"$KEXECQ" --no-daemon "${P[@]}" $cmd >"$tmp/p.out" 2>"$tmp/p.err"
+	ps=$?
+	if cmp -s "$tmp/d.out" "$tmp/p.out" && cmp -s "$tmp/d.err" "$tmp/p.err" && [ $ds = $ps ]; then
+		pass "kexecq $cmd: through kexecqd as in process (exit $ds)"
+	else
+		fail "kexecq $cmd differs through kexecqd (exit $ds vs $ps)"
+		diff -u "$tmp/p.out" "$tmp/d.out" | head -10 | sed 's/^/    /'
+		diff -u "$tmp/p.err" "$tmp/d.err" | head -10 | sed 's/^/    /'
+	fi
+done
+# Refused by the daemon: said, and not run in process instead.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$KEXECQ" reboot --dry-run --kernel /nonexistent/vmlinuz >/dev/null 2>"$tmp/err"
+st=$?
+[ $st = 1 ] && grep -q "kexecqd refused Reboot: " "$tmp/err" &&
+	pass "nobody's kexecq reboot: kexecqd refuses, exit 1, nothing run in process" ||
+	{ fail "nobody's kexecq reboot: exit $st"; sed 's/^/    /' "$tmp/err"; }
 "$KEXECQ" --log-level=debug plan >/dev/null 2>"$tmp/err"
 expect err "Answered by kexecqd." "kexecq plan asks kexecqd when it is on the bus"
 "$KEXECQ" --log-level=debug --no-daemon plan >/dev/null 2>"$tmp/err"

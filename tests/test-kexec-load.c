@@ -504,11 +504,11 @@ START_TEST(test_from_marker)
 			 "kexecq.from=5e0b6c7d-0000-4000-8000-000000000001 -- single");
 	kexec_image_free(img);
 
-	/* 'kexecq load' adds none, and still drops the old one. */
+	/* 'kexecq load' adds none, and still drops the old one; --append goes before "--". */
 	req.from_boot_id = NULL;
 	req.append = "quiet";
 	img = choose(&req);
-	ck_assert_str_eq(img->cmdline, "root=/dev/sda1 -- single quiet");
+	ck_assert_str_eq(img->cmdline, "root=/dev/sda1 quiet -- single");
 	kexec_image_free(img);
 	free(proc);
 	free(root);

@@ -651,7 +651,37 @@ static int undo_readonly(struct action *a, char **msg)
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-int action_run(struct action *a, char **ret_message)
+/*
+ * A step's device that is not there (hot-unplugged, or an interface or
+ * disk that went with it) is "gone", not a failure: there is nothing left
+ * to quiesce.  1 gone, 0 there or not a device step.
+ */
+static int object_gone(const struct action *a)
+{
+	_cleanup_free_ char *rel = NULL;
+	int r;
+
+	switch (a->type) {
+	case STEP_FLUSH_CACHE:
+		r = asprintf(&rel, "class/block/%s", a->object);
+		break;
+	case STEP_NET_DOWN:
+		r = asprintf(&rel, "class/net/%s", a->object);
+		break;
+	case STEP_SRIOV_DISABLE:
+	case STEP_UNBIND:
+	case STEP_RESET:
+		r = asprintf(&rel, "bus/pci/devices/%s", a->object);
+		break;
+	default:
+		return 0;
+	}
+	if (r < 0)
+		return 0;
+	return sysfs_exists(a->env->sysfs, rel) == 0;
+}
+
+static int dispatch(struct action *a, char **ret_message)
 {
 	switch (a->type) {
 	case STEP_FLUSH_CACHE:
@@ -675,6 +705,18 @@ int action_run(struct action *a, char **ret_message)
 	default:
 		return -EINVAL;
 	}
+}
+
+int action_run(struct action *a, char **ret_message)
+{
+	int r;
+
+	if (object_gone(a) > 0)
+		return set_message(ret_message, "%s is gone", a->object), -ENODEV;
+	r = dispatch(a, ret_message);
+	if (r < 0 && r != -ENOMEM && object_gone(a) > 0)
+		return set_message(ret_message, "%s went away during the step", a->object), -ENODEV;
+	return r;
 }
 
 int action_undo(struct action *a, char **ret_message)

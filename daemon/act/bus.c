@@ -133,8 +133,7 @@ int bus_systemd_version(char **ret)
 	r = connect_systemd(&bus);
 	if (r < 0)
 		return r;
-	r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1",
-				       "/org/freedesktop/systemd1",
+	r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 				       "org.freedesktop.systemd1.Manager", "Version", &error, ret);
 	sd_bus_error_free(&error);
 	return r;

@@ -48,14 +48,9 @@
 #define THREAD_COST (128 * 1024)
 
 static const char *const state_names[_STATE_MAX] = {
-	[STATE_PENDING] = "pending",
-	[STATE_RUNNING] = "running",
-	[STATE_DONE] = "done",
-	[STATE_FAILED] = "failed",
-	[STATE_SKIPPED] = "skipped",
-	[STATE_TIMED_OUT] = "timed-out",
-	[STATE_NOT_RUN] = "not-run",
-	[STATE_UNDONE] = "undone",
+	[STATE_PENDING] = "pending",	     [STATE_RUNNING] = "running", [STATE_DONE] = "done",
+	[STATE_FAILED] = "failed",	     [STATE_SKIPPED] = "skipped", [STATE_GONE] = "gone",
+	[STATE_TIMED_OUT] = "timed-out",     [STATE_NOT_RUN] = "not-run", [STATE_UNDONE] = "undone",
 	[STATE_UNDO_FAILED] = "undo-failed",
 };
 
@@ -676,7 +671,10 @@ static void run_ended(struct sched *s, size_t i, struct work *w)
 	res->end_usec = w->end_usec - s->t0;
 	res->error = w->r < 0 ? w->r : 0;
 	res->message = TAKE_PTR(w->message);
-	res->state = w->r >= 0 ? STATE_DONE : w->r == -EOPNOTSUPP ? STATE_SKIPPED : STATE_FAILED;
+	res->state = w->r >= 0		 ? STATE_DONE :
+		     w->r == -EOPNOTSUPP ? STATE_SKIPPED :
+		     w->r == -ENODEV	 ? STATE_GONE :
+					   STATE_FAILED;
 	res->order = ++s->order;
 	event(s, s->o->on_end, i);
 	if (res->state == STATE_FAILED && s->plan->steps[i].on_failure == ONFAIL_ABORT)

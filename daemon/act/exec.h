@@ -41,6 +41,7 @@ enum step_state {
 	STATE_DONE,
 	STATE_FAILED,
 	STATE_SKIPPED, /* the kernel lacks what it needs (-EOPNOTSUPP): not a failure */
+	STATE_GONE, /* its device went away (-ENODEV, hot-unplug): nothing left to quiesce */
 	STATE_TIMED_OUT, /* abandoned at its deadline; see late */
 	STATE_NOT_RUN,
 	STATE_UNDONE,

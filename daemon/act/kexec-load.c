@@ -456,11 +456,10 @@ static int finish_image(const struct kexec_request *req, struct kexec_image *img
 	base_clean = cmdline_drop_from(base);
 	if (!base_clean)
 		return -ENOMEM;
-	if (asprintf(&joined, "%s%s%s", base_clean, *base_clean && append ? " " : "",
-		     strempty(append)) < 0) {
-		joined = NULL;
+	/* --append adds kernel parameters: before a "--", like the marker. */
+	joined = append ? cmdline_add(base_clean, append) : strdup(base_clean);
+	if (!joined)
 		return -ENOMEM;
-	}
 	if (!req->from_boot_id) {
 		img->cmdline = TAKE_PTR(joined);
 		return 0;

@@ -15,4 +15,5 @@ enum {
 	EXIT_DIFFERS = 9, /* verify: devices did not come back as they were before the kexec */
 	EXIT_REFUSED =
 		10, /* reboot, apply: a policy says a kexec is unsafe (Unsafe=), no --force */
+	EXIT_INHIBITED = 11, /* reboot through kexecqd: a logind shutdown inhibitor blocks it */
 };

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -55,4 +56,16 @@ int sysfs_read_link_name(const char *root, const char *rel, char **ret)
 		return -ENOMEM;
 	*ret = r;
 	return 0;
+}
+
+int sysfs_exists(const char *root, const char *rel)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	if (asprintf(&path, "%s/%s", root, rel) < 0)
+		return -ENOMEM;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	return 1;
 }

@@ -11,3 +11,6 @@ int sysfs_read(const char *root, const char *rel, char **ret);
 
 /* The last component of the target of symlink <root>/<rel>. */
 int sysfs_read_link_name(const char *root, const char *rel, char **ret);
+
+/* 1 when <root>/<rel> exists, 0 when it does not, -errno when that cannot be told. */
+int sysfs_exists(const char *root, const char *rel);

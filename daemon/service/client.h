@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * kexecq as kexecqd's client: plan and check are asked of the daemon when
- * it is on the bus, and run in process when it is not.  The daemon runs
- * the same code (query.h), so stdout, the exit status and the messages
- * are the same either way.
+ * kexecq as kexecqd's client: plan, check, load, unload and reboot are
+ * asked of the daemon when it is on the bus, and run in process when it is
+ * not.  The daemon runs the same code (query.h, reboot.h), so stdout, the
+ * exit status and the messages are the same either way.  Through the
+ * daemon, callers polkit allows may load and reboot without being root,
+ * and a reboot honours logind's shutdown inhibitors.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "query.h"
@@ -29,3 +32,20 @@ int client_query(const char *method, const struct query *q, FILE *out, int *ret_
  * *ret_next; 0: no daemon on the bus; negative: it refused (logged).
  */
 int client_reload(char **ret_next);
+
+/* Load, Unload and Reboot's options (kexecqd(8)); unset ones are not sent. */
+struct client_action {
+	const char *kernel, *initrd, *append, *if_stuck;
+	bool reuse_cmdline, dry_run, force, ignore_inhibitors;
+	uint64_t deadline_usec; /* 0: not sent */
+	unsigned jobs; /* 0: not sent */
+};
+
+/*
+ * Ask kexecqd to run method ("Load", "Unload" or "Reboot"), allowing
+ * polkit to ask for a password; write its output to out, log its messages.
+ * 1 and *ret_status: answered, or refused (the error logged, the status
+ * EXIT_FAIL, EXIT_USAGE or EXIT_INHIBITED); 0: no daemon on the bus, run
+ * in process.
+ */
+int client_run(const char *method, const struct client_action *a, FILE *out, int *ret_status);

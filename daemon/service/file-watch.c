@@ -77,8 +77,8 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
 		return 0;
 	log_debug("%s/%s changed", d->path, ev->len ? ev->name : "");
 	if (!w->timer) {
-		if (sd_event_add_time_relative(w->event, &w->timer, CLOCK_MONOTONIC,
-					       w->settle_usec, 0, on_timer, w) < 0)
+		if (sd_event_add_time_relative(w->event, &w->timer, CLOCK_MONOTONIC, w->settle_usec,
+					       0, on_timer, w) < 0)
 			w->fn(w->userdata); /* cannot wait: now, then */
 		return 0;
 	}

@@ -19,6 +19,9 @@
 #include "reboot.h"
 #include "settings.h"
 #include "record.h"
+#include "kexec-load.h"
+#include "verify-output.h"
+#include "verify.h"
 #include "snapshot.h"
 #include "string-util.h"
 #include "strv.h"
@@ -386,7 +389,8 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 	if (a.if_stuck && if_stuck_from_string(a.if_stuck) < 0)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "if_stuck must be restart, abort or kexec");
-	if (kind == ACT_REBOOT && !a.dry_run && boot_id_read("/proc", &boot_id) < 0)
+	/* The next boot's marker (record.h); a dry run shows it too, as the CLI does. */
+	if (kind == ACT_REBOOT && boot_id_read("/proc", &boot_id) < 0 && !a.dry_run)
 		return sd_bus_error_set_errnof(error, EIO, "Cannot read this boot's id");
 
 	f = open_memstream(&text, &len);
@@ -459,7 +463,6 @@ static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 }
 
 /* ---- kexec by default ---------------------------------------------------------- */
-
 
 /*
  * systemd before 255 reboots through the firmware on `systemctl reboot`
@@ -603,10 +606,14 @@ static void arm(struct manager *m)
 		return;
 	}
 	if (status == EXIT_OK) {
-		text[strcspn(text, "\n")] = 0;
+		/* The choice of kernel comes first, then "Armed: ...". */
+		char *armed = strstr(text, "Armed: ");
+
+		armed = armed ? armed + strlen("Armed: ") : text;
+		armed[strcspn(armed, "\n")] = 0;
 		set_dropin(m, true);
-		set_next_reboot(m, startswith(text, "Armed: ") ? text + strlen("Armed: ") : text);
-		log_info("%s", text);
+		set_next_reboot(m, armed);
+		log_info("Armed: %s", armed);
 	} else {
 		_cleanup_free_ char *why = NULL;
 		const char *last = c.n ? c.messages[c.n - 1] : "see the log";
@@ -906,6 +913,43 @@ static int property_reboot(sd_bus *bus, const char *path, const char *interface,
 	return sd_bus_message_append(reply, "s", strempty(m->next_reboot));
 }
 
+/* How the last kexec went, as `kexecq status` says it (its "Last kexec" and "Verify" lines). */
+static int property_last_kexec(sd_bus *bus, const char *path, const char *interface,
+			       const char *property, sd_bus_message *reply, void *userdata,
+			       sd_bus_error *error)
+{
+	static const char state_dir[] = "/var/lib/kexecq";
+	struct manager *m = userdata;
+	_cleanup_(record_freep) struct record *mine = NULL, *from_rec = NULL, *latest = NULL,
+					      *now = NULL;
+	_cleanup_(verify_result_freep) struct verify_result *v = NULL;
+	_cleanup_free_ char *boot_id = NULL, *from = NULL, *text = NULL;
+	struct status s = {};
+
+	(void)bus, (void)path, (void)interface, (void)property, (void)error;
+	if (boot_id_read("/proc", &boot_id) < 0)
+		return sd_bus_message_append(reply, "s", "unknown: this boot's id cannot be read");
+	s.boot_id = boot_id;
+	s.kexec_loaded = kexec_loaded(m->config.scan.sysfs ? m->config.scan.sysfs : "/sys");
+	if (record_load(state_dir, boot_id, &mine) >= 0)
+		s.mine = mine;
+	if (boot_from_read("/proc", &from) > 0) {
+		s.from = from;
+		if (record_load(state_dir, from, &from_rec) >= 0) {
+			s.from_record = from_rec;
+			now = record_new();
+			if (now && m->inventory && record_add_inventory(now, m->inventory) >= 0 &&
+			    verify_compare(from_rec, now, &v) >= 0)
+				s.verify = v;
+		}
+	}
+	if (record_load_latest(state_dir, boot_id, &latest) >= 0)
+		s.latest = latest;
+	if (status_last_kexec_text(&s, &text) < 0)
+		return -ENOMEM;
+	return sd_bus_message_append(reply, "s", text);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -919,6 +963,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("KexecByDefault", "b", property_reboot, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("NextReboot", "s", property_reboot, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("LastKexec", "s", property_last_kexec, 0, 0),
 	SD_BUS_PROPERTY("EventsReceived", "t", property_counter, 0, 0),
 	SD_BUS_PROPERTY("EventsApplied", "t", property_counter, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

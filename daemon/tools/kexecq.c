@@ -75,12 +75,13 @@ static struct {
 	uint64_t deadline_usec;
 	int if_stuck;
 	unsigned watchdog_sec;
+	bool ignore_inhibitors;
 	/* reboot, verify, status */
 	const char *state_dir, *proc, *record;
 	/* check */
 	const char *tables;
 	bool tables_explicit;
-	/* plan, check */
+	/* plan, check, load, unload, reboot */
 	bool no_daemon;
 	/* enable, disable */
 	const char *config;
@@ -223,7 +224,7 @@ static const char kernel_help[] =
 	"     --kernel=FILE       The kernel image (default: the boot loader's default\n"
 	"                         entry, else /vmlinuz, else the running kernel's)\n"
 	"     --initrd=FILE       Its initrd (default: those that go with it)\n"
-	"     --append=ARGS       Add ARGS to the command line\n"
+	"     --append=ARGS       Add kernel parameters ARGS to the command line\n"
 	"     --reuse-cmdline     This boot's command line, even for a boot loader entry\n";
 
 static const char run_help[] =
@@ -251,8 +252,8 @@ static void help_load(void)
 	       "'unload' unloads it (and removes a frozen plan): with a kernel loaded,\n"
 	       "systemd turns a plain reboot into a kexec.\n\n"
 	       "     --dry-run           Print the choice, load nothing\n"
-	       "%s%s%s",
-	       kernel_help, rundir_help, common_help);
+	       "%s%s%s%s",
+	       kernel_help, rundir_help, daemon_help, common_help);
 }
 
 static void help_reboot(void)
@@ -272,9 +273,12 @@ static void help_reboot(void)
 	       "     --dry-run          Print what would happen, change nothing\n"
 	       "     --force            Kexec even when a policy says it is unsafe for a\n"
 	       "                        device (Unsafe=; otherwise exit status 10)\n"
-	       "%s%s%s%s%s%s%s%s",
+	       "     --ignore-inhibitors\n"
+	       "                        Through kexecqd: reboot despite logind's shutdown\n"
+	       "                        inhibitors (otherwise exit status 11)\n"
+	       "%s%s%s%s%s%s%s%s%s",
 	       kernel_help, run_help, rundir_help, state_help, source_help, policy_dir_help,
-	       ignore_help, common_help);
+	       ignore_help, daemon_help, common_help);
 }
 
 static void help_enable(void)
@@ -447,7 +451,8 @@ static int verb_enable(bool on, char **args)
 		return EXIT_FAIL;
 	if (r == 0) {
 		printf("kexecqd is not on the bus: it applies this when it starts "
-		       "(systemctl start %s).\n", KEXECQD_UNIT);
+		       "(systemctl start %s).\n",
+		       KEXECQD_UNIT);
 		return EXIT_OK;
 	}
 	printf("Next reboot: %s\n", strna(next));
@@ -820,6 +825,35 @@ static int verb_run(enum verb verb, char **args)
 		log_error("--dry-run prints text; for the plan as JSON use 'kexecq plan --json'.");
 		return EXIT_USAGE;
 	}
+	/*
+	 * kexecqd on the bus runs it (polkit may let others than root), unless
+	 * this run needs what only the process has: --now (the daemon hands
+	 * the quiesce to systemd's hook), JSON, or sources of its own.
+	 */
+	if (verb != VERB_APPLY && !arg.no_daemon && !arg.now && !arg.json && !arg.policy_dirs &&
+	    !arg.ignore_policy_errors && !arg.inventory && !arg.moddir && !arg.watchdog_sec &&
+	    streq(arg.sysfs, "/sys") && streq(arg.rundir, "/run/kexecq") &&
+	    streq(arg.state_dir, "/var/lib/kexecq") && streq(arg.proc, "/proc")) {
+		struct client_action ca = {
+			.kernel = arg.kernel,
+			.initrd = arg.initrd,
+			.append = arg.append,
+			.if_stuck = if_stuck_to_string((enum if_stuck)arg.if_stuck),
+			.reuse_cmdline = arg.reuse_cmdline,
+			.dry_run = arg.dry_run,
+			.force = arg.force,
+			.ignore_inhibitors = arg.ignore_inhibitors,
+			.deadline_usec = arg.deadline_usec,
+			.jobs = arg.jobs,
+		};
+		int status;
+
+		if (client_run(verb == VERB_LOAD   ? "Load" :
+			       verb == VERB_UNLOAD ? "Unload" :
+						     "Reboot",
+			       &ca, stdout, &status) > 0)
+			return status;
+	}
 	if (!arg.dry_run && geteuid() != 0 && verb != VERB_LOAD) {
 		log_error("Must be root (only --dry-run works for others).");
 		return EXIT_FAIL;
@@ -979,8 +1013,8 @@ static int verb_status(char **args)
 	{
 		struct settings set;
 
-		s.kexec_by_default = settings_read(arg.config ? arg.config : SETTINGS_PATH,
-						   &set) < 0 ?
+		s.kexec_by_default = settings_read(arg.config ? arg.config : SETTINGS_PATH, &set) <
+						     0 ?
 					     -1 :
 					     set.kexec_by_default;
 	}
@@ -1026,6 +1060,7 @@ enum {
 	OPT_DRIVER_TABLES,
 	OPT_NO_DAEMON,
 	OPT_CONFIG,
+	OPT_IGNORE_INHIBITORS,
 };
 
 static const struct option options[] = {
@@ -1057,6 +1092,7 @@ static const struct option options[] = {
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "ignore-inhibitors", no_argument, NULL, OPT_IGNORE_INHIBITORS },
 	{ "driver-tables", required_argument, NULL, OPT_DRIVER_TABLES },
 	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -1103,11 +1139,12 @@ static unsigned option_verbs(int c)
 		return VERB_REBOOT | VERB_APPLY;
 	case OPT_WATCHDOG:
 	case OPT_FORCE:
+	case OPT_IGNORE_INHIBITORS:
 		return VERB_REBOOT;
 	case OPT_DRIVER_TABLES:
 		return VERB_CHECK;
 	case OPT_NO_DAEMON:
-		return VERB_PLAN | VERB_CHECK;
+		return VERB_PLAN | VERB_CHECK | VERB_LOAD | VERB_UNLOAD | VERB_REBOOT;
 	case OPT_CONFIG:
 		return VERB_ENABLE | VERB_STATUS;
 	case OPT_RUN_DIR:
@@ -1212,6 +1249,9 @@ static int parse_option(int c, char ***dirs)
 		return -1;
 	case OPT_FORCE:
 		arg.force = true;
+		return -1;
+	case OPT_IGNORE_INHIBITORS:
+		arg.ignore_inhibitors = true;
 		return -1;
 	case OPT_DRIVER_TABLES:
 		arg.tables = optarg;

@@ -52,13 +52,14 @@ void next_reboot_describe(const struct next_reboot_facts *f, struct next_reboot 
 				"installed: nothing would quiesce the devices",
 				"reinstall kexecq, or kexecq unload");
 	if (f->frozen <= 0)
-		return firmware(n,
-				f->frozen == 0 ?
-					"a kernel is loaded but no plan is frozen: kexecq's shutdown "
-					"hook unloads it before the jump" :
-					"a kernel is loaded but the frozen plan cannot be read: "
-					"kexecq's shutdown hook unloads it before the jump",
-				"kexecq reboot loads, freezes and reboots in one go");
+		return firmware(
+			n,
+			f->frozen == 0 ?
+				"a kernel is loaded but no plan is frozen: kexecq's shutdown "
+				"hook unloads it before the jump" :
+				"a kernel is loaded but the frozen plan cannot be read: "
+				"kexecq's shutdown hook unloads it before the jump",
+			"kexecq reboot loads, freezes and reboots in one go");
 
 	n->kexec = true;
 	if (f->mine) {

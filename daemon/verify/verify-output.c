@@ -311,7 +311,8 @@ static void print_next_reboot(const struct status *s, FILE *f)
 			s->frozen_policies == 1 ? "y" : "ies");
 		fprintf(f, "              on ");
 		for (size_t i = 0; n.callers[i]; i++)
-			fprintf(f, "%s%s", i ? (n.callers[i + 1] ? ", " : " and ") : "", n.callers[i]);
+			fprintf(f, "%s%s", i ? (n.callers[i + 1] ? ", " : " and ") : "",
+				n.callers[i]);
 		fprintf(f, ": %s\n", n.reason);
 	}
 	if (n.hint)
@@ -344,25 +345,9 @@ static json_object *next_reboot_json(const struct status *s)
 	return o;
 }
 
-int status_print_text(const struct status *s, FILE *f)
+static void print_verify_line(const struct status *s, FILE *f)
 {
-	const struct record *last;
-	enum kexec_outcome o = status_outcome(s, &last);
-	char t[64];
-
-	fprintf(f, "Boot:         %s (kernel %s)\n", s->boot_id, s->release);
-	if (!s->from)
-		fprintf(f, "Came from:    not a kexecq kexec\n");
-	else if (!s->from_record)
-		fprintf(f,
-			"Came from:    a kexecq kexec from boot %s, whose record cannot be read\n",
-			s->from);
-	else {
-		fprintf(f, "Came from:    ");
-		print_record_line(s->from_record, 14, f);
-	}
 	if (s->from_record) {
-		fprintf(f, "Verify:       ");
 		if (!s->verify)
 			fprintf(f, "the devices cannot be read\n");
 		else if (s->verify->n_errors)
@@ -376,29 +361,14 @@ int status_print_text(const struct status *s, FILE *f)
 				s->verify->n_notices ? "; notices: see 'kexecq verify'" : "");
 		}
 	}
-	fprintf(f, "Loaded:       ");
-	if (s->kexec_loaded == -ENOENT)
-		fprintf(f, "no kexec in this kernel\n");
-	else if (s->kexec_loaded < 0)
-		fprintf(f, "unknown (%s)\n", strerror(-s->kexec_loaded));
-	else if (s->kexec_loaded == 0)
-		fprintf(f, "no kernel\n");
-	else if (s->mine)
-		fprintf(f, "%s, by kexecq reboot at %s\n", s->mine->into_kernel,
-			format_time(s->mine->time, t, sizeof(t)));
-	else
-		fprintf(f, "a kernel, not by kexecq reboot in this boot\n");
-	fprintf(f, "Frozen plan:  ");
-	if (s->frozen > 0)
-		fprintf(f, "%s: %zu device%s, %zu polic%s\n", s->frozen_path, s->frozen_devices,
-			s->frozen_devices == 1 ? "" : "s", s->frozen_policies,
-			s->frozen_policies == 1 ? "y" : "ies");
-	else if (s->frozen == 0)
-		fprintf(f, "none\n");
-	else
-		fprintf(f, "%s cannot be read (see above)\n", s->frozen_path);
-	print_next_reboot(s, f);
-	fprintf(f, "Last kexec:   ");
+}
+
+static void print_last_kexec(const struct status *s, FILE *f)
+{
+	const struct record *last;
+	enum kexec_outcome o = status_outcome(s, &last);
+	char t[64];
+
 	switch (o) {
 	case OUTCOME_NONE:
 		fprintf(f, "none recorded\n");
@@ -423,7 +393,86 @@ int status_print_text(const struct status *s, FILE *f)
 			last->boot_id, format_time(last->time, t, sizeof(t)), last->into_kernel);
 		break;
 	}
+}
+
+int status_print_text(const struct status *s, FILE *f)
+{
+	char t[64];
+
+	fprintf(f, "Boot:         %s (kernel %s)\n", s->boot_id, s->release);
+	if (!s->from)
+		fprintf(f, "Came from:    not a kexecq kexec\n");
+	else if (!s->from_record)
+		fprintf(f,
+			"Came from:    a kexecq kexec from boot %s, whose record cannot be read\n",
+			s->from);
+	else {
+		fprintf(f, "Came from:    ");
+		print_record_line(s->from_record, 14, f);
+	}
+	if (s->from_record) {
+		fprintf(f, "Verify:       ");
+		print_verify_line(s, f);
+	}
+	fprintf(f, "Loaded:       ");
+	if (s->kexec_loaded == -ENOENT)
+		fprintf(f, "no kexec in this kernel\n");
+	else if (s->kexec_loaded < 0)
+		fprintf(f, "unknown (%s)\n", strerror(-s->kexec_loaded));
+	else if (s->kexec_loaded == 0)
+		fprintf(f, "no kernel\n");
+	else if (s->mine)
+		fprintf(f, "%s, by kexecq reboot at %s\n", s->mine->into_kernel,
+			format_time(s->mine->time, t, sizeof(t)));
+	else
+		fprintf(f, "a kernel, not by kexecq reboot in this boot\n");
+	fprintf(f, "Frozen plan:  ");
+	if (s->frozen > 0)
+		fprintf(f, "%s: %zu device%s, %zu polic%s\n", s->frozen_path, s->frozen_devices,
+			s->frozen_devices == 1 ? "" : "s", s->frozen_policies,
+			s->frozen_policies == 1 ? "y" : "ies");
+	else if (s->frozen == 0)
+		fprintf(f, "none\n");
+	else
+		fprintf(f, "%s cannot be read (see above)\n", s->frozen_path);
+	print_next_reboot(s, f);
+	fprintf(f, "Last kexec:   ");
+	print_last_kexec(s, f);
 	return ferror(f) ? -EIO : 0;
+}
+
+/* What print(s, f) prints, without its newline. */
+static char *line_of(void (*print)(const struct status *, FILE *), const struct status *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	print(s, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	text[strcspn(text, "\n")] = 0;
+	return text;
+}
+
+int status_last_kexec_text(const struct status *s, char **ret)
+{
+	_cleanup_free_ char *last = line_of(print_last_kexec, s), *v = NULL;
+
+	if (!last)
+		return -ENOMEM;
+	if (!s->from_record) {
+		*ret = TAKE_PTR(last);
+		return 0;
+	}
+	v = line_of(print_verify_line, s);
+	if (!v || asprintf(ret, "%s; verify: %s", last, v) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 int status_write_json(const struct status *s, FILE *f)

@@ -57,4 +57,6 @@ enum kexec_outcome status_outcome(const struct status *s, const struct record **
 const char *kexec_outcome_to_string(enum kexec_outcome o) _pure_;
 
 int status_print_text(const struct status *s, FILE *f);
+/* The "Last kexec" and "Verify" lines as one ("booted: into this boot; verify: ..."), for kexecqd. */
+int status_last_kexec_text(const struct status *s, char **ret);
 int status_write_json(const struct status *s, FILE *f);

@@ -49,7 +49,7 @@ populate() { # root
 	rm -f "$root/lib/modules/$kver/build" "$root/lib/modules/$kver/source"
 	copy_with_libs "$root" "$(command -v kexec)"
 	# Needs only libc, which kexec brought.
-	cp "$work/bin/vfio-hold" "$root/bin/"
+	cp "$work/bin/vfio-hold" "$work/bin/uevent-count" "$root/bin/"
 	# iproute2's ip talks rtnetlink; busybox's needs an IPv4 socket, and
 	# the VM kernel has no IP stack.
 	copy_with_libs "$root" "$(readlink -f "$(command -v ip)")"
@@ -121,6 +121,45 @@ populate_systemd() { # root
 	ln -s /lib/systemd/systemd "$root/init"
 }
 
+# "# bus: kexecqd": the system bus and kexecqd as
+# `make install` puts them (from KEXECQ's build tree): the daemon, its unit,
+# bus policy and activation file.  The build's prefix is /usr/local, whose
+# share/dbus-1 dbus-daemon does not read by itself: system-local.conf adds
+# it, as an administrator of a /usr/local install would.  No logind, no
+# polkit: the scenario calls as root.  Under systemd, dbus.socket starts
+# the bus and bus activation kexecqd; under busybox, start_bus does both.
+populate_bus() { # root
+	local root=$1 u
+	copy_with_libs "$root" /usr/bin/dbus-daemon "$(command -v busctl)"
+	mkdir -p "$root/usr/share/dbus-1/system.d" "$root/etc/dbus-1" \
+		"$root/usr/lib/systemd/system/sockets.target.wants" "$root/var/lib" "$root/var/tmp"
+	cp /usr/share/dbus-1/system.conf "$root/usr/share/dbus-1/"
+	# PID 1 takes org.freedesktop.systemd1 on the bus, for bus activation.
+	cp /usr/share/dbus-1/system.d/org.freedesktop.systemd1.conf "$root/usr/share/dbus-1/system.d/"
+	for u in dbus.service dbus.socket; do
+		cp "/lib/systemd/system/$u" "$root/usr/lib/systemd/system/"
+	done
+	ln -s ../dbus.socket "$root/usr/lib/systemd/system/sockets.target.wants/dbus.socket"
+	cat >"$root/etc/dbus-1/system-local.conf" <<-EOF
+		<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+		 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+		<busconfig>
+		  <includedir>/usr/local/share/dbus-1/system.d</includedir>
+		  <servicedir>/usr/local/share/dbus-1/system-services</servicedir>
+		</busconfig>
+	EOF
+	printf 'root:x:0:0:root:/root:/bin/sh\nmessagebus:x:100:102::/nonexistent:/bin/false\n' \
+		>"$root/etc/passwd"
+	printf 'root:x:0:\nmessagebus:x:102:\n' >"$root/etc/group"
+	make -s -C "$(dirname "$KEXECQ")" DESTDIR="$root" install-libexecPROGRAMS \
+		install-systemdsystemunitDATA install-dist_dbuspolicyDATA \
+		install-dbussystemserviceDATA >/dev/null ||
+		{ echo "mkinitramfs: cannot install kexecqd" >&2; exit 1; }
+	# kexecqd's libraries (make install copied only the binary).
+	copy_with_libs "$root" "$(dirname "$KEXECQ")/kexecqd"
+	rm -f "$root$(dirname "$KEXECQ")/kexecqd"
+}
+
 pack() { # root image
 	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
 }
@@ -129,10 +168,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"
 cc -O2 -Wall -o "$work/bin/vfio-hold" "$vm_dir/vfio-hold.c"
+cc -O2 -Wall -o "$work/bin/uevent-count" "$vm_dir/uevent-count.c"
 populate "$work/stage2"
 pack "$work/stage2" "$outdir/stage2.cpio.gz"
 populate "$work/stage1"
 [ "$init" = busybox ] || populate_systemd "$work/stage1"
+grep -q '^# bus: kexecqd' "$scenario" && populate_bus "$work/stage1"
 cp "$kb/arch/x86/boot/bzImage" "$work/stage1/boot/bzImage"
 cp "$outdir/stage2.cpio.gz" "$work/stage1/boot/stage2.cpio.gz"
 pack "$work/stage1" "$outdir/stage1.cpio.gz"

@@ -41,6 +41,16 @@
 #                                   control scenario shows without kexecq;
 #                                   lockdep reports once, so later locking
 #                                   bugs go unseen: say why in the scenario)
+#   # bus: kexecqd                  the system bus (dbus-daemon) and kexecqd,
+#                                   its unit, bus policy and activation file
+#                                   as make install puts them; systemd starts
+#                                   them, under busybox start_bus does
+#   # monitor: yes                  the guest may drive QEMU's monitor: a
+#                                   console line "KEXECQ-MONITOR device_del dev2"
+#                                   runs that command (monitor-relay.py); its
+#                                   answer is added to the log as
+#                                   "monitor: COMMAND -> ANSWER".  Devices of
+#                                   the devices: line have ids dev1, dev2, ...
 #   # library: shipped              install the shipped policy library and the
 #                                   driver tables (make install, from KEXECQ's
 #                                   build tree) into /usr/lib/kexecq
@@ -113,12 +123,13 @@ n=0
 for dev in $devices; do
 	n=$((n + 1))
 	case $dev in
-	edu) qargs+=(-device edu) ;;
-	edu@*) qargs+=(-device "edu,addr=${dev#edu@}") ;;
+	edu) qargs+=(-device "edu,id=dev$n") ;;
+	edu@*) qargs+=(-device "edu,id=dev$n,addr=${dev#edu@}") ;;
 	edu8@*)
 		qargs+=(-device "edu,addr=${dev#edu8@}.0,multifunction=on")
 		for f in 1 2 3 4 5 6 7; do qargs+=(-device "edu,addr=${dev#edu8@}.$f"); done ;;
-	e1000) qargs+=(-device e1000) ;;
+	e1000) qargs+=(-device "e1000,id=dev$n") ;;
+	e1000@*) qargs+=(-device "e1000,id=dev$n,addr=${dev#e1000@}") ;;
 	virtio-net) qargs+=(-device virtio-net-pci) ;;
 	megasas)
 		truncate -s 64M "$work/sd$n.img"
@@ -156,21 +167,34 @@ no_reboot=-no-reboot
 # Kernel trouble fails every scenario.
 trouble='(BUG:|Oops|WARNING: CPU|general protection fault|INFO: task .* blocked|possible (recursive|circular) locking|inconsistent lock state|Kernel panic)'
 
+monitor=$(header monitor | head -1)
+
 boot() { # log; sets problems[]
-	local log=$1 start elapsed qrc re f
+	local log=$1 start elapsed qrc re f relay= margs=()
 	problems=()
+	rm -f "$log" "$work/mon.sock" "$work/monitor.log"
+	if [ "$monitor" = yes ]; then
+		margs=(-monitor "unix:$work/mon.sock,server=on,wait=off")
+		"$vm_dir/monitor-relay.py" "$log" "$work/mon.sock" "$work/monitor.log" &
+		relay=$!
+	fi
 	start=$(date +%s.%N)
 	set +e
 	timeout "$timeout_s" qemu-system-x86_64 -M "$machine" -accel tcg -m 512 -smp 2 \
 		-nodefaults -display none $no_reboot -serial "file:$log" \
 		-kernel "$kb/arch/x86/boot/bzImage" -initrd "$work/stage1.cpio.gz" \
 		-append "console=ttyS0 loglevel=7 panic=-1 $pstore $append" \
-		"${qargs[@]}" </dev/null >"$work/qemu.out" 2>&1
+		"${margs[@]}" "${qargs[@]}" </dev/null >"$work/qemu.out" 2>&1
 	qrc=$?
 	set -e
+	if [ -n "$relay" ]; then
+		rm -f "$work/mon.sock"
+		wait "$relay" 2>/dev/null || true
+	fi
 	elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 	total=$(echo "$total + $elapsed" | bc)
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	[ ! -f "$work/monitor.log" ] || cat "$work/monitor.log" >>"$log"
 
 	[ $qrc -eq 124 ] && problems+=("timed out after ${timeout_s}s")
 	[ $qrc -ne 0 ] && [ $qrc -ne 124 ] && problems+=("qemu exited $qrc: $(head -3 "$work/qemu.out")")
