@@ -59,3 +59,27 @@ start=$(date +%s.%N)
 for _ in $(seq "$runs"); do "$b/kexecq" --no-daemon plan --inventory "$tmp/server.json" -P "$top/policy" >/dev/null; done
 end=$(date +%s.%N)
 echo "kexecq plan in process, $runs runs: mean $(echo "($end - $start) * 1000 / $runs" | bc -l | xargs printf '%.1f') ms per plan"
+
+# A device event to a refreshed inventory, on this machine's own devices
+# (a second kexecqd, live): "change" written to a PCI function's uevent
+# file is a real kernel event.  Arming (kexec by default) adds the freeze
+# of the plan after it; the kexec-by-default VM scenario prints that whole
+# time (KEXECQ-FIGURE).
+kill $d
+wait $d 2>/dev/null || true
+uevent=$(ls /sys/bus/pci/devices/*/uevent 2>/dev/null | head -1)
+if [ -z "$uevent" ] || ! [ -w "$uevent" ]; then
+	echo "bench-bus: no writable PCI uevent file here: no event figure"
+	exit 0
+fi
+mkdir -p "$tmp/run" "$tmp/dropin"
+"$b/kexecqd" -P "$top/policy" --config "$tmp/kexecq.conf" --run-dir "$tmp/run" \
+	--dropin-dir "$tmp/dropin" 2>/dev/null &
+d=$!
+pids+=($d)
+for _ in $(seq 100); do
+	timeout 5 busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.kexecq1 >/dev/null 2>&1 && break
+	sleep 0.1
+done
+echo "kexecqd idle, serving this machine: RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$d/status)"
+"$b/tests/bench/bench-bus" --events "${EVENTS:-50}" "$uevent"

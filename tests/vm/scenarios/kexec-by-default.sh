@@ -19,6 +19,7 @@
 # expect: ^Next reboot: the next reboot kexecs into /boot/bzImage with the frozen plan \(2 steps\)
 # expect: ^s "the next reboot kexecs into /boot/bzImage with the frozen plan \(2 steps\)
 # expect: ^KEXECQ-PASS an edit of the boot entry re-arms with its command line
+# expect: ^KEXECQ-FIGURE device event to a refreshed frozen plan: [0-9.]+ s
 # expect: kexecq: quiescing: 2 steps
 # expect: kexecq: \[[0-9]/2\] unbind 0000:00:0[0-9a-f].0 from edu_kexec_test: done
 # expect: kexecq: 2 steps: 2 done
@@ -82,6 +83,16 @@ stage1() {
 	for _ in $(seq 60); do next_kexec_has kexecq.test=rearmed && break; sleep 1; done
 	check "an edit of the boot entry re-arms with its command line" \
 		next_kexec_has kexecq.test=rearmed
+	# A figure, not a check: a device event to the refreshed frozen plan (TCG).
+	before=$(stat -c %y /run/kexecq/frozen/inventory.json)
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	echo change >/sys/bus/pci/devices/0000:00:03.0/uevent
+	if wait_for 30 [ "$(stat -c %y /run/kexecq/frozen/inventory.json)" != "$before" ]; then
+		mark "FIGURE device event to a refreshed frozen plan: $(echo "$(cut -d' ' -f1 /proc/uptime) $t0" |
+			awk '{printf "%.2f", $1 - $2}') s (TCG, 0.01 s resolution)"
+	else
+		fail "a device event did not refresh the frozen plan"
+	fi
 	mark KEXEC
 	systemctl reboot || fail "systemctl reboot"
 	# systemd stops this service on its way to reboot.target.
