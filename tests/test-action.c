@@ -242,6 +242,33 @@ START_TEST(test_device_gone)
 }
 END_TEST
 
+/* A flush whose node is not the disk: a failure, not "gone", though the check says ENODEV. */
+START_TEST(test_flush_wrong_node_not_gone)
+{
+	_cleanup_free_ char *dir = testtmp_dir();
+	_cleanup_free_ char *cmd = NULL, *msg = NULL;
+	struct step s = {
+		.type = STEP_FLUSH_CACHE,
+		.object = (char *)"sda",
+		.timeout_usec = 300000,
+	};
+	struct action *a;
+
+	ck_assert_int_ge(asprintf(&cmd, "mkdir -p %s/class/block/sda && echo 8:0 >%s/class/block/sda/dev",
+				  dir, dir),
+			 0);
+	ck_assert_int_eq(system(cmd), 0);
+	env.sysfs = dir;
+	a = action_new(&env, &s);
+	ck_assert_ptr_nonnull(a);
+	free(a->devnode);
+	a->devnode = strdup("/dev/null");
+	ck_assert_int_eq(action_run(a, &msg), -EIO);
+	ck_assert_ptr_nonnull(strstr(msg, "is not the block device 8:0 of sda"));
+	action_free(a);
+}
+END_TEST
+
 /* The function is there but unbound: "already unbound", done, not gone. */
 START_TEST(test_device_there)
 {
@@ -270,6 +297,7 @@ int main(void)
 	tcase_add_test(tc, test_md_wait);
 	tcase_add_test(tc, test_device_gone);
 	tcase_add_test(tc, test_device_there);
+	tcase_add_test(tc, test_flush_wrong_node_not_gone);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

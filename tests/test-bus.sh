@@ -151,6 +151,15 @@ for cmd in "load --dry-run --kernel /nonexistent/vmlinuz" "load --kernel /nonexi
 		diff -u "$tmp/p.err" "$tmp/d.err" | head -10 | sed 's/^/    /'
 	fi
 done
+# A relative kernel path is the caller's, not the daemon's working directory.
+cp /bin/true "$tmp/vmlinuz-rel"
+(cd "$tmp" && "$KEXECQ" load --dry-run --kernel vmlinuz-rel) >"$tmp/d.out" 2>&1
+(cd "$tmp" && "$KEXECQ" --no-daemon load --dry-run --kernel vmlinuz-rel) >"$tmp/p.out" 2>&1
+cmp -s "$tmp/d.out" "$tmp/p.out" && grep -q "$tmp/vmlinuz-rel" "$tmp/d.out" &&
+	pass "kexecq load --kernel RELATIVE: the caller's directory, through kexecqd too" ||
+	{ fail "a relative --kernel differs through kexecqd"; diff "$tmp/p.out" "$tmp/d.out" | head -5; }
+call Load 'a{sv}' 2 kernel s vmlinuz dry_run b true
+expect call.err "must be absolute paths" "Load refuses a relative kernel path"
 # Refused by the daemon: said, and not run in process instead.
 setpriv --reuid=65534 --regid=65534 --clear-groups "$KEXECQ" reboot --dry-run --kernel /nonexistent/vmlinuz >/dev/null 2>"$tmp/err"
 st=$?

@@ -716,7 +716,12 @@ int action_run(struct action *a, char **ret_message)
 	r = dispatch(a, ret_message);
 	if (r < 0 && r != -ENOMEM && object_gone(a) > 0)
 		return set_message(ret_message, "%s went away during the step", a->object), -ENODEV;
-	return r;
+	/*
+	 * -ENODEV means "gone" to the executor, and only object_gone() says
+	 * that: the same code from a step whose device is there (a node that
+	 * is not the disk, an unbind the kernel refuses) is a failure.
+	 */
+	return r == -ENODEV ? -EIO : r;
 }
 
 int action_undo(struct action *a, char **ret_message)

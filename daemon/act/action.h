@@ -69,8 +69,10 @@ extern const struct exec_ops action_exec_ops;
 /*
  * Carry out one action.  Returns 0 (done; *ret_message may say more, e.g.
  * "already unbound"), -EOPNOTSUPP when the kernel lacks what the step
- * needs (a kernel without kexec_method: the step is skipped), or another
- * -errno with *ret_message saying what went wrong.
+ * needs (a kernel without kexec_method: the step is skipped), -ENODEV
+ * when its device is not there any more (hot-unplugged: the step is
+ * "gone"; no other failure returns -ENODEV), or another -errno with
+ * *ret_message saying what went wrong.
  */
 int action_run(struct action *a, char **ret_message);
 /* Undo what action_run() did: 1 undone, 0 nothing to undo, or -errno. */

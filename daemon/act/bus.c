@@ -106,7 +106,7 @@ int bus_enable_unit(const char *unit, bool enable, char **ret_error)
 		r = enable ? sd_bus_message_append(call, "bb", 0, 0) :
 			     sd_bus_message_append(call, "b", 0);
 	if (r < 0)
-		return r;
+		return set_error(ret_error, r, NULL, enable ? "enable" : "disable", unit);
 	r = sd_bus_call(bus, call, 0, &error, NULL);
 	if (r < 0) {
 		r = set_error(ret_error, r, &error, enable ? "enable" : "disable", unit);
@@ -137,4 +137,37 @@ int bus_systemd_version(char **ret)
 				       "org.freedesktop.systemd1.Manager", "Version", &error, ret);
 	sd_bus_error_free(&error);
 	return r;
+}
+
+int bus_unit_has_dropin(const char *unit, const char *path)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	char **paths = NULL;
+	const char *object;
+	int r, found = 0;
+
+	r = connect_systemd(&bus);
+	if (r < 0)
+		return r;
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "LoadUnit", &error, &reply, "s",
+			       unit);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "o", &object);
+	if (r >= 0)
+		r = sd_bus_get_property_strv(bus, "org.freedesktop.systemd1", object,
+					     "org.freedesktop.systemd1.Unit", "DropInPaths", &error,
+					     &paths);
+	sd_bus_error_free(&error);
+	if (r < 0)
+		return r;
+	for (char **p = paths; *p; p++) {
+		if (streq(*p, path))
+			found = 1;
+		free(*p);
+	}
+	free(paths);
+	return found;
 }

@@ -26,3 +26,6 @@ int bus_enable_unit(const char *unit, bool enable, char **ret_error);
 
 /* PID 1's version string ("252.39-1~deb12u2"); -errno when it cannot be asked. */
 int bus_systemd_version(char **ret);
+
+/* 1 when PID 1 has read drop-in path for unit (its DropInPaths), 0 when not, -errno. */
+int bus_unit_has_dropin(const char *unit, const char *path);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "string-util.h"
 #include "strv.h"
@@ -174,4 +175,19 @@ int strv_split_quoted(const char *s, char ***ret)
 	}
 	*ret = TAKE_PTR(l);
 	return 0;
+}
+
+char *path_absolute(const char *path)
+{
+	char *cwd, *r = NULL;
+
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	if (asprintf(&r, "%s/%s", cwd, path) < 0)
+		r = NULL;
+	free(cwd);
+	return r;
 }

@@ -35,3 +35,6 @@ int extract_first_word(const char **p, char **ret);
 
 /* Splits all of s with extract_first_word(); an empty s gives an empty vector. */
 int strv_split_quoted(const char *s, char ***ret);
+
+/* path as an absolute path: itself, or the working directory joined with it; NULL on ENOMEM. */
+char *path_absolute(const char *path);

@@ -9,6 +9,7 @@
 
 #include "conf-parser.h"
 #include "log.h"
+#include "fileio.h"
 #include "settings.h"
 #include "string-util.h"
 #include "values.h"
@@ -73,39 +74,17 @@ int settings_read(const char *path, struct settings *ret)
 
 int settings_write(const char *path, const struct settings *s)
 {
-	_cleanup_free_ char *tmp = NULL;
-	FILE *f;
-	int r = 0;
+	_cleanup_free_ char *text = NULL;
+	int r;
 
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
-		return -ENOMEM;
-	{
-		int fd = mkostemp(tmp, O_CLOEXEC);
-
-		if (fd < 0)
-			return log_error_errno(errno, "Cannot write %s: %m", path);
-		f = fdopen(fd, "w");
-		if (!f) {
-			r = -errno;
-			close(fd);
-			(void)unlink(tmp);
-			return r;
-		}
-	}
-	fprintf(f,
-		"# kexecq's settings (kexecqd(8)); written by kexecq enable|disable.\n"
-		"[Reboot]\n"
-		"KexecByDefault=%s\n",
-		s->kexec_by_default ? "yes" : "no");
-	if (fchmod(fileno(f), 0644) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0)
-		r = -errno;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		(void)unlink(tmp);
+	if (asprintf(&text,
+		     "# kexecq's settings (kexecqd(8)); written by kexecq enable|disable.\n"
+		     "[Reboot]\n"
+		     "KexecByDefault=%s\n",
+		     s->kexec_by_default ? "yes" : "no") < 0)
+		return log_oom();
+	r = write_file_atomic(path, text, 0644);
+	if (r < 0)
 		return log_error_errno(r, "Cannot write %s: %m", path);
-	}
 	return 0;
 }

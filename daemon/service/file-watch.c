@@ -11,6 +11,9 @@
 #include "string-util.h"
 #include "strv.h"
 
+/* Files written without a pause (a package being unpacked): no callback later than this. */
+#define SETTLE_MAX_USEC (5 * 1000 * 1000ULL)
+
 #define WATCH_MASK                                                                          \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | \
 	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW | IN_ONLYDIR)
@@ -30,6 +33,7 @@ struct file_watch {
 	size_t n_watched;
 	sd_event_source *timer;
 	uint64_t settle_usec;
+	uint64_t first_usec; /* the first change of the burst the timer waits for */
 	file_watch_fn fn;
 	void *userdata;
 };
@@ -65,24 +69,46 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
 {
 	struct file_watch *w = userdata;
 	const struct watched *d = NULL;
+	uint64_t now = 0, at;
+	int enabled;
 
 	for (size_t i = 0; i < w->n_watched; i++)
 		if (w->watched[i].source == s)
 			d = &w->watched[i];
 	if (!d)
 		return 0;
-	/* The directory itself went away: IN_IGNORED follows; watch again later. */
-	if (!(ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW)) &&
+	/*
+	 * Its file system went away (an automounted /boot or /efi expiring, an
+	 * umount): not a change of what kexec would load, and watching it
+	 * again now would mount it again.  It is watched again after the next
+	 * change seen elsewhere (kexecqd(8), KEXEC BY DEFAULT).
+	 */
+	if (ev->mask & IN_UNMOUNT) {
+		log_debug("%s was unmounted: not watched until the next change", d->path);
+		return 0;
+	}
+	if (ev->mask & IN_IGNORED)
+		return 0;
+	/* The directory itself went away or moved: a change; watched again after it. */
+	if (!(ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_Q_OVERFLOW)) &&
 	    !counts(d, ev->len ? ev->name : NULL))
 		return 0;
 	log_debug("%s/%s changed", d->path, ev->len ? ev->name : "");
+	(void)sd_event_now(w->event, CLOCK_MONOTONIC, &now);
 	if (!w->timer) {
-		if (sd_event_add_time_relative(w->event, &w->timer, CLOCK_MONOTONIC, w->settle_usec,
-					       0, on_timer, w) < 0)
+		w->first_usec = now;
+		if (sd_event_add_time(w->event, &w->timer, CLOCK_MONOTONIC, now + w->settle_usec, 0,
+				      on_timer, w) < 0)
 			w->fn(w->userdata); /* cannot wait: now, then */
 		return 0;
 	}
-	(void)sd_event_source_set_time_relative(w->timer, w->settle_usec);
+	/* The first change of a burst: the callback comes at most SETTLE_MAX_USEC after it. */
+	if (sd_event_source_get_enabled(w->timer, &enabled) < 0 || enabled == SD_EVENT_OFF)
+		w->first_usec = now;
+	at = now + w->settle_usec;
+	if (at > w->first_usec + SETTLE_MAX_USEC)
+		at = w->first_usec + SETTLE_MAX_USEC;
+	(void)sd_event_source_set_time(w->timer, at);
 	(void)sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exit-status.h"
+#include "fileio.h"
 #include "file-watch.h"
 #include "log.h"
 #include "manager.h"
@@ -386,6 +387,10 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 		}
 	}
 	polkit_forget(&m->polkit, msg);
+	/* The daemon's working directory is not the caller's. */
+	if ((a.kernel && a.kernel[0] != '/') || (a.initrd && a.initrd[0] != '/'))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "kernel and initrd must be absolute paths");
 	if (a.if_stuck && if_stuck_from_string(a.if_stuck) < 0)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "if_stuck must be restart, abort or kexec");
@@ -437,6 +442,13 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 		/* A reboot that started kexec.target: from now on "rebooting". */
 		if (kind == ACT_REBOOT && !a.dry_run && status == EXIT_OK)
 			m->state = "rebooting";
+		/* What is loaded now is the caller's: arming waits for Reload. */
+		if ((kind == ACT_LOAD || kind == ACT_UNLOAD) && !a.dry_run && status == EXIT_OK) {
+			m->hold = kind == ACT_LOAD ? "a kernel was loaded with kexecq load" :
+						     "the kernel was unloaded with kexecq unload";
+			m->armed_image = mfree(m->armed_image);
+		}
+		m->last_kexec = mfree(m->last_kexec);
 	}
 	if (fclose(f) != 0 || c.oom) {
 		captured_done(&c);
@@ -471,54 +483,66 @@ static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *erro
  * instead.  Every reboot through reboot.target (systemctl reboot, reboot,
  * logind's Reboot) then kexecs; `systemctl reboot --force` and reboot -f
  * bypass it and still reboot through the firmware.
+ *
+ * systemd-reboot.service is only "SuccessAction=reboot-force".  systemctl
+ * --force kexec makes PID 1 leave for systemd-shutdown kexec before that
+ * action can run; should the request fail, FailureAction= still reboots:
+ * nothing waits at reboot.target.  A reboot that asked for the firmware
+ * (systemctl reboot --firmware-setup, --boot-loader-entry=, a reboot
+ * argument) is left to it: the condition fails, the unit is skipped, and
+ * its SuccessAction reboots through the firmware.
  */
+static const char dropin_text[] =
+	"# Written by kexecqd while a kernel is armed for kexec (kexecqd(8)).\n"
+	"[Unit]\n"
+	"# A failed kexec request still reboots, through the firmware.\n"
+	"FailureAction=reboot-force\n"
+	"[Service]\n"
+	"Type=oneshot\n"
+	"# Reboots that asked for the firmware (its setup, a one-shot boot loader\n"
+	"# entry, a reboot argument) go there: skipped, this unit's SuccessAction.\n"
+	"ExecCondition=/bin/sh -c '"
+	"test ! -e /run/systemd/reboot-param && "
+	"test ! -e /sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f && "
+	"{ f=/sys/firmware/efi/efivars/OsIndications-8be4df61-93ca-11d2-aa0d-00e098032b8c; "
+	"test ! -e $$f || test $$(( $$(od -An -tu1 -j4 -N1 $$f) & 1 )) = 0; }'\n"
+	"ExecStart=\n"
+	"ExecStart=systemctl --force kexec\n";
+
 static void set_dropin(struct manager *m, bool on)
 {
 	const char *dir = m->config.dropin_dir ? m->config.dropin_dir : REBOOT_DROPIN_DIR;
-	_cleanup_free_ char *path = NULL;
-	bool changed = false;
-	FILE *f;
+	_cleanup_free_ char *path = NULL, *old = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
 
 	if (asprintf(&path, "%s/" REBOOT_DROPIN_NAME, dir) < 0)
 		return;
 	if (on) {
-		if (access(path, F_OK) == 0)
+		/* The same text already there (this daemon's, or an earlier one's): nothing to do. */
+		if (read_small_file(path, 64 * 1024, &old) >= 0 && streq(old, dropin_text))
 			return;
 		(void)mkdir(dir, 0755);
-		f = fopen(path, "we");
-		if (!f) {
-			log_warning_errno(
-				errno, "Cannot write %s: %m; systemctl reboot may not kexec", path);
+		r = write_file_atomic(path, dropin_text, 0644);
+		if (r < 0) {
+			log_warning_errno(r, "Cannot write %s: %m; systemctl reboot may not kexec",
+					  path);
 			return;
 		}
-		/*
-		 * systemd-reboot.service is only "SuccessAction=reboot-force".
-		 * systemctl --force kexec makes PID 1 leave for systemd-shutdown
-		 * kexec before that action can run; should the request fail,
-		 * FailureAction= still reboots: nothing waits at reboot.target.
-		 */
-		fputs("# Written by kexecqd while a kernel is armed for kexec (kexecqd(8)).\n"
-		      "# A failed kexec request still reboots, through the firmware.\n"
-		      "[Unit]\n"
-		      "FailureAction=reboot-force\n"
-		      "[Service]\n"
-		      "Type=oneshot\n"
-		      "ExecStart=\n"
-		      "ExecStart=systemctl --force kexec\n",
-		      f);
-		changed = fclose(f) == 0;
-	} else
-		changed = unlink(path) == 0;
-	if (changed) {
-		sd_bus_error e = SD_BUS_ERROR_NULL;
+	} else if (unlink(path) < 0)
+		return;
+	/* systemd reads drop-ins on daemon-reload. */
+	r = sd_bus_call_method(m->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "Reload", &e, NULL, NULL);
+	if (r < 0) {
+		bool no_systemd = sd_bus_error_has_names(&e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+							 SD_BUS_ERROR_NAME_HAS_NO_OWNER);
 
-		/* systemd reads drop-ins on daemon-reload. */
-		if (sd_bus_call_method(
-			    m->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-			    "org.freedesktop.systemd1.Manager", "Reload", &e, NULL, NULL) < 0)
-			log_debug("systemd not reloaded: %s", e.message ? e.message : "no systemd");
-		sd_bus_error_free(&e);
+		log_full_errno(no_systemd ? LOG_DEBUG : LOG_WARNING, 0,
+			       "systemd did not reload %s: %s", path,
+			       e.message ? e.message : strerror(-r));
 	}
+	sd_bus_error_free(&e);
 }
 
 static void set_next_reboot(struct manager *m, const char *text)
@@ -529,15 +553,44 @@ static void set_next_reboot(struct manager *m, const char *text)
 		return;
 	free(m->next_reboot);
 	m->next_reboot = t;
+	m->last_kexec = mfree(m->last_kexec);
 	if (m->slot)
 		(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
 						     "NextReboot", NULL);
 }
 
 /*
+ * Unload what this daemon loaded (or, all: whatever is loaded, as after a
+ * failed arming, when a kernel loaded by an earlier kexecqd may be there),
+ * remove the frozen plan and the drop-in.
+ */
+static void disarm(struct manager *m, bool all)
+{
+	if (m->armed_image || all) {
+		struct reboot_options o = {
+			.sysfs = m->config.scan.sysfs,
+			.rundir = m->config.rundir ? m->config.rundir : "/run/kexecq",
+			.service = true,
+		};
+		FILE *null = fopen("/dev/null", "we");
+
+		o.out = null ? null : stdout;
+		(void)reboot_unload(&o);
+		if (null)
+			fclose(null);
+		m->armed_image = mfree(m->armed_image);
+	}
+	set_dropin(m, false);
+}
+
+/*
  * Keep the next reboot armed, or disarmed: load the default kernel (once
  * per image), freeze the current plan; on failure say so loudly and leave
- * the next reboot to the firmware, with nothing half done.
+ * the next reboot to the firmware, with nothing half done: what an earlier
+ * arming loaded is unloaded, its frozen plan removed (a policy that now
+ * says Unsafe= must not be bypassed by the plan frozen before it).  Held
+ * while a reboot is under way, and after a Load or Unload asked for by
+ * hand, until Reload or a change of the settings.
  */
 static void arm(struct manager *m)
 {
@@ -549,25 +602,19 @@ static void arm(struct manager *m)
 	FILE *f;
 	int status;
 
+	if (streq(m->state, "rebooting"))
+		return; /* the frozen plan is the one the reboot was asked with */
+	if (m->kexec_by_default && m->hold) {
+		_cleanup_free_ char *why = NULL;
+
+		if (asprintf(&why, "kexec by default is held: %s (kexecq enable resumes it)",
+			     m->hold) >= 0)
+			set_next_reboot(m, why);
+		return;
+	}
 	atomic_fetch_add(&m->rearms, 1);
 	if (!m->kexec_by_default) {
-		if (m->armed_image) {
-			/* Disarm what we armed: unload, unfreeze, drop the drop-in. */
-			struct reboot_options o = {
-				.sysfs = m->config.scan.sysfs,
-				.rundir = m->config.rundir ? m->config.rundir : "/run/kexecq",
-				.out = stdout,
-				.service = true,
-			};
-			FILE *null = fopen("/dev/null", "we");
-
-			o.out = null ? null : stdout;
-			(void)reboot_unload(&o);
-			if (null)
-				fclose(null);
-			m->armed_image = mfree(m->armed_image);
-		}
-		set_dropin(m, false);
+		disarm(m, false);
 		set_next_reboot(m, "firmware: kexec by default is off (kexecq enable)");
 		return;
 	}
@@ -621,7 +668,7 @@ static void arm(struct manager *m)
 		/* Loudly, and nothing left half done: the firmware reboots next. */
 		for (size_t i = 0; i < c.n; i++)
 			log_error("Cannot arm the next reboot for kexec: %s", c.messages[i]);
-		set_dropin(m, false);
+		disarm(m, true);
 		if (asprintf(&why, "firmware: cannot arm kexec (%s)", last) >= 0)
 			set_next_reboot(m, why);
 	}
@@ -712,6 +759,7 @@ static int rescan(struct manager *m)
 	inventory_free(m->inventory);
 	m->inventory = inv;
 	m->generation++;
+	m->last_kexec = mfree(m->last_kexec); /* its verify compares with the devices */
 	if (m->slot)
 		(void)sd_bus_emit_signal(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
 					 "InventoryChanged", "tu", m->generation, (uint32_t)inv->n);
@@ -834,6 +882,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	if (r <= 0)
 		return r < 0 || sd_bus_error_is_set(error) ? r : 1;
 	polkit_forget(&m->polkit, msg);
+	m->hold = NULL; /* kexec by default resumes */
 	m->lost = true; /* read everything again, queued events included */
 	r = apply_events(m);
 	if (r < 0)
@@ -927,6 +976,8 @@ static int property_last_kexec(sd_bus *bus, const char *path, const char *interf
 	struct status s = {};
 
 	(void)bus, (void)path, (void)interface, (void)property, (void)error;
+	if (m->last_kexec)
+		return sd_bus_message_append(reply, "s", m->last_kexec);
 	if (boot_id_read("/proc", &boot_id) < 0)
 		return sd_bus_message_append(reply, "s", "unknown: this boot's id cannot be read");
 	s.boot_id = boot_id;
@@ -947,7 +998,9 @@ static int property_last_kexec(sd_bus *bus, const char *path, const char *interf
 		s.latest = latest;
 	if (status_last_kexec_text(&s, &text) < 0)
 		return -ENOMEM;
-	return sd_bus_message_append(reply, "s", text);
+	/* Until something changes what it says (an arming, an action, an event). */
+	m->last_kexec = TAKE_PTR(text);
+	return sd_bus_message_append(reply, "s", m->last_kexec);
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -1033,6 +1086,7 @@ void manager_done(struct manager *m)
 	polkit_registry_free(&m->polkit);
 	m->files = file_watch_free(m->files);
 	m->armed_image = mfree(m->armed_image);
+	m->last_kexec = mfree(m->last_kexec);
 	m->next_reboot = mfree(m->next_reboot);
 	m->slot = sd_bus_slot_unref(m->slot);
 	m->settle_timer = sd_event_source_unref(m->settle_timer);

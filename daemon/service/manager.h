@@ -54,6 +54,9 @@ struct manager {
 	bool kexec_by_default;
 	char *armed_image;
 	char *next_reboot;
+	/* Set by a Load or Unload by hand: arming waits for Reload (kexecq enable). */
+	const char *hold;
+	char *last_kexec; /* LastKexec, cached until the next arming or action */
 	/* The boot entries, kernel links, policies and settings: re-armed on change. */
 	struct file_watch *files;
 	_Atomic uint64_t rearms; /* arm() runs, for the benchmark and tests */

@@ -763,7 +763,17 @@ static int verb_policy_cat(char **args)
 
 static int verb_run(enum verb verb, char **args)
 {
-	_cleanup_free_ char *boot_id = NULL;
+	_cleanup_free_ char *boot_id = NULL, *kernel = NULL, *initrd = NULL;
+
+	/*
+	 * Absolute paths: in the record, the frozen plan's notes and for
+	 * kexecqd, which does not share this working directory.
+	 */
+	if ((arg.kernel && !(kernel = path_absolute(arg.kernel))) ||
+	    (arg.initrd && !(initrd = path_absolute(arg.initrd))))
+		return log_oom(), EXIT_FAIL;
+	arg.kernel = kernel;
+	arg.initrd = initrd;
 
 	/* The next boot's marker and the name of this boot's record (record.h). */
 	if (verb == VERB_REBOOT && boot_id_read(arg.proc, &boot_id) < 0)
@@ -1022,6 +1032,9 @@ static int verb_status(char **args)
 	if (s.systemd && bus_systemd_version(&systemd_version) >= 0)
 		s.systemd_version = systemd_version;
 	s.dropin = access(REBOOT_DROPIN_DIR "/" REBOOT_DROPIN_NAME, F_OK) == 0;
+	s.dropin_loaded = s.dropin && bus_unit_has_dropin("systemd-reboot.service",
+							  REBOOT_DROPIN_DIR
+							  "/" REBOOT_DROPIN_NAME) > 0;
 	/* Where systemd-shutdown looks, merged /usr or not. */
 	s.hook = access("/usr/lib/systemd/system-shutdown/kexecq.shutdown", X_OK) == 0 ||
 		 access("/lib/systemd/system-shutdown/kexecq.shutdown", X_OK) == 0;

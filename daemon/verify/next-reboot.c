@@ -46,43 +46,43 @@ void next_reboot_describe(const struct next_reboot_facts *f, struct next_reboot 
 	if (!f->systemd)
 		return firmware(n, "PID 1 is not systemd: a reboot does not kexec",
 				"kexecq reboot --now quiesces and kexecs");
-	if (!f->hook)
+	if (f->hook && f->frozen < 0)
 		return firmware(n,
-				"a kernel is loaded, but kexecq's systemd-shutdown hook is not "
-				"installed: nothing would quiesce the devices",
-				"reinstall kexecq, or kexecq unload");
-	if (f->frozen <= 0)
-		return firmware(
-			n,
-			f->frozen == 0 ?
-				"a kernel is loaded but no plan is frozen: kexecq's shutdown "
-				"hook unloads it before the jump" :
-				"a kernel is loaded but the frozen plan cannot be read: "
-				"kexecq's shutdown hook unloads it before the jump",
-			"kexecq reboot loads, freezes and reboots in one go");
+				"a kernel is loaded but the frozen plan cannot be read: kexecq's "
+				"shutdown hook unloads it before the jump",
+				"kexecq reboot loads, freezes and reboots in one go");
 
 	n->kexec = true;
+	n->plan = !f->hook ? NEXT_PLAN_NONE : f->frozen > 0 ? NEXT_PLAN_FROZEN : NEXT_PLAN_AT_SHUTDOWN;
 	if (f->mine) {
 		n->kernel = f->mine->into_kernel;
 		n->initrd = f->mine->into_initrd;
 		n->cmdline = f->mine->into_cmdline;
-	} else
-		n->hint = "the kernel was not loaded by kexecq in this boot: the frozen plan may "
-			  "be older than it";
+	}
 	n->callers[c++] = "systemctl kexec";
-	if (f->dropin) {
+	n->callers[c++] = "reboot";
+	if (f->dropin_loaded) {
 		n->callers[c++] = "systemctl reboot";
-		n->callers[c++] = "reboot";
+		n->callers[c++] = "logind's Reboot";
 		n->reason = "kexecqd's drop-in makes systemd-reboot.service kexec";
 	} else if (systemd_major(f->systemd_version) >= 255) {
 		n->callers[c++] = "systemctl reboot";
-		n->callers[c++] = "reboot";
-		n->reason = "systemd 255 and later kexec on reboot when a kernel is loaded";
+		n->reason = "systemd 255 and later kexec on systemctl reboot when a kernel is loaded";
+		n->hint = "logind's Reboot called by others (a desktop's restart) and systemctl "
+			  "start reboot.target still go through the firmware; kexecq enable makes "
+			  "them kexec too";
 	} else {
 		n->reason = "systemd before 255 reboots through the firmware on systemctl reboot "
 			    "(systemd#26635)";
-		if (!n->hint)
-			n->hint = "kexecq enable makes systemctl reboot kexec too";
+		n->hint = f->dropin ? "kexecqd's drop-in is there but systemd has not read it: "
+				      "systemctl daemon-reload" :
+				      "kexecq enable makes systemctl reboot kexec too";
 	}
 	n->callers[c] = NULL;
+	/* What matters most goes last, where it is read. */
+	if (n->plan == NEXT_PLAN_NONE)
+		n->hint = "kexecq's systemd-shutdown hook is not installed: nothing quiesces the "
+			  "devices (reinstall kexecq, or kexecq unload)";
+	else if (!f->mine)
+		n->hint = "the kernel was not loaded by kexecq in this boot";
 }

@@ -6,10 +6,15 @@
  *
  * The rules follow what runs at shutdown: systemd-shutdown kexecs when the
  * objective is kexec and a kernel is loaded; kexecq's hook then quiesces
- * along the frozen plan, and unloads the kernel (a firmware reboot) when
- * there is none.  systemd 255 and later make `systemctl reboot` a kexec
- * when a kernel is loaded; before that only `systemctl kexec` is, unless
- * kexecqd's drop-in for systemd-reboot.service is in place (kexecqd(8)).
+ * along the frozen plan, or, with none, along a plan made there from the
+ * installed policies; it unloads the kernel (a firmware reboot) when the
+ * frozen plan cannot be read.  Without the hook nothing quiesces.  Which
+ * commands kexec: `systemctl kexec` always; `reboot` too (systemctl, called
+ * as reboot, turns itself into kexec when a kernel is loaded); `systemctl
+ * reboot` from systemd 255 on (systemctl decides it, so logind's Reboot
+ * called by others and `systemctl start reboot.target` still reboot
+ * through the firmware); all of them with kexecqd's drop-in for
+ * systemd-reboot.service loaded by PID 1 (kexecqd(8)).
  */
 #pragma once
 
@@ -26,14 +31,22 @@ struct next_reboot_facts {
 	int kexec_by_default; /* KexecByDefault=: 1, 0, < 0 the settings cannot be read */
 	bool systemd; /* PID 1 is systemd */
 	const char *systemd_version; /* "252.39-1~deb12u2", NULL: unknown */
-	bool dropin; /* kexecqd's drop-in for systemd-reboot.service is in place */
+	bool dropin; /* kexecqd's drop-in for systemd-reboot.service is there */
+	bool dropin_loaded; /* ... and PID 1 has read it (its DropInPaths) */
 	bool hook; /* kexecq's systemd-shutdown hook is installed */
 };
 
-#define NEXT_REBOOT_CALLERS_MAX 4
+#define NEXT_REBOOT_CALLERS_MAX 5
+
+enum next_plan {
+	NEXT_PLAN_FROZEN, /* the frozen plan */
+	NEXT_PLAN_AT_SHUTDOWN, /* none frozen: the hook plans from the installed policies */
+	NEXT_PLAN_NONE, /* the hook is not installed: nothing quiesces */
+};
 
 struct next_reboot {
 	bool kexec;
+	enum next_plan plan; /* kexec: what quiesces */
 	/* kexec: into what, from mine; NULL when kexecq did not load it */
 	const char *kernel, *initrd, *cmdline;
 	/* kexec: the commands that kexec, NULL-terminated */

@@ -288,6 +288,7 @@ static void next_reboot_of(const struct status *s, struct next_reboot *n)
 		.systemd = s->systemd,
 		.systemd_version = s->systemd_version,
 		.dropin = s->dropin,
+		.dropin_loaded = s->dropin_loaded,
 		.hook = s->hook,
 	};
 
@@ -306,9 +307,15 @@ static void print_next_reboot(const struct status *s, FILE *f)
 		fprintf(f, "kexec into %s", n.kernel ? n.kernel : "the kernel loaded");
 		if (n.initrd)
 			fprintf(f, " (initrd %s)", n.initrd);
-		fprintf(f, ", quiescing along the frozen plan (%zu device%s, %zu polic%s)\n",
-			s->frozen_devices, s->frozen_devices == 1 ? "" : "s", s->frozen_policies,
-			s->frozen_policies == 1 ? "y" : "ies");
+		if (n.plan == NEXT_PLAN_FROZEN)
+			fprintf(f, ", quiescing along the frozen plan (%zu device%s, %zu polic%s)\n",
+				s->frozen_devices, s->frozen_devices == 1 ? "" : "s",
+				s->frozen_policies, s->frozen_policies == 1 ? "y" : "ies");
+		else if (n.plan == NEXT_PLAN_AT_SHUTDOWN)
+			fprintf(f, ", quiescing along a plan the shutdown hook makes from the "
+				   "installed policies\n");
+		else
+			fprintf(f, ", WITHOUT quiescing anything\n");
 		fprintf(f, "              on ");
 		for (size_t i = 0; n.callers[i]; i++)
 			fprintf(f, "%s%s", i ? (n.callers[i + 1] ? ", " : " and ") : "",
@@ -329,6 +336,12 @@ static json_object *next_reboot_json(const struct status *s)
 		return NULL;
 	next_reboot_of(s, &n);
 	r |= json_add(o, "kexec", json_object_new_boolean(n.kexec));
+	r |= add_nullable(o, "plan",
+			  !n.kexec ? NULL :
+				     json_object_new_string(n.plan == NEXT_PLAN_FROZEN ? "frozen" :
+							    n.plan == NEXT_PLAN_AT_SHUTDOWN ?
+										"at-shutdown" :
+										"none"));
 	r |= add_nullable(o, "kernel", jstr_or_null(n.kernel));
 	r |= add_nullable(o, "initrd", jstr_or_null(n.initrd));
 	r |= add_nullable(o, "cmdline", jstr_or_null(n.cmdline));

@@ -50,7 +50,7 @@ struct status {
 	int kexec_by_default; /* 1, 0, < 0: the settings cannot be read */
 	bool systemd;
 	const char *systemd_version;
-	bool dropin, hook;
+	bool dropin, dropin_loaded, hook;
 };
 
 enum kexec_outcome status_outcome(const struct status *s, const struct record **ret_record);

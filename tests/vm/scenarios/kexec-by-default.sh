@@ -15,7 +15,7 @@
 # expect: ^KEXECQ-PASS kexecqd armed the next reboot \(kexec\)
 # expect: ^KEXECQ-PASS the drop-in for systemd-reboot.service is in place
 # expect: ^Next reboot:  kexec into /boot/bzImage \(initrd /boot/stage2.cpio.gz\), quiescing along the frozen plan
-# expect: on systemctl kexec, systemctl reboot and reboot: kexecqd's drop-in
+# expect: on systemctl kexec, reboot, systemctl reboot and logind's Reboot: kexecqd's drop-in
 # expect: ^Next reboot: the next reboot kexecs into /boot/bzImage with the frozen plan \(2 steps\)
 # expect: ^s "the next reboot kexecs into /boot/bzImage with the frozen plan \(2 steps\)
 # expect: ^KEXECQ-PASS an edit of the boot entry re-arms with its command line
@@ -39,6 +39,9 @@ next_kexec_has() {
 		tr -d ' \n' </tmp/status.json | grep -q '"next_reboot":{"kexec":true' &&
 		grep -q -- "$1" /tmp/status.json
 }
+
+# frozen_changed BEFORE: the frozen plan is not the one stat described as BEFORE.
+frozen_changed() { [ "$(stat -c '%i %y' /run/kexecq/frozen/inventory.json)" != "$1" ]; }
 
 stage1() {
 	load_edu
@@ -84,14 +87,17 @@ stage1() {
 	check "an edit of the boot entry re-arms with its command line" \
 		next_kexec_has kexecq.test=rearmed
 	# A figure, not a check: a device event to the refreshed frozen plan (TCG).
-	before=$(stat -c %y /run/kexecq/frozen/inventory.json)
+	before=$(stat -c '%i %y' /run/kexecq/frozen/inventory.json)
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	echo change >/sys/bus/pci/devices/0000:00:03.0/uevent
-	if wait_for 30 [ "$(stat -c %y /run/kexecq/frozen/inventory.json)" != "$before" ]; then
+	if wait_for 30 frozen_changed "$before"; then
 		mark "FIGURE device event to a refreshed frozen plan: $(echo "$(cut -d' ' -f1 /proc/uptime) $t0" |
 			awk '{printf "%.2f", $1 - $2}') s (TCG, 0.01 s resolution)"
 	else
 		fail "a device event did not refresh the frozen plan"
+		for p in EventsReceived EventsApplied EventsLost InventoryGeneration NextReboot State; do
+			echo "$p: $(busctl get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager $p)"
+		done
 	fi
 	mark KEXEC
 	systemctl reboot || fail "systemctl reboot"

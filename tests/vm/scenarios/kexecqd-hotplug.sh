@@ -32,6 +32,7 @@
 # timeout: 300
 
 plan_has() { kexecq plan 2>/dev/null | grep -q "$1"; }
+all_applied() { [ "$(kexecqd_property EventsApplied)" = "$(kexecqd_property EventsReceived)" ]; }
 
 stage1() {
 	load_edu remove_delay_ms=6000
@@ -68,11 +69,10 @@ stage1() {
 	wait $counter
 	sed 's/^/    /' /tmp/uevents
 	n=$(sed -n 's/^uevents //p' /tmp/uevents)
-	wait_for 10 [ "$(kexecqd_property EventsApplied)" = "$(kexecqd_property EventsReceived)" ]
+	wait_for 10 all_applied
 	received=$(($(kexecqd_property EventsReceived) - received0))
 	check "kexecqd received every event ($received of $n)" [ "$received" = "$n" -a "${n:-0}" -gt 0 ]
-	check "kexecqd applied every event" \
-		[ "$(kexecqd_property EventsApplied)" = "$(kexecqd_property EventsReceived)" ]
+	check "kexecqd applied every event" all_applied
 	check "kexecqd lost no event" [ "$(kexecqd_property EventsLost)" = 0 ]
 	kexecq plan
 	check "kexecqd's next plan has the hot-added e1000" plan_has "unbind 0000:00:09.0"

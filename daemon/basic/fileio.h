@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Whole small files: written atomically, read whole. */
+#pragma once
+
+#include <sys/types.h>
+
+/*
+ * Replace path by content, mode mode: a temporary file beside it, fsync'd,
+ * renamed over it, so that a reader sees the old file or the new one,
+ * never half of either.  0 or -errno (nothing left behind).
+ */
+int write_file_atomic(const char *path, const char *content, mode_t mode);
+
+/* path's content (at most max bytes, else -EFBIG); -errno. */
+int read_small_file(const char *path, size_t max, char **ret);
