@@ -254,7 +254,8 @@ START_TEST(test_flush_wrong_node_not_gone)
 	};
 	struct action *a;
 
-	ck_assert_int_ge(asprintf(&cmd, "mkdir -p %s/class/block/sda && echo 8:0 >%s/class/block/sda/dev",
+	ck_assert_int_ge(asprintf(&cmd,
+				  "mkdir -p %s/class/block/sda && echo 8:0 >%s/class/block/sda/dev",
 				  dir, dir),
 			 0);
 	ck_assert_int_eq(system(cmd), 0);

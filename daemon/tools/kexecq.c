@@ -1032,9 +1032,9 @@ static int verb_status(char **args)
 	if (s.systemd && bus_systemd_version(&systemd_version) >= 0)
 		s.systemd_version = systemd_version;
 	s.dropin = access(REBOOT_DROPIN_DIR "/" REBOOT_DROPIN_NAME, F_OK) == 0;
-	s.dropin_loaded = s.dropin && bus_unit_has_dropin("systemd-reboot.service",
-							  REBOOT_DROPIN_DIR
-							  "/" REBOOT_DROPIN_NAME) > 0;
+	s.dropin_loaded = s.dropin &&
+			  bus_unit_has_dropin("systemd-reboot.service",
+					      REBOOT_DROPIN_DIR "/" REBOOT_DROPIN_NAME) > 0;
 	/* Where systemd-shutdown looks, merged /usr or not. */
 	s.hook = access("/usr/lib/systemd/system-shutdown/kexecq.shutdown", X_OK) == 0 ||
 		 access("/lib/systemd/system-shutdown/kexecq.shutdown", X_OK) == 0;

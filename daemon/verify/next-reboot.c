@@ -53,7 +53,9 @@ void next_reboot_describe(const struct next_reboot_facts *f, struct next_reboot 
 				"kexecq reboot loads, freezes and reboots in one go");
 
 	n->kexec = true;
-	n->plan = !f->hook ? NEXT_PLAN_NONE : f->frozen > 0 ? NEXT_PLAN_FROZEN : NEXT_PLAN_AT_SHUTDOWN;
+	n->plan = !f->hook	? NEXT_PLAN_NONE :
+		  f->frozen > 0 ? NEXT_PLAN_FROZEN :
+				  NEXT_PLAN_AT_SHUTDOWN;
 	if (f->mine) {
 		n->kernel = f->mine->into_kernel;
 		n->initrd = f->mine->into_initrd;
@@ -67,7 +69,8 @@ void next_reboot_describe(const struct next_reboot_facts *f, struct next_reboot 
 		n->reason = "kexecqd's drop-in makes systemd-reboot.service kexec";
 	} else if (systemd_major(f->systemd_version) >= 255) {
 		n->callers[c++] = "systemctl reboot";
-		n->reason = "systemd 255 and later kexec on systemctl reboot when a kernel is loaded";
+		n->reason =
+			"systemd 255 and later kexec on systemctl reboot when a kernel is loaded";
 		n->hint = "logind's Reboot called by others (a desktop's restart) and systemctl "
 			  "start reboot.target still go through the firmware; kexecq enable makes "
 			  "them kexec too";

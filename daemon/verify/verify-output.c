@@ -308,7 +308,8 @@ static void print_next_reboot(const struct status *s, FILE *f)
 		if (n.initrd)
 			fprintf(f, " (initrd %s)", n.initrd);
 		if (n.plan == NEXT_PLAN_FROZEN)
-			fprintf(f, ", quiescing along the frozen plan (%zu device%s, %zu polic%s)\n",
+			fprintf(f,
+				", quiescing along the frozen plan (%zu device%s, %zu polic%s)\n",
 				s->frozen_devices, s->frozen_devices == 1 ? "" : "s",
 				s->frozen_policies, s->frozen_policies == 1 ? "y" : "ies");
 		else if (n.plan == NEXT_PLAN_AT_SHUTDOWN)
@@ -336,12 +337,12 @@ static json_object *next_reboot_json(const struct status *s)
 		return NULL;
 	next_reboot_of(s, &n);
 	r |= json_add(o, "kexec", json_object_new_boolean(n.kexec));
-	r |= add_nullable(o, "plan",
-			  !n.kexec ? NULL :
-				     json_object_new_string(n.plan == NEXT_PLAN_FROZEN ? "frozen" :
-							    n.plan == NEXT_PLAN_AT_SHUTDOWN ?
-										"at-shutdown" :
-										"none"));
+	r |= add_nullable(
+		o, "plan",
+		!n.kexec ? NULL :
+			   json_object_new_string(n.plan == NEXT_PLAN_FROZEN	  ? "frozen" :
+						  n.plan == NEXT_PLAN_AT_SHUTDOWN ? "at-shutdown" :
+										    "none"));
 	r |= add_nullable(o, "kernel", jstr_or_null(n.kernel));
 	r |= add_nullable(o, "initrd", jstr_or_null(n.initrd));
 	r |= add_nullable(o, "cmdline", jstr_or_null(n.cmdline));

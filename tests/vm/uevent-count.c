@@ -51,7 +51,8 @@ int main(void)
 		/* "ACTION@DEVPATH\0KEY=VALUE\0..." */
 		for (char *p = buf + strlen(buf) + 1; p < buf + len; p += strlen(p) + 1)
 			if (strncmp(p, "SUBSYSTEM=", 10) == 0)
-				for (size_t i = 0; i < sizeof(subsystems) / sizeof(*subsystems); i++)
+				for (size_t i = 0; i < sizeof(subsystems) / sizeof(*subsystems);
+				     i++)
 					if (strcmp(p + 10, subsystems[i]) == 0) {
 						printf("uevent-count: %s\n", buf);
 						n++;
