@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Whole small files: written atomically, read whole. */
+/* Small files written whole and atomically (reading: conf-parser.h, read_regular_fd()). */
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +10,3 @@
  * never half of either.  0 or -errno (nothing left behind).
  */
 int write_file_atomic(const char *path, const char *content, mode_t mode);
-
-/* path's content (at most max bytes, else -EFBIG); -errno. */
-int read_small_file(const char *path, size_t max, char **ret);

@@ -12,13 +12,34 @@ static int append_bool(sd_bus_message *m, const char *key, bool v)
 	return sd_bus_message_append(m, "{sv}", key, "b", (int)v);
 }
 
+/*
+ * A (s report, i exit_status, a(is) messages) answer: the report to out,
+ * the messages logged at their levels.  0, or -errno when it cannot be read.
+ */
+static int print_answer(sd_bus_message *reply, FILE *out, int *ret_status)
+{
+	const char *text;
+	int status, level, r;
+
+	r = sd_bus_message_read(reply, "si", &text, &status);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(reply, 'a', "(is)");
+	if (r < 0)
+		return r;
+	log_debug("Answered by kexecqd.");
+	fputs(text, out);
+	while ((r = sd_bus_message_read(reply, "(is)", &level, &text)) > 0)
+		log_internal(level, 0, "%s", text);
+	*ret_status = status;
+	return 0;
+}
+
 int client_query(const char *method, const struct query *q, FILE *out, int *ret_status)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	const char *report;
-	int status, level, r;
+	int r;
 
 	if (sd_bus_open_system(&bus) < 0)
 		return 0;
@@ -43,17 +64,7 @@ int client_query(const char *method, const struct query *q, FILE *out, int *ret_
 		sd_bus_error_free(&error);
 		return 0;
 	}
-	r = sd_bus_message_read(reply, "si", &report, &status);
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "(is)");
-	if (r < 0)
-		return 0;
-	log_debug("Answered by kexecqd.");
-	fputs(report, out);
-	while ((r = sd_bus_message_read(reply, "(is)", &level, &report)) > 0)
-		log_internal(level, 0, "%s", report);
-	*ret_status = status;
-	return 1;
+	return print_answer(reply, out, ret_status) < 0 ? 0 : 1;
 }
 
 int client_reload(char **ret_next)
@@ -94,8 +105,7 @@ int client_run(const char *method, const struct client_action *a, FILE *out, int
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	bool reboot = streq(method, "Reboot"), load = reboot || streq(method, "Load");
-	const char *text;
-	int status, level, r;
+	int r;
 
 	if (sd_bus_open_system(&bus) < 0)
 		return 0;
@@ -152,18 +162,10 @@ int client_run(const char *method, const struct client_action *a, FILE *out, int
 		sd_bus_error_free(&error);
 		return 1;
 	}
-	r = sd_bus_message_read(reply, "si", &text, &status);
-	if (r >= 0)
-		r = sd_bus_message_enter_container(reply, 'a', "(is)");
+	r = print_answer(reply, out, ret_status);
 	if (r < 0) {
 		log_error("kexecqd's answer to %s cannot be read: %s", method, strerror(-r));
 		*ret_status = EXIT_FAIL;
-		return 1;
 	}
-	log_debug("Answered by kexecqd.");
-	fputs(text, out);
-	while ((r = sd_bus_message_read(reply, "(is)", &level, &text)) > 0)
-		log_internal(level, 0, "%s", text);
-	*ret_status = status;
 	return 1;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <sys/epoll.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf-parser.h"
 #include "exit-status.h"
 #include "fileio.h"
 #include "file-watch.h"
@@ -520,7 +522,11 @@ static void set_dropin(struct manager *m, bool on)
 		return;
 	if (on) {
 		/* The same text already there (this daemon's, or an earlier one's): nothing to do. */
-		if (read_small_file(path, 64 * 1024, &old) >= 0 && streq(old, dropin_text))
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		size_t size;
+
+		if (fd >= 0 && read_regular_fd(fd, 64 * 1024, &old, &size) >= 0 &&
+		    streq(old, dropin_text))
 			return;
 		(void)mkdir(dir, 0755);
 		r = write_file_atomic(path, dropin_text, 0644);
