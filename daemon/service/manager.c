@@ -355,6 +355,8 @@ static int authorize(struct manager *m, sd_bus_message *msg, const char *action,
 	return 0;
 }
 
+static void remember_armed(struct manager *m);
+
 static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind kind,
 		      sd_bus_error *error)
 {
@@ -449,6 +451,7 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 			m->hold = kind == ACT_LOAD ? "a kernel was loaded with kexecq load" :
 						     "the kernel was unloaded with kexecq unload";
 			m->armed_image = mfree(m->armed_image);
+			remember_armed(m);
 		}
 		m->last_kexec = mfree(m->last_kexec);
 	}
@@ -566,6 +569,48 @@ static void set_next_reboot(struct manager *m, const char *text)
 }
 
 /*
+ * What kexecqd loaded, kept in the run directory (RuntimeDirectoryPreserve=)
+ * so that a restarted daemon still knows the kernel in the slot is its own:
+ * `kexecq disable` then unloads it, and the same image is not loaded twice.
+ */
+static char *armed_path(struct manager *m)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/armed", m->config.rundir ? m->config.rundir : "/run/kexecq") < 0)
+		return NULL;
+	return p;
+}
+
+static void remember_armed(struct manager *m)
+{
+	_cleanup_free_ char *path = armed_path(m);
+
+	if (!path)
+		return;
+	if (!m->armed_image)
+		(void)unlink(path);
+	else if (write_file_atomic(path, m->armed_image, 0600) < 0)
+		log_debug("Cannot remember what was armed in %s", path);
+}
+
+static void recall_armed(struct manager *m)
+{
+	_cleanup_free_ char *path = armed_path(m), *id = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t size;
+
+	if (!path || kexec_loaded(m->config.scan.sysfs ? m->config.scan.sysfs : "/sys") <= 0)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || read_regular_fd(fd, 64 * 1024, &id, &size) < 0 || size == 0)
+		return;
+	free(m->armed_image);
+	m->armed_image = TAKE_PTR(id);
+	log_debug("The kernel loaded is the one an earlier kexecqd armed.");
+}
+
+/*
  * Unload what this daemon loaded (or, all: whatever is loaded, as after a
  * failed arming, when a kernel loaded by an earlier kexecqd may be there),
  * remove the frozen plan and the drop-in.
@@ -585,6 +630,7 @@ static void disarm(struct manager *m, bool all)
 		if (null)
 			fclose(null);
 		m->armed_image = mfree(m->armed_image);
+		remember_armed(m);
 	}
 	set_dropin(m, false);
 }
@@ -664,6 +710,7 @@ static void arm(struct manager *m)
 
 		armed = armed ? armed + strlen("Armed: ") : text;
 		armed[strcspn(armed, "\n")] = 0;
+		remember_armed(m);
 		set_dropin(m, true);
 		set_next_reboot(m, armed);
 		log_info("Armed: %s", armed);
@@ -1073,6 +1120,7 @@ int manager_start(struct manager *m)
 	r = read_settings(m);
 	if (r < 0)
 		return r;
+	recall_armed(m);
 	/* Watch first, then arm: a change in between re-arms. */
 	if (!m->config.snapshot) {
 		r = watch_files(m);
