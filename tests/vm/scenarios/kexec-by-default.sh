@@ -6,7 +6,8 @@
 # next reboot is a kexec on a plain reboot.  Editing the entry's command
 # line re-arms it (a new load; the daemon watches /boot); a device event
 # refreshes the frozen plan (the time is printed); a restarted kexecqd still
-# knows the loaded kernel is its own (kexecq disable unloads it); then a plain
+# knows the loaded kernel is its own (started with kexec by default off, it
+# unloads it); then a plain
 # `systemctl reboot` goes through reboot.target and systemd-reboot.service
 # to systemd-shutdown's kexec, whose hook quiesces along the frozen plan.
 # Stage 2 has the edited command line.
@@ -22,7 +23,7 @@
 # expect: ^s "the next reboot kexecs into /boot/bzImage with the frozen plan \(2 steps\)
 # expect: ^KEXECQ-PASS an edit of the boot entry re-arms with its command line
 # expect: ^KEXECQ-FIGURE device event to a refreshed frozen plan: [0-9.]+ s
-# expect: ^KEXECQ-PASS kexecq disable after a restart of kexecqd unloads its kernel
+# expect: ^KEXECQ-PASS kexecqd started with kexec by default off unloads the kernel it had armed
 # expect: ^KEXECQ-PASS kexecq enable arms again
 # expect: kexecq: quiescing: 2 steps
 # expect: kexecq: \[[0-9]/2\] unbind 0000:00:0[0-9a-f].0 from edu_kexec_test: done
@@ -103,11 +104,13 @@ stage1() {
 			echo "$p: $(busctl get-property org.kexecq1 /org/kexecq1 org.kexecq1.Manager $p)"
 		done
 	fi
-	# A restarted kexecqd knows the kernel in the slot is its own: disable unloads it.
-	systemctl restart kexecqd.service
-	kexecq disable
-	check "kexecq disable after a restart of kexecqd unloads its kernel" \
-		[ "$(cat /sys/kernel/kexec_loaded)" = 0 ]
+	# A kexecqd started anew knows the kernel in the slot is its own: turned
+	# off while it was stopped, it unloads it when it starts.
+	systemctl stop kexecqd.service
+	printf '[Reboot]\nKexecByDefault=no\n' >/etc/kexecq/kexecq.conf
+	systemctl start kexecqd.service
+	check "kexecqd started with kexec by default off unloads the kernel it had armed" \
+		wait_for 30 grep -qx 0 /sys/kernel/kexec_loaded
 	kexecq enable >/dev/null
 	check "kexecq enable arms again" wait_for 60 next_kexec_has kexecq.test=rearmed
 	mark KEXEC
