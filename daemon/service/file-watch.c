@@ -97,8 +97,9 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
 	(void)sd_event_now(w->event, CLOCK_MONOTONIC, &now);
 	if (!w->timer) {
 		w->first_usec = now;
-		if (sd_event_add_time(w->event, &w->timer, CLOCK_MONOTONIC, now + w->settle_usec, 0,
-				      on_timer, w) < 0)
+		/* Accuracy 10 ms, not sd-event's default of 250 ms. */
+		if (sd_event_add_time(w->event, &w->timer, CLOCK_MONOTONIC, now + w->settle_usec,
+				      10000, on_timer, w) < 0)
 			w->fn(w->userdata); /* cannot wait: now, then */
 		return 0;
 	}

@@ -868,8 +868,9 @@ static int on_settled(sd_event_source *s, uint64_t usec, void *userdata)
 static void settle_later(struct manager *m)
 {
 	if (!m->settle_timer) {
+		/* Accuracy 1 ms: sd-event's default (0) lets it fire up to 250 ms late. */
 		if (sd_event_add_time_relative(m->event, &m->settle_timer, CLOCK_MONOTONIC,
-					       SETTLE_USEC, 0, on_settled, m) < 0)
+					       SETTLE_USEC, 1000, on_settled, m) < 0)
 			m->lost = true; /* the next query rescans */
 		return;
 	}
