@@ -303,6 +303,21 @@ rm "$tmp/extra/99-watched.policy"
 for _ in $(seq 50); do [ "$(getp PolicyCount)" = "$n0" ] && break; sleep 0.1; done
 [ "$(getp PolicyCount)" = "$n0" ] && pass "a removed policy file is seen without Reload" ||
 	fail "PolicyCount stayed $(getp PolicyCount) after a policy file was removed"
+# A file system mounted over a watched directory (an automounted /boot coming back) is a change.
+mkdir -p "$tmp/other"
+if mount -t tmpfs kexecq-test "$tmp/other" 2>/dev/null &&
+	printf '[Match]\nDriver=mounted\n[Quiesce]\nAction=unbind\n' >"$tmp/other/98-mounted.policy" &&
+	mount --move "$tmp/other" "$tmp/extra" 2>/dev/null; then
+	for _ in $(seq 50); do [ "$(getp PolicyCount)" = $((n0 + 1)) ] && break; sleep 0.1; done
+	[ "$(getp PolicyCount)" = $((n0 + 1)) ] && pass "a file system mounted over a policy directory is seen" ||
+		fail "PolicyCount stayed $(getp PolicyCount) after a mount over a policy directory"
+	umount "$tmp/extra"
+	# The unmount is not a change by itself; a Reload reads the directory again.
+	bc call org.kexecq1 /org/kexecq1 org.kexecq1.Manager Reload >/dev/null
+else
+	umount "$tmp/other" 2>/dev/null
+	echo "# skipping the mount test: cannot mount and move a tmpfs here"
+fi
 if [ ! -d /run/systemd/system ]; then
 	printf '[Reboot]\nKexecByDefault=yes\n' >"$tmp/kexecq.conf.new"
 	mv "$tmp/kexecq.conf.new" "$tmp/kexecq.conf"

@@ -163,7 +163,7 @@ int bus_unit_has_dropin(const char *unit, const char *path)
 	sd_bus_error_free(&error);
 	if (r < 0)
 		return r;
-	for (char **p = paths; *p; p++) {
+	for (char **p = paths; p && *p; p++) {
 		if (streq(*p, path))
 			found = 1;
 		free(*p);

@@ -394,6 +394,19 @@ static void report_json(const struct reboot_options *o, struct journal *j,
 
 /* ---- verbs ------------------------------------------------------------------------- */
 
+/*
+ * A load or unload outside kexecqd: the kernel slot is no longer what
+ * kexecqd armed (/run/kexecq/armed, kexecqd(8)), so that a restarted
+ * kexecqd does not take it for its own.
+ */
+static void forget_armed(const struct reboot_options *o)
+{
+	_cleanup_free_ char *p = NULL;
+
+	if (!o->service && asprintf(&p, "%s/armed", o->rundir) >= 0)
+		(void)unlink(p);
+}
+
 int reboot_load(const struct reboot_options *o)
 {
 	_cleanup_(kexec_image_freep) struct kexec_image *img = NULL;
@@ -402,7 +415,10 @@ int reboot_load(const struct reboot_options *o)
 	r = choose_image(o, &img, true);
 	if (r != EXIT_OK || o->dry_run)
 		return r;
-	return load_image(o, img, false);
+	r = load_image(o, img, false);
+	if (r == EXIT_OK)
+		forget_armed(o);
+	return r;
 }
 
 int reboot_unload(const struct reboot_options *o)
@@ -427,6 +443,7 @@ int reboot_unload(const struct reboot_options *o)
 		log_error_errno(r, "Cannot unload the kernel: %m");
 		return EXIT_FAIL;
 	}
+	forget_armed(o);
 	fprintf(o->out, "Unloaded.\n");
 	return EXIT_OK;
 }

@@ -3,7 +3,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "file-watch.h"
@@ -16,12 +21,13 @@
 
 #define WATCH_MASK                                                                          \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | \
-	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW | IN_ONLYDIR)
+	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW)
 
 struct watched {
 	char *path; /* the directory watched */
 	char **prefixes; /* names that count; NULL: all */
 	sd_event_source *source;
+	dev_t dev; /* the file system it was on when watched */
 };
 
 struct file_watch {
@@ -32,6 +38,7 @@ struct file_watch {
 	struct watched *watched;
 	size_t n_watched;
 	sd_event_source *timer;
+	sd_event_source *mounts; /* /proc/self/mountinfo, EPOLLPRI on a mount change */
 	uint64_t settle_usec;
 	uint64_t first_usec; /* the first change of the burst the timer waits for */
 	file_watch_fn fn;
@@ -63,14 +70,38 @@ static bool counts(const struct watched *d, const char *name)
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* Call back settle_usec after the last change, at most SETTLE_MAX_USEC after the first. */
+static void schedule(struct file_watch *w)
+{
+	uint64_t now = 0, at;
+	int enabled;
+
+	(void)sd_event_now(w->event, CLOCK_MONOTONIC, &now);
+	if (!w->timer) {
+		w->first_usec = now;
+		/* Accuracy 10 ms, not sd-event's default of 250 ms. */
+		if (sd_event_add_time(w->event, &w->timer, CLOCK_MONOTONIC, now + w->settle_usec,
+				      10000, on_timer, w) < 0)
+			w->fn(w->userdata); /* cannot wait: now, then */
+		return;
+	}
+	/* The first change of a burst: the callback comes at most SETTLE_MAX_USEC after it. */
+	if (sd_event_source_get_enabled(w->timer, &enabled) < 0 || enabled == SD_EVENT_OFF)
+		w->first_usec = now;
+	at = now + w->settle_usec;
+	if (at > w->first_usec + SETTLE_MAX_USEC)
+		at = w->first_usec + SETTLE_MAX_USEC;
+	(void)sd_event_source_set_time(w->timer, at);
+	(void)sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT);
+}
+
 static int rewatch(struct file_watch *w);
 
 static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata)
 {
 	struct file_watch *w = userdata;
 	const struct watched *d = NULL;
-	uint64_t now = 0, at;
-	int enabled;
 
 	for (size_t i = 0; i < w->n_watched; i++)
 		if (w->watched[i].source == s)
@@ -79,9 +110,8 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
 		return 0;
 	/*
 	 * Its file system went away (an automounted /boot or /efi expiring, an
-	 * umount): not a change of what kexec would load, and watching it
-	 * again now would mount it again.  It is watched again after the next
-	 * change seen elsewhere (kexecqd(8), KEXEC BY DEFAULT).
+	 * umount): not a change of what kexec would load.  The mount table
+	 * says so too, and on_mounts() watches what is there now.
 	 */
 	if (ev->mask & IN_UNMOUNT) {
 		log_debug("%s was unmounted: not watched until the next change", d->path);
@@ -94,23 +124,7 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
 	    !counts(d, ev->len ? ev->name : NULL))
 		return 0;
 	log_debug("%s/%s changed", d->path, ev->len ? ev->name : "");
-	(void)sd_event_now(w->event, CLOCK_MONOTONIC, &now);
-	if (!w->timer) {
-		w->first_usec = now;
-		/* Accuracy 10 ms, not sd-event's default of 250 ms. */
-		if (sd_event_add_time(w->event, &w->timer, CLOCK_MONOTONIC, now + w->settle_usec,
-				      10000, on_timer, w) < 0)
-			w->fn(w->userdata); /* cannot wait: now, then */
-		return 0;
-	}
-	/* The first change of a burst: the callback comes at most SETTLE_MAX_USEC after it. */
-	if (sd_event_source_get_enabled(w->timer, &enabled) < 0 || enabled == SD_EVENT_OFF)
-		w->first_usec = now;
-	at = now + w->settle_usec;
-	if (at > w->first_usec + SETTLE_MAX_USEC)
-		at = w->first_usec + SETTLE_MAX_USEC;
-	(void)sd_event_source_set_time(w->timer, at);
-	(void)sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT);
+	schedule(w);
 	return 0;
 }
 
@@ -122,6 +136,34 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	/* Directories may have come or gone: watch what is there now. */
 	(void)rewatch(w);
 	w->fn(w->userdata);
+	return 0;
+}
+
+/*
+ * The mount table changed.  A file system that appeared where a watched
+ * directory is (an automounted /boot mounted again by kernel-install) is a
+ * change: watch it, and call back.  One that went away (expired) is not:
+ * watch what is there now, without mounting it again and without calling
+ * back, so that no expiry ever re-arms.
+ */
+static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct file_watch *w = userdata;
+	bool appeared = false;
+
+	(void)s, (void)fd, (void)revents;
+	for (size_t i = 0; i < w->n_watched; i++) {
+		struct statfs sf;
+		struct stat st;
+
+		if (stat(w->watched[i].path, &st) < 0 || st.st_dev == w->watched[i].dev)
+			continue;
+		if (statfs(w->watched[i].path, &sf) == 0 && sf.f_type != AUTOFS_SUPER_MAGIC)
+			appeared = true;
+	}
+	(void)rewatch(w);
+	if (appeared)
+		schedule(w);
 	return 0;
 }
 
@@ -143,6 +185,18 @@ static int add(struct file_watch *w, const char *dir, char **names)
 	if (names && !(d->prefixes = strv_copy(names))) {
 		free(d->path);
 		return -ENOMEM;
+	}
+	/*
+	 * No IN_ONLYDIR: sd-event then opens dir without O_DIRECTORY, which
+	 * does not trigger an automount (namei.c, follow_automount()); a
+	 * mounted file system there is watched, an expired one is not mounted
+	 * again by this.
+	 */
+	{
+		struct stat st;
+
+		if (stat(dir, &st) == 0)
+			d->dev = st.st_dev;
 	}
 	r = sd_event_add_inotify(w->event, &d->source, dir, WATCH_MASK, on_inotify, w);
 	if (r < 0) {
@@ -231,6 +285,15 @@ int file_watch_new(sd_event *e, const struct file_watch_path *paths, uint64_t se
 	r = rewatch(w);
 	if (r == -ENOMEM)
 		return r;
+	{
+		int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+		/* Without it, a file system mounted again is seen at the next change elsewhere. */
+		if (fd >= 0 && sd_event_add_io(e, &w->mounts, fd, EPOLLPRI, on_mounts, w) >= 0)
+			(void)sd_event_source_set_io_fd_own(w->mounts, true);
+		else if (fd >= 0)
+			close(fd);
+	}
 	*ret = TAKE_PTR(w);
 	return 0;
 }
@@ -241,6 +304,7 @@ struct file_watch *file_watch_free(struct file_watch *w)
 		return NULL;
 	unwatch(w);
 	sd_event_source_disable_unref(w->timer);
+	sd_event_source_disable_unref(w->mounts);
 	for (size_t i = 0; i < w->n_paths; i++)
 		strv_free(w->prefixes[i]);
 	free(w->prefixes);

@@ -356,6 +356,7 @@ static int authorize(struct manager *m, sd_bus_message *msg, const char *action,
 }
 
 static void remember_armed(struct manager *m);
+static void set_dropin(struct manager *m, bool on);
 
 static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind kind,
 		      sd_bus_error *error)
@@ -452,6 +453,9 @@ static int run_action(sd_bus_message *msg, struct manager *m, enum action_kind k
 						     "the kernel was unloaded with kexecq unload";
 			m->armed_image = mfree(m->armed_image);
 			remember_armed(m);
+			/* Nothing loaded: no drop-in may ask for a kexec (systemctl would load one). */
+			if (kind == ACT_UNLOAD)
+				set_dropin(m, false);
 		}
 		m->last_kexec = mfree(m->last_kexec);
 	}
@@ -505,10 +509,11 @@ static const char dropin_text[] =
 	"[Service]\n"
 	"Type=oneshot\n"
 	"# Reboots that asked for the firmware (its setup, a one-shot boot loader\n"
-	"# entry, a reboot argument) go there: skipped, this unit's SuccessAction.\n"
+	"# entry or menu, a reboot argument) go there: skipped, this unit's SuccessAction.\n"
 	"ExecCondition=/bin/sh -c '"
 	"test ! -e /run/systemd/reboot-param && "
 	"test ! -e /sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f && "
+	"test ! -e /sys/firmware/efi/efivars/LoaderConfigTimeoutOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f && "
 	"{ f=/sys/firmware/efi/efivars/OsIndications-8be4df61-93ca-11d2-aa0d-00e098032b8c; "
 	"test ! -e $$f || test $$(( $$(od -An -tu1 -j4 -N1 $$f) & 1 )) = 0; }'\n"
 	"ExecStart=\n"
@@ -566,6 +571,21 @@ static void set_next_reboot(struct manager *m, const char *text)
 	if (m->slot)
 		(void)sd_bus_emit_properties_changed(m->bus, KEXECQ_BUS_PATH, KEXECQ_BUS_INTERFACE,
 						     "NextReboot", NULL);
+}
+
+/* PID 1 is stopping units (SystemState "stopping"): a shutdown is under way. */
+static bool shutting_down(struct manager *m)
+{
+	_cleanup_free_ char *state = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = sd_bus_get_property_string(m->bus, "org.freedesktop.systemd1",
+				       "/org/freedesktop/systemd1",
+				       "org.freedesktop.systemd1.Manager", "SystemState", &e,
+				       &state);
+	sd_bus_error_free(&e);
+	return r >= 0 && streq(state, "stopping");
 }
 
 /*
@@ -641,8 +661,8 @@ static void disarm(struct manager *m, bool all)
  * the next reboot to the firmware, with nothing half done: what an earlier
  * arming loaded is unloaded, its frozen plan removed (a policy that now
  * says Unsafe= must not be bypassed by the plan frozen before it).  Held
- * while a reboot is under way, and after a Load or Unload asked for by
- * hand, until Reload or a change of the settings.
+ * while a shutdown is under way, and after a Load or Unload asked for by
+ * hand, until Reload.
  */
 static void arm(struct manager *m)
 {
@@ -654,8 +674,15 @@ static void arm(struct manager *m)
 	FILE *f;
 	int status;
 
+	/*
+	 * A shutdown under way (ours, or anyone's: systemctl reboot through the
+	 * drop-in, systemctl kexec): the frozen plan is the one it goes with.
+	 * One that was cancelled lets arming go on.
+	 */
+	if (shutting_down(m))
+		return;
 	if (streq(m->state, "rebooting"))
-		return; /* the frozen plan is the one the reboot was asked with */
+		m->state = "idle";
 	if (m->kexec_by_default && m->hold) {
 		_cleanup_free_ char *why = NULL;
 

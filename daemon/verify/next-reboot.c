@@ -63,6 +63,7 @@ void next_reboot_describe(const struct next_reboot_facts *f, struct next_reboot 
 	}
 	n->callers[c++] = "systemctl kexec";
 	n->callers[c++] = "reboot";
+	n->callers[c++] = "shutdown -r";
 	if (f->dropin_loaded) {
 		n->callers[c++] = "systemctl reboot";
 		n->callers[c++] = "logind's Reboot";
@@ -71,9 +72,9 @@ void next_reboot_describe(const struct next_reboot_facts *f, struct next_reboot 
 		n->callers[c++] = "systemctl reboot";
 		n->reason =
 			"systemd 255 and later kexec on systemctl reboot when a kernel is loaded";
-		n->hint = "logind's Reboot called by others (a desktop's restart) and systemctl "
-			  "start reboot.target still go through the firmware; kexecq enable makes "
-			  "them kexec too";
+		n->hint = "logind's Reboot called by others without its kexec flag (a desktop's "
+			  "restart may be one) and systemctl start reboot.target go through the "
+			  "firmware; kexecq enable makes them kexec too";
 	} else {
 		n->reason = "systemd before 255 reboots through the firmware on systemctl reboot "
 			    "(systemd#26635)";

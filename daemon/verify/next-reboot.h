@@ -36,7 +36,7 @@ struct next_reboot_facts {
 	bool hook; /* kexecq's systemd-shutdown hook is installed */
 };
 
-#define NEXT_REBOOT_CALLERS_MAX 5
+#define NEXT_REBOOT_CALLERS_MAX 6
 
 enum next_plan {
 	NEXT_PLAN_FROZEN, /* the frozen plan */

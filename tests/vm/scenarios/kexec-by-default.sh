@@ -18,7 +18,7 @@
 # expect: ^KEXECQ-PASS kexecqd armed the next reboot \(kexec\)
 # expect: ^KEXECQ-PASS the drop-in for systemd-reboot.service is in place
 # expect: ^Next reboot:  kexec into /boot/bzImage \(initrd /boot/stage2.cpio.gz\), quiescing along the frozen plan
-# expect: on systemctl kexec, reboot, systemctl reboot and logind's Reboot: kexecqd's drop-in
+# expect: on systemctl kexec, reboot, shutdown -r, systemctl reboot and logind's Reboot: kexecqd's drop-in
 # expect: ^Next reboot: the next reboot kexecs into /boot/bzImage with the frozen plan \(2 steps\)
 # expect: ^s "the next reboot kexecs into /boot/bzImage with the frozen plan \(2 steps\)
 # expect: ^KEXECQ-PASS an edit of the boot entry re-arms with its command line
