@@ -40,11 +40,12 @@ stage1() {
 		Action=unbind
 	EOF2
 	mark KEXEC
+	defer_stop
 	kexecq reboot --deadline 20s --kernel /boot/bzImage --initrd /boot/stage2.cpio.gz \
 		--reuse-cmdline --append kexecq.stage=2
 	check "kexecq reboot started kexec.target" [ $? = 0 ]
 	check "the run's settings are frozen" grep -q '^DeadlineSec=20000000us' /run/kexecq/frozen/run.conf
-	sleep 60
+	until_stopped
 }
 stage2() {
 	t=$(pstore_seconds 'kexecq: quiescing' 'kexecq: restarting now')

@@ -37,10 +37,11 @@ stage1() {
 		Action=unbind
 	EOF2
 	mark KEXEC
+	defer_stop
 	kexecq reboot --kernel /boot/bzImage --initrd /boot/stage2.cpio.gz \
 		--reuse-cmdline --append kexecq.stage=2
 	check "kexecq reboot started kexec.target" [ $? = 0 ]
 	check "the plan is frozen" [ -f /run/kexecq/frozen/inventory.json ]
 	# systemd stops this service on its way to kexec.target.
-	sleep 60
+	until_stopped
 }
