@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -153,12 +152,16 @@ static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
 	(void)s, (void)fd, (void)revents;
 	for (size_t i = 0; i < w->n_watched; i++) {
-		struct statfs sf;
-		struct stat st;
+		struct statx sx;
 
-		if (stat(w->watched[i].path, &st) < 0 || st.st_dev == w->watched[i].dev)
+		/*
+		 * statx() with AT_NO_AUTOMOUNT: an expired automount point is
+		 * looked at, not mounted again (statfs() would mount it).
+		 */
+		if (statx(AT_FDCWD, w->watched[i].path, AT_NO_AUTOMOUNT, STATX_TYPE, &sx) < 0 ||
+		    makedev(sx.stx_dev_major, sx.stx_dev_minor) == w->watched[i].dev)
 			continue;
-		if (statfs(w->watched[i].path, &sf) == 0 && sf.f_type != AUTOFS_SUPER_MAGIC)
+		if (!(sx.stx_attributes & STATX_ATTR_AUTOMOUNT))
 			appeared = true;
 	}
 	(void)rewatch(w);
