@@ -326,8 +326,11 @@ static void help_status(void)
 	printf("Usage: kexecq status [OPTIONS…]\n\n"
 	       "Show whether a kernel is loaded (and which, if kexecq reboot loaded it),\n"
 	       "the frozen plan, whether this boot came from a kexecq kexec and how the\n"
-	       "devices compare with its record, and how the last kexec went.\n\n"
+	       "devices compare with its record, how the last kexec went, and what the\n"
+	       "next reboot will be: a kexec into which kernel, along which plan and on\n"
+	       "which commands, or a reboot through the firmware and why.\n\n"
 	       "     --json             Machine-readable status (\"kexecq-status\")\n"
+	       "     --config=FILE       The settings (default " SETTINGS_PATH ")\n"
 	       "%s%s%s%s",
 	       rundir_help, state_help, source_help, common_help);
 }
