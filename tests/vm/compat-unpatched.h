@@ -1,37 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Build the edu test driver against a kernel without the kexecq series,
- * for A/B runs.  Such a kernel cannot tell kexec from reboot: the best it
- * has is system_state, which is SYSTEM_RESTART for both, so this shim
- * reports kexec as "reboot" -- the very problem the series fixes.
+ * for A/B runs.  Such a kernel cannot tell kexec from reboot to a module:
+ * kexec_in_progress is not exported, and system_state is SYSTEM_RESTART
+ * for both, so the driver reports kexec as "reboot" -- the very problem
+ * the series' first patch fixes.  Its drivers cannot opt in to ->remove()
+ * on kexec either (kexec_remove=1 fails to load).
  */
-#include <linux/kernel.h>
+#include <linux/types.h>
 
-enum shutdown_reason {
-	SHUTDOWN_REASON_NONE = 0,
-	SHUTDOWN_REASON_REBOOT,
-	SHUTDOWN_REASON_HALT,
-	SHUTDOWN_REASON_POWEROFF,
-	SHUTDOWN_REASON_KEXEC,
-};
+#define EDU_UNPATCHED 1
 
-static inline enum shutdown_reason system_shutdown_reason(void)
+static inline bool kexec_shutdown_in_progress(void)
 {
-	switch (system_state) {
-	case SYSTEM_RESTART:
-		return SHUTDOWN_REASON_REBOOT;
-	case SYSTEM_HALT:
-		return SHUTDOWN_REASON_HALT;
-	case SYSTEM_POWER_OFF:
-		return SHUTDOWN_REASON_POWEROFF;
-	default:
-		return SHUTDOWN_REASON_NONE;
-	}
-}
-
-static inline const char *shutdown_reason_name(enum shutdown_reason reason)
-{
-	static const char *const names[] = { "none", "reboot", "halt", "poweroff", "kexec" };
-
-	return names[reason];
+	return false;
 }

@@ -51,7 +51,7 @@ vm_source() {
 }
 
 # Bump when kbuild.sh changes what it produces (not for locking, messages).
-build_recipe=5
+build_recipe=6
 
 # The kernels: unpatched (A/B control), patched, and debug (patched, with
 # kernel-debug.config: lockdep, hung tasks, SLUB debugging), all three built
@@ -72,5 +72,6 @@ vm_key() { # patched|debug|unpatched
 		else
 			cat "$vm_dir/compat-unpatched.h"
 		fi
+		cat "$vm_dir/edu/edu_kexec_test.c" "$vm_dir/edu/Kbuild"
 	} | sha256sum | cut -c1-16
 }
