@@ -16,7 +16,10 @@
 #                                   functions of one multi-function slot, for
 #                                   wide plans on q35) megasas nvme e1000
 #                                   virtio-blk virtio-blk-slow (throttled to
-#                                   1 MB/s) virtio-net ahci xhci-usb
+#                                   1 MB/s) virtio-net ahci xhci-usb rtl8139
+#                                   edu-bridged (an edu behind a PCI-to-PCI
+#                                   bridge) nvme-sriov (q35: an NVMe PF that
+#                                   can enable 2 VFs)
 #   # append: ARGS                  extra kernel command line (stage 2 reuses it)
 #   # machine: pc|q35               QEMU machine (default pc, the i440FX); see
 #                                   bench-reboot.sh for why its figures use q35
@@ -128,6 +131,9 @@ for dev in $devices; do
 	edu8@*)
 		qargs+=(-device "edu,addr=${dev#edu8@}.0,multifunction=on")
 		for f in 1 2 3 4 5 6 7; do qargs+=(-device "edu,addr=${dev#edu8@}.$f"); done ;;
+	edu-bridged)
+		qargs+=(-device "pci-bridge,id=br$n,chassis_nr=$n" -device "edu,id=dev$n,bus=br$n,addr=0x1") ;;
+	rtl8139) qargs+=(-device "rtl8139,id=dev$n") ;;
 	e1000) qargs+=(-device "e1000,id=dev$n") ;;
 	e1000@*) qargs+=(-device "e1000,id=dev$n,addr=${dev#e1000@}") ;;
 	virtio-net) qargs+=(-device virtio-net-pci) ;;
@@ -140,6 +146,13 @@ for dev in $devices; do
 		truncate -s 64M "$work/nvme$n.img"
 		qargs+=(-drive "if=none,id=nv$n,file=$work/nvme$n.img,format=raw"
 			-device "nvme,serial=kexecq$n,drive=nv$n") ;;
+	nvme-sriov)
+		[ "$machine" = q35 ] || die "$name: nvme-sriov needs # machine: q35"
+		truncate -s 64M "$work/nvme$n.img"
+		qargs+=(-device "nvme-subsys,id=subsys$n"
+			-device "nvme,id=dev$n,serial=kexecq$n,subsys=subsys$n,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4"
+			-drive "if=none,id=nv$n,file=$work/nvme$n.img,format=raw"
+			-device "nvme-ns,drive=nv$n,shared=false") ;;
 	virtio-blk | virtio-blk-slow)
 		truncate -s 64M "$work/vd$n.img"
 		throttle=

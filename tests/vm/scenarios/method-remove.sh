@@ -1,12 +1,17 @@
-# kexec_method=remove forces ->remove() even when ->shutdown() exists.
+# kexec_method=remove, written by root, releases the driver on kexec even
+# when it has ->shutdown(), and the driver knows it is a kexec.
 # devices: edu
+# expect: edu_kexec_test 0000:[0-9a-f:.]+: kexec: releasing edu_kexec_test
 # expect: callback=remove reason=kexec
 # expect-not: callback=shutdown reason=kexec
 stage1() {
 	load_edu has_shutdown=1
-	d=/sys/bus/pci/drivers/edu_kexec_test
-	check "kexec_action reads shutdown" [ "$(cat $d/kexec_action)" = shutdown ]
-	echo remove >$d/kexec_method
-	check "kexec_method set to remove" [ "$(cat $d/kexec_method)" = "default auto shutdown [remove]" ]
-	check "kexec_action reads remove" [ "$(cat $d/kexec_action)" = remove ]
+	a=/sys/bus/pci/devices/$(ls /sys/bus/pci/drivers/edu_kexec_test | grep '^0000:')
+	check "kexec_action reads shutdown" [ "$(cat $a/kexec_action)" = shutdown ]
+	echo remove >$a/kexec_method
+	check "kexec_method set to remove" [ "$(cat $a/kexec_method)" = "shutdown [remove]" ]
+	check "kexec_action reads remove" [ "$(cat $a/kexec_action)" = remove ]
+}
+stage2() {
+	check "edu bound again after kexec" [ "$(ls /sys/bus/pci/drivers/edu_kexec_test | grep -c '^0000:')" = 1 ]
 }

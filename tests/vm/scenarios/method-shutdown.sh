@@ -1,13 +1,15 @@
-# kexec_method=shutdown, written through sysfs, restores the old behaviour:
-# no ->remove() for a driver without ->shutdown().
+# kexec_method=shutdown, written by root, overrides a driver's opt-in
+# (kexec_remove): ->shutdown() on kexec, no release.
 # devices: edu
-# append: pci.kexec_method=auto
 # expect: KEXECQ-PASS kexec_method set to shutdown
-# expect-not: callback=(remove|shutdown) reason=kexec
+# expect: callback=shutdown reason=kexec
+# expect-not: callback=remove reason=kexec
+# expect-not: kexec: releasing
 stage1() {
-	load_edu has_shutdown=0
-	d=/sys/bus/pci/drivers/edu_kexec_test
-	echo shutdown >$d/kexec_method
-	check "kexec_method set to shutdown" [ "$(cat $d/kexec_method)" = "default auto [shutdown] remove" ]
-	check "kexec_action reads nothing" [ "$(cat $d/kexec_action)" = nothing ]
+	load_edu has_shutdown=1 kexec_remove=1
+	a=/sys/bus/pci/devices/$(ls /sys/bus/pci/drivers/edu_kexec_test | grep '^0000:')
+	check "the driver opted in" [ "$(cat $a/kexec_method)" = "shutdown [remove]" ]
+	echo shutdown >$a/kexec_method
+	check "kexec_method set to shutdown" [ "$(cat $a/kexec_method)" = "[shutdown] remove" ]
+	check "kexec_action reads shutdown" [ "$(cat $a/kexec_action)" = shutdown ]
 }

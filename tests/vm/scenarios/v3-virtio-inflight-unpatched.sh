@@ -1,4 +1,4 @@
-# The control for v2-virtio-inflight-auto: the same devices and I/O on the
+# The control for v3-virtio-inflight: the same devices and I/O on the
 # kernel without the series.
 # kernel: unpatched
 # devices: virtio-blk-slow virtio-blk-slow
