@@ -22,7 +22,11 @@
 
 /* ---- the one sysfs writer ------------------------------------------------ */
 
-/* Write value to <root>/<rel> in one write(), as the kernel wants it. */
+/*
+ * Write value to <root>/<rel> in one write(), as the kernel wants it.
+ * O_TRUNC as a shell's echo has it: sysfs ignores it, and a plain file of
+ * a test tree then holds just the value.
+ */
 static int sysfs_write(const char *root, const char *rel, const char *value)
 {
 	_cleanup_free_ char *path = NULL;
@@ -32,7 +36,7 @@ static int sysfs_write(const char *root, const char *rel, const char *value)
 
 	if (asprintf(&path, "%s/%s", root, rel) < 0)
 		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, value, len);
