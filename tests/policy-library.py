@@ -158,7 +158,7 @@ def generate(policies, release):
             vn = "0000:%02x:10.%d" % (bus, v)
             devs.append(pci(port + "/" + vn, vn, vendor, vfdev, cls, vfdrv,
                             physfn=fpath))
-    return {"format": "kexecq-inventory", "version": 3,
+    return {"format": "kexecq-inventory", "version": 4,
             "kernel": {"release": release}, "devices": devs}, {}
 
 

@@ -44,6 +44,9 @@ if run 3 "$KEXECQ" policy verify "$tmp/broken/50-lpfc.policy"; then
 	expect err "2 errors." "verify counts errors"
 fi
 run 3 "$KEXECQ" -P "$tmp/broken" policy verify && expect err "50-lpfc.policy:5:" "verify of a directory"
+printf '[Match]\nDriver=lpfc\n\n[Quiesce]\nKernelMethod=auto\n' >"$tmp/v2.policy"
+run 3 "$KEXECQ" policy verify "$tmp/v2.policy" &&
+	expect err "v2.policy:5: KernelMethod=: \"auto\" was a value of the kexecq kernel series' v2" "KernelMethod=auto is named a v2 value, with file:line"
 run 3 "$KEXECQ" policy verify /nonexistent/x.policy && expect err "/nonexistent/x.policy: cannot open" "verify a missing file"
 run 2 "$KEXECQ" -P "$pol" policy verify "$tmp/broken/50-lpfc.policy" && expect err "either FILE" "verify FILE and -P"
 mkfifo "$tmp/fifo.policy"
@@ -118,7 +121,18 @@ if run 0 "$KEXECQ" -P "$pol" plan --json --inventory "$inv"; then
 	expect out '"format": "kexecq-plan"' "plan --json"
 	expect out '"key": "Quiesce.DisableSRIOV"' "plan --json names keys"
 	expect out '"live": false' "plan --json says it is for a snapshot"
+	expect out '"kernel_per_device_kexec_method": true' "plan --json says the kernel has per-device kexec_method"
+	expect out '"previous_method": "shutdown"' "plan --json has the method a set-kernel-method step replaces"
 fi
+# A snapshot of the kexecq series' v2 ABI (kexec_method per driver): named, not misread.
+sed 's/"version": 4,/"version": 3,/' "$inv" >"$tmp/v2abi.json"
+run 1 "$KEXECQ" -P "$pol" plan --inventory "$tmp/v2abi.json" &&
+	expect err "$tmp/v2abi.json: devices[0] (0000:00:01.0): kexec_method \"shutdown\" is from inventory version 3, which has the v2 ABI of the kexecq kernel series (per driver)" \
+		"a v2-ABI snapshot is refused, naming the file and field"
+sed 's/"per_device_kexec_method": true/"kexec_method": "shutdown"/' "$inv" >"$tmp/v2global.json"
+run 1 "$KEXECQ" -P "$pol" plan --inventory "$tmp/v2global.json" &&
+	expect err "$tmp/v2global.json: kernel: kexec_method \"shutdown\" is the global method of the v2 ABI" \
+		"v2's global kexec_method is refused, naming the file"
 if run 4 "$KEXECQ" -P "$TESTDATA/policy/cycle" plan --inventory "$inv"; then
 	expect err "ordering cycle" "cycle is an error"
 	expect err "policies involved: 10-rootport.policy, 20-megaraid.policy" "cycle names the policies"
@@ -152,15 +166,15 @@ fi
 
 # --- check
 # The snapshot's lpfc has ->shutdown() (since 4.11); make the kernel report
-# "nothing" for it, as for a driver without one.
+# clear-master for it, as for a driver without one.
 mkdir -p "$tmp/empty"
 run 0 "$KEXECQ" -P "$tmp/empty" check --inventory "$inv" && expect out "Nothing at risk." "check: every driver of the snapshot has ->shutdown()"
-sed '/"driver": "lpfc"/,/kexec_action/ s/"kexec_action": "shutdown"/"kexec_action": "nothing"/' "$inv" >"$tmp/noshut.json"
+sed '/"driver": "lpfc"/,/kexec_action/ s/"kexec_action": "shutdown"/"kexec_action": "clear-master"/' "$inv" >"$tmp/noshut.json"
 inv_real=$inv
 inv=$tmp/noshut.json
 if run 5 "$KEXECQ" -P "$tmp/empty" check --inventory "$inv"; then
 	expect out "has the kexecq patches: it says per device" "check on a patched kernel uses kexec_action" &&
-		expect out "0000:04:00.0   lpfc           left-running kexec_action is \"nothing\"" "check finds lpfc at risk" &&
+		expect out "0000:04:00.0   lpfc           left-running kexec_action is clear-master: no ->shutdown(), not released" "check finds lpfc at risk" &&
 		expect out "no policy governs it" "and says no policy governs it"
 fi
 run 0 "$KEXECQ" -P "$pol" check --inventory "$inv" && expect out "Nothing at risk." "a policy covers lpfc" &&
@@ -173,6 +187,15 @@ run 5 "$KEXECQ" -P "$tmp/flushonly" check --inventory "$inv" &&
 printf '[Match]\nDriver=megaraid_sas\n[Quiesce]\nFlushCache=no\n' >"$tmp/flushonly/05-mr.policy"
 run 5 "$KEXECQ" -P "$tmp/flushonly" check --inventory "$inv" &&
 	expect out "/dev/sda has a volatile write cache and 05-mr.policy says FlushCache=no (line 4)" "FlushCache=no over a volatile cache is at risk"
+# KernelMethod=remove is coverage: the kernel releases the driver at the kexec.
+mkdir -p "$tmp/kmremove"
+printf '[Match]\nDriver=lpfc\n[Quiesce]\nKernelMethod=remove\n' >"$tmp/kmremove/10-lpfc.policy"
+chmod 0644 "$tmp/kmremove/10-lpfc.policy"
+run 0 "$KEXECQ" -P "$tmp/kmremove" check --inventory "$inv" &&
+	expect out "quiesced by step 1: set kexec_method of 0000:04:00.0 (lpfc) to remove (was shutdown) (10-lpfc.policy)" \
+		"KernelMethod=remove covers a device whose kexec_action is clear-master"
+run 5 "$KEXECQ" -P "$tmp/empty" check --json --inventory "$inv" &&
+	expect out '"kexec_action": "clear-master"' "check --json gives each device's kexec_action"
 inv=$inv_real
 
 # --- the live machine: read-only, headed by the host

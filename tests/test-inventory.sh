@@ -7,10 +7,12 @@ umockdev_run=${UMOCKDEV_RUN:-$(command -v umockdev-run)}
 [ -n "$umockdev_run" ] || skip "umockdev-run not installed (apt-get install umockdev)"
 
 # Driver directories and slots are not devices; add them to the testbed.
+# The kexecq series' kexec_method and kexec_action are the devices' own
+# attributes, in umockdev/server.umockdev.
 cat >"$tmp/setup.sh" <<'SETUP'
 set -e
 sys=$UMOCKDEV_DIR/sys
-drv() { # name module kexec_method kexec_action
+drv() { # name module
 	d=$sys/bus/pci/drivers/$1
 	mkdir -p "$d"
 	if [ -n "$2" ]; then
@@ -18,19 +20,14 @@ drv() { # name module kexec_method kexec_action
 		[ "$2" = megaraid_sas ] || echo live >"$sys/module/$2/initstate"
 		ln -sf "../../../../module/$2" "$d/module"
 	fi
-	if [ -n "$3" ]; then
-		echo "$3" >"$d/kexec_method"
-		echo "$4" >"$d/kexec_action"
-	fi
 }
-drv pcieport "" "[default] auto shutdown remove" shutdown
-drv megaraid_sas megaraid_sas "default auto shutdown [remove]" remove
-drv nvme nvme "[default] auto shutdown remove" shutdown
-drv ixgbe ixgbe "default [auto] shutdown remove" shutdown
-drv ixgbevf ixgbevf "[default] auto shutdown remove" nothing
-mkdir -p "$sys/bus/pci/slots/7" "$sys/module/pci/parameters"
+drv pcieport ""
+drv megaraid_sas megaraid_sas
+drv nvme nvme
+drv ixgbe ixgbe
+drv ixgbevf ixgbevf
+mkdir -p "$sys/bus/pci/slots/7"
 echo 0000:00:03 >"$sys/bus/pci/slots/7/address"
-echo shutdown >"$sys/module/pci/parameters/kexec_method"
 # Block devices by number, as the kernel has them (umockdev makes only class/block).
 mkdir -p "$sys/dev/block"
 sda=devices/pci0000:00/0000:00:01.0/0000:01:00.0/host0/target0:2:0/0:2:0:0/block/sda
@@ -59,9 +56,18 @@ if run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/set
 	fi
 	expect out '"physfn": "/sys/devices/pci0000:00/0000:00:03.0"' "VF linked to its PF"
 	expect out '"slot": "7"' "slot from /sys/bus/pci/slots"
-	expect out '"kexec_method": "remove"' "driver kexec_method parsed from bracket form"
-	expect out '"kexec_method": "default"' "a driver following the global method reads as default"
-	expect out '"kexec_action": "nothing"' "kexec_action read"
+	expect out '"per_device_kexec_method": true' "the kernel's per-device kexec_method recognised"
+	# 0000:01:00.0 reads "shutdown [remove]", 0000:00:03.0 too but its VFs keep it at shutdown.
+	python3 - "$tmp/out" >"$tmp/kexec" <<'PY' || fail "inventory --json is not JSON"
+import json, sys
+for d in json.load(open(sys.argv[1]))["devices"]:
+    if d["kind"] == "pci":
+        print(d["name"], d.get("kexec_method"), d.get("kexec_action"))
+PY
+	expect kexec "0000:01:00.0 remove remove" "the device's kexec_method parsed from the bracket form"
+	expect kexec "0000:00:03.0 remove shutdown" "kexec_action read from the device, not derived from the method"
+	expect kexec "0000:00:03.2 shutdown clear-master" "kexec_action clear-master read"
+	expect kexec "0000:00:04.0 shutdown clear-master" "an unbound device has them too"
 	expect out '"module_builtin": true' "built-in driver recognised"
 	if grep -q loop0 "$tmp/out"; then fail "virtual loop0 listed"; else pass "virtual devices left out"; fi
 	if grep -q '"name": "sda1"' "$tmp/out"; then fail "partition listed"; else pass "partitions left out"; fi

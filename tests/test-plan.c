@@ -111,9 +111,10 @@ START_TEST(test_server)
 
 	/* lpfc: unload, with its disk flushed first and the kernel told to remove. */
 	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sdc"), STEP(STEP_UNLOAD_MODULE, "lpfc")));
-	s = STEP(STEP_SET_KERNEL_METHOD, "lpfc");
+	s = STEP(STEP_SET_KERNEL_METHOD, "0000:04:00.0");
 	ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
-	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_DEFAULT);
+	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_SHUTDOWN);
+	ck_assert_str_eq(p->steps[s].driver, "lpfc");
 	ck_assert_int_eq(p->steps[STEP(STEP_UNLOAD_MODULE, "lpfc")].on_failure, ONFAIL_ABORT);
 	ck_assert_int_eq(plan_find(p, STEP_UNBIND, "0000:04:00.0"), -1);
 
@@ -138,10 +139,11 @@ START_TEST(test_unpatched_kernel)
 	inv = test_inventory("server");
 	ps = test_policies("server");
 
-	inv->kernel_kexec_method = KMETHOD_UNSET;
+	inv->kernel_per_device_method = false;
 	p = build(inv, ps);
-	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "lpfc"), -1);
-	ck_assert(has_warning("KernelMethod=remove ignored"));
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:04:00.0"), -1);
+	ck_assert(has_warning("30-lpfc.policy: KernelMethod=remove ignored: the running kernel "
+			      "has no kexec_method"));
 }
 END_TEST
 
@@ -407,13 +409,14 @@ START_TEST(test_order_independent)
 	static const char *const files[] = {
 		/*
 		 * Unloads ixgbe: also removes 0000:03:00.1, governed by 10-port1.
-		 * Asks for ixgbe's kexec_method as it is: 10-port1's is ignored.
+		 * Asks for 0000:03:00.0's kexec_method as it is; 10-port1 asks for
+		 * another on the other port of the same driver: each gets its own.
 		 */
 		"05-port0.policy",
-		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\nKernelMethod=default\n",
+		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\nKernelMethod=shutdown\n",
 		"10-port1.policy",
 		"[Match]\nPath=pci-0000:03:00.1\n[Quiesce]\nAction=unbind\n"
-		"KernelMethod=shutdown\n",
+		"KernelMethod=remove\n",
 		"20-ixgbe.policy",
 		"[Match]\nDriver=ixgbe ixgbevf\n[Quiesce]\nNetworkDown=yes\nKernelMethod=remove\n",
 		"30-megaraid.policy",
@@ -447,10 +450,14 @@ START_TEST(test_order_independent)
 	/* The set does what it is here for. */
 	ck_assert_uint_ge(strv_length(p->warnings), 2);
 	ck_assert(has_warning("also removes 0000:03:00.1"));
-	ck_assert(has_warning("10-port1.policy: KernelMethod=shutdown for driver ixgbe ignored"));
+	ck_assert(has_warning("90-rest.policy: KernelMethod=remove for 0000:00:01.0 (pcieport) not "
+			      "set: the kernel refuses it, it is a bridge"));
 	STEP(STEP_BARRIER, "40-nvme.policy");
-	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "ixgbe"), -1);
-	STEP(STEP_SET_KERNEL_METHOD, "ixgbevf");
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:03:00.0"), -1);
+	ck_assert_str_eq(p->steps[STEP(STEP_SET_KERNEL_METHOD, "0000:03:00.1")].policy->name,
+			 "10-port1.policy");
+	STEP(STEP_SET_KERNEL_METHOD, "0000:03:10.0");
+	STEP(STEP_SET_KERNEL_METHOD, "0000:04:00.0");
 
 	inv = inventory_free(inv);
 	ps = policy_set_free(ps);
@@ -490,13 +497,14 @@ static struct device *add_device(enum device_kind kind, const char *syspath)
 	return d;
 }
 
-/* A PCI function bound to driver (module of the same name), kexec_method auto. */
+/* A PCI function bound to driver (module of the same name), kexec_method shutdown. */
 static struct device *add_pci(const char *syspath, const char *driver)
 {
 	struct device *d = add_device(DEVICE_PCI, syspath);
 
 	MUST(asprintf(&d->id_path, "pci-%s", d->name) >= 0);
-	d->kexec_method = KMETHOD_AUTO;
+	d->kexec_method = KMETHOD_SHUTDOWN;
+	d->kexec_action = driver ? KACTION_SHUTDOWN : KACTION_CLEAR_MASTER;
 	if (driver) {
 		d->driver = strdup(driver);
 		d->module = strdup(driver);
@@ -559,7 +567,7 @@ static void crafted_inventory(void)
 {
 	inv = inventory_new();
 	ck_assert_ptr_nonnull(inv);
-	inv->kernel_kexec_method = KMETHOD_AUTO;
+	inv->kernel_per_device_method = true;
 	inv->source = strdup("crafted");
 	add_device(DEVICE_PCI, ROOT);
 }
@@ -700,86 +708,122 @@ START_TEST(test_crafted_physfn_ring)
 END_TEST
 
 /*
- * Three functions of driver foo (kexec_method auto): 10-a.policy governs
- * those at a_slot (a glob) and asks for a_method, 20-b.policy those at
- * b_slot.  Plans into p.
+ * KernelMethod= is per device: three functions of driver foo, one marked
+ * remove already.  10-a.policy governs 01:00.0 and asks for remove,
+ * 20-b.policy the other two and asks for shutdown: each function whose
+ * kexec_method differs gets its own step, from its own policy.
  */
-static void kernel_method_case(const char *a_slot, const char *a_method, const char *b_slot,
-			       const char *b_method)
+START_TEST(test_kernel_method_per_device)
 {
-	_cleanup_free_ char *a = NULL, *b = NULL;
+	static const char *const files[] = {
+		"10-a.policy", "[Match]\nPath=pci-0000:01:00.0\n[Quiesce]\nKernelMethod=remove\n",
+		"20-b.policy", "[Match]\nDriver=foo\n[Quiesce]\nKernelMethod=shutdown\n",
+		NULL,
+	};
+	_cleanup_free_ char *d0 = NULL, *d1 = NULL;
+	struct device *marked;
+	int s;
 
-	ck_assert_int_ge(asprintf(&a, "[Match]\nPath=pci-0000:%s\n[Quiesce]\nKernelMethod=%s\n",
-				  a_slot, a_method),
-			 0);
-	ck_assert_int_ge(asprintf(&b, "[Match]\nPath=pci-0000:%s\n[Quiesce]\nKernelMethod=%s\n",
-				  b_slot, b_method),
-			 0);
-	const char *const files[] = { "10-a.policy", a, "20-b.policy", b, NULL };
-
-	p = plan_free(p);
-	ps = policy_set_free(ps);
-	inv = inventory_free(inv);
 	crafted_inventory();
 	add_pci(ROOT "/0000:01:00.0", "foo");
-	add_pci(ROOT "/0000:01:00.1", "foo");
+	marked = add_pci(ROOT "/0000:01:00.1", "foo");
+	marked->kexec_method = KMETHOD_REMOVE;
+	marked->kexec_action = KACTION_REMOVE;
 	add_pci(ROOT "/0000:02:00.0", "foo");
 	ck_assert_int_eq(inventory_link(inv), 0);
 	plan_with(policies(files));
+
+	ck_assert_uint_eq(p->n, 2);
+	ck_assert_ptr_null(p->warnings);
+	s = STEP(STEP_SET_KERNEL_METHOD, "0000:01:00.0");
+	ck_assert_str_eq(p->steps[s].policy->name, "10-a.policy");
+	ck_assert_str_eq(p->steps[s].device->name, "0000:01:00.0");
+	ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
+	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_SHUTDOWN);
+	d0 = step_describe(&p->steps[s]);
+	ck_assert_str_eq(d0, "set kexec_method of 0000:01:00.0 (foo) to remove (was shutdown)");
+	s = STEP(STEP_SET_KERNEL_METHOD, "0000:01:00.1");
+	ck_assert_str_eq(p->steps[s].policy->name, "20-b.policy");
+	ck_assert_int_eq(p->steps[s].method, KMETHOD_SHUTDOWN);
+	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_REMOVE);
+	d1 = step_describe(&p->steps[s]);
+	ck_assert_str_eq(d1, "set kexec_method of 0000:01:00.1 (foo) to shutdown (was remove)");
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:02:00.0"), -1);
 }
+END_TEST
 
-/* One warning, from 20-b.policy, naming 10-a.policy as the one that wins. */
-static void assert_b_loses(const char *a_method, const char *b_method)
+/*
+ * Functions left alone are kept from a release at the kexec: a PF whose VF
+ * belongs to a VM, marked remove (the kernel's kexec_action says shutdown
+ * for now: its VFs are enabled), and a function a live update preserves
+ * that the kernel would release.  Both get shutdown, from no policy; a
+ * policy's remove for a held function is reported, not applied.  remove
+ * for a bridge or a pci-stub function, which the kernel refuses, is
+ * reported instead of planned.
+ */
+START_TEST(test_kernel_method_held_and_refused)
 {
-	_cleanup_free_ char *want = NULL;
-
-	ck_assert_int_ge(
-		asprintf(&want,
-			 "20-b.policy: KernelMethod=%s for driver foo ignored: it conflicts "
-			 "with 10-a.policy, which comes first and asks for KernelMethod=%s",
-			 b_method, a_method),
-		0);
-	ck_assert_uint_eq(strv_length(p->warnings), 1);
-	ck_assert_str_eq(p->warnings[0], want);
-}
-
-START_TEST(test_kernel_method_first_policy_wins)
-{
-	static const char *const slots[][2] = {
-		{ "01:00.0", "02:00.0" }, /* 10-a's device comes first in the inventory */
-		{ "02:00.0", "01:00.0" }, /* 20-b's does */
-		{ "01:00.*", "02:00.0" }, /* 10-a governs two in a row */
-		{ "02:00.0", "01:00.*" }, /* 20-b does, before 10-a's */
-		{ "0[12]:00.0", "01:00.1" }, /* 10-a's devices on either side of 20-b's */
-		{ "01:00.1", "0[12]:00.0" }, /* 20-b's on either side of 10-a's */
+	static const char *const files[] = {
+		"10-pf.policy",
+		"[Match]\nDriver=pf\n[Quiesce]\nKernelMethod=remove\n",
+		"20-rest.policy",
+		"[Match]\nDriver=*\n[Quiesce]\nKernelMethod=remove\n",
+		NULL,
 	};
+	struct device *pf, *vf, *kept, *bridge, *stub, *plain;
+	int s;
 
-	for (size_t i = 0; i < ELEMENTSOF(slots); i++) {
-		const char *sa = slots[i][0], *sb = slots[i][1];
-		int s;
+	crafted_inventory();
+	pf = add_pci(ROOT "/0000:01:00.0", "pf");
+	pf->kexec_method = KMETHOD_REMOVE;
+	pf->sriov_numvfs = pf->sriov_totalvfs = 1;
+	vf = add_pci(ROOT "/0000:01:00.1", "vfio-pci");
+	set_physfn(vf, pf);
+	kept = add_pci(ROOT "/0000:02:00.0", "foo");
+	kept->kexec_method = KMETHOD_REMOVE;
+	kept->kexec_action = KACTION_REMOVE;
+	kept->liveupdate_preserved = true;
+	bridge = add_pci("/sys/devices/pci0000:00/0000:00:02.0", "pcieport");
+	bridge->class = strdup("060400");
+	MUST(bridge->class);
+	stub = add_pci("/sys/devices/pci0000:00/0000:00:03.0", "pci-stub");
+	plain = add_pci("/sys/devices/pci0000:00/0000:00:04.0", "bar");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	plan_with(policies(files));
 
-		/* The first asks for what the driver has: no step, and the second loses. */
-		kernel_method_case(sa, "auto", sb, "remove");
-		ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "foo"), -1);
-		ck_assert_uint_eq(p->n, 0);
-		assert_b_loses("auto", "remove");
+	s = STEP(STEP_SET_KERNEL_METHOD, pf->name);
+	ck_assert_ptr_null(p->steps[s].policy);
+	ck_assert_int_eq(p->steps[s].method, KMETHOD_SHUTDOWN);
+	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_REMOVE);
+	ck_assert_msg(strstr(p->steps[s].reason, "kexec_method of 0000:01:00.0 is remove, and it "
+						 "is left alone: its VF 0000:01:00.1"),
+		      "%s", p->steps[s].reason);
+	ck_assert(has_warning("10-pf.policy: KernelMethod=remove for 0000:01:00.0 (pf) not "
+			      "applied: it is left alone (its VF 0000:01:00.1"));
 
-		/* The first asks for a change: its step, and the second loses. */
-		kernel_method_case(sa, "remove", sb, "shutdown");
-		ck_assert_uint_eq(p->n, 1);
-		s = STEP(STEP_SET_KERNEL_METHOD, "foo");
-		ck_assert_str_eq(p->steps[s].policy->name, "10-a.policy");
-		ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
-		ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_AUTO);
-		assert_b_loses("remove", "shutdown");
+	s = STEP(STEP_SET_KERNEL_METHOD, kept->name);
+	ck_assert_ptr_null(p->steps[s].policy);
+	ck_assert_int_eq(p->steps[s].method, KMETHOD_SHUTDOWN);
+	ck_assert_msg(strstr(p->steps[s].reason,
+			     "the kernel would release foo from 0000:02:00.0 at "
+			     "the kexec, and it is left alone: preserved"),
+		      "%s", p->steps[s].reason);
 
-		/* Agreeing policies: one step, from the first, and no warning. */
-		kernel_method_case(sa, "shutdown", sb, "shutdown");
-		ck_assert_uint_eq(p->n, 1);
-		ck_assert_str_eq(p->steps[STEP(STEP_SET_KERNEL_METHOD, "foo")].policy->name,
-				 "10-a.policy");
-		ck_assert_ptr_null(p->warnings);
-	}
+	/* The VF is left alone too; vfio-pci is refused by the kernel anyway. */
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, vf->name), -1);
+	ck_assert(has_warning("20-rest.policy: KernelMethod=remove for 0000:01:00.1 (vfio-pci) not "
+			      "applied: it is left alone"));
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, bridge->name), -1);
+	ck_assert(has_warning("20-rest.policy: KernelMethod=remove for 0000:00:02.0 (pcieport) not "
+			      "set: the kernel refuses it, it is a bridge"));
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, stub->name), -1);
+	ck_assert(has_warning("20-rest.policy: KernelMethod=remove for 0000:00:03.0 (pci-stub) not "
+			      "set: the kernel refuses it, its driver sets driver_managed_dma"));
+
+	s = STEP(STEP_SET_KERNEL_METHOD, plain->name);
+	ck_assert_str_eq(p->steps[s].policy->name, "20-rest.policy");
+	ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
+	ck_assert_uint_eq(p->n, 3);
 }
 END_TEST
 
@@ -1075,7 +1119,8 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_real_machine);
 	tcase_add_test(tc, test_order_independent);
 	tcase_add_test(tc, test_no_policies);
-	tcase_add_test(tc, test_kernel_method_first_policy_wins);
+	tcase_add_test(tc, test_kernel_method_per_device);
+	tcase_add_test(tc, test_kernel_method_held_and_refused);
 	tcase_add_test(tc, test_storage_nvme_partition);
 	tcase_add_test(tc, test_storage_md_two_controllers);
 	tcase_add_test(tc, test_storage_lvm);

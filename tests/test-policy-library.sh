@@ -134,29 +134,36 @@ printf '[Match]\nDriver=*\n[Quiesce]\nFlushCache=yes\n' >"$tmp/catch/00-all.poli
 run 0 "$KEXECQ" plan -P "$tmp/catch" -P "$lib" --inventory "$tmp/gen/server-6.12.117.json" &&
 	expect out "Kexec refused" "Unsafe= in 50-amdgpu.policy holds behind a Driver=* policy"
 
-# Patched kernel whose global method is remove: the PF of a VF in a VM is
-# not unbound by the kernel either; no policy can set its method to default.
+# Patched kernel where every function that can be released is marked
+# remove: the PF of a VF in a VM is not released by the kernel either, and
+# no policy can mark it remove.
 python3 - "$tmp/vf.json" "$tmp/vf-remove.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["kernel"]["kexec_method"] = "remove"
+d["version"] = 4
+d["kernel"]["per_device_kexec_method"] = True
 for x in d["devices"]:
-    if x["kind"] == "pci" and x.get("driver"):
-        x["kexec_method"] = "default"
-        x["kexec_action"] = "remove"
+    if x["kind"] != "pci":
+        continue
+    if x.get("driver") and x["driver"] not in ("vfio-pci", "pcieport"):
+        x["kexec_method"] = x["kexec_action"] = "remove"
+    else:
+        x["kexec_method"] = "shutdown"
+        x["kexec_action"] = "shutdown" if x.get("driver") else "clear-master"
 json.dump(d, open(sys.argv[2], "w"))
 PY
 run 0 "$KEXECQ" plan --explain -P "$tmp/empty" --inventory "$tmp/vf-remove.json" &&
-	expect out "set kexec_method of driver ixgbe to shutdown (was default)" "a held PF's driver is kept from the kernel's remove" &&
-	expect out "because kexecq leaves devices alone: the kernel would unbind" "and the plan says why"
+	expect out "set kexec_method of 0000:0b:00.0 (ixgbe) to shutdown (was remove)" "a held PF is kept from the kernel's remove" &&
+	expect out "because kexecq leaves devices alone: the kernel would release ixgbe from 0000:0b:00.0 at the kexec" "and the plan says why" &&
+	if grep -q "set kexec_method of 0000:0b:10.0" "$tmp/out"; then fail "the vfio-pci VF's method was changed"; else pass "the VF's own method (shutdown) is left as it is"; fi
 python3 -m json.tool "$tmp/vf-remove.json" >"$tmp/vf-remove-pretty.json"
-sed '/"driver": "ixgbe"/,/kexec_action/ { s/"kexec_method": "default"/"kexec_method": "shutdown"/; s/"kexec_action": "remove"/"kexec_action": "shutdown"/ }' \
+sed '/"driver": "ixgbe"/,/kexec_action/ { s/"kexec_method": "remove"/"kexec_method": "shutdown"/; s/"kexec_action": "remove"/"kexec_action": "shutdown"/ }' \
 	"$tmp/vf-remove-pretty.json" >"$tmp/vf-shutdown.json"
-mkdir -p "$tmp/kmdef"
-printf '[Match]\nDriver=ixgbe\n[Quiesce]\nKernelMethod=default\n' >"$tmp/kmdef/10-ixgbe.policy"
-run 0 "$KEXECQ" plan -P "$tmp/kmdef" --inventory "$tmp/vf-shutdown.json" &&
-	expect out "KernelMethod=default for driver ixgbe not set" "KernelMethod=default is refused for a held driver" &&
-	if grep -q "driver ixgbe to" "$tmp/out"; then fail "the ixgbe method was changed"; else pass "and the ixgbe method is not changed"; fi
+mkdir -p "$tmp/kmrem"
+printf '[Match]\nDriver=ixgbe\n[Quiesce]\nKernelMethod=remove\n' >"$tmp/kmrem/10-ixgbe.policy"
+run 0 "$KEXECQ" plan -P "$tmp/kmrem" --inventory "$tmp/vf-shutdown.json" &&
+	expect out "10-ixgbe.policy: KernelMethod=remove for 0000:0b:00.0 (ixgbe) not applied: it is left alone" "KernelMethod=remove is refused for a held function" &&
+	if grep -q "set kexec_method of 0000:0b:00.0" "$tmp/out"; then fail "the ixgbe PF's method was changed"; else pass "and its method is not changed"; fi
 
 # The table's title must agree with its name.
 mkdir -p "$tmp/tables"

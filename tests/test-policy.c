@@ -134,7 +134,14 @@ static const struct {
 	{ "[Match]\nDriver=x\n[Quiesce]\nActon=unbind\n", 4, "unknown key \"Acton\"" },
 	{ "[Match]\nDriver=x\n[Quiesce]\nAction=explode\n", 4,
 	  "Action=: invalid value \"explode\"" },
-	{ "[Match]\nDriver=x\n[Quiesce]\nKernelMethod=kexec\n", 4, "KernelMethod=: invalid value" },
+	{ "[Match]\nDriver=x\n[Quiesce]\nKernelMethod=kexec\n", 4,
+	  "KernelMethod=: invalid value \"kexec\" (expected shutdown or remove)" },
+	/* The kexecq series' v2 values: named as such. */
+	{ "[Match]\nDriver=x\n[Quiesce]\nKernelMethod=auto\n", 4,
+	  "KernelMethod=: \"auto\" was a value of the kexecq kernel series' v2" },
+	{ "[Match]\nDriver=x\n[Quiesce]\nOnFailure=abort\nKernelMethod=default\n", 5,
+	  "KernelMethod=: \"default\" was a value of the kexecq kernel series' v2, whose "
+	  "kexec_method was the driver's; v3's is each device's own and takes shutdown or remove" },
 	{ "[Match]\nDriver=x\n[Quiesce]\nFlushCache=maybe\n", 4, "FlushCache=: invalid value" },
 	{ "[Match]\nDriver=x\n[Quiesce]\nNetworkDown=auto\n", 4, "NetworkDown=: invalid boolean" },
 	{ "[Match]\nDriver=x\n[Quiesce]\nDisableSRIOV=2\n", 4, "DisableSRIOV=: invalid value" },

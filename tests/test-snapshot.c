@@ -59,7 +59,12 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(inventory_find_name(inv, DEVICE_DISK, "sda")->parent->name, "host0");
 	ck_assert_str_eq(inventory_find_name(inv, DEVICE_NET, "eth0")->parent->name,
 			 "0000:00:03.0");
-	ck_assert_int_eq(inv->kernel_kexec_method, KMETHOD_UNSET);
+	/* Said by the devices' kexec_method and kexec_action, the kernel's own left out. */
+	ck_assert(inv->kernel_per_device_method);
+	ck_assert_int_eq(vf->kexec_method, KMETHOD_REMOVE);
+	ck_assert_int_eq(vf->kexec_action, KACTION_CLEAR_MASTER);
+	ck_assert_int_eq(vf->physfn->kexec_method, KMETHOD_UNSET);
+	ck_assert_int_eq(vf->physfn->kexec_action, KACTION_SHUTDOWN);
 	ck_assert(!inv->live);
 	inventory_free(inv);
 }
@@ -85,6 +90,8 @@ START_TEST(test_fixtures_stable)
 END_TEST
 
 #define HEAD "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ "
+#define HEAD3 "{ \"format\": \"kexecq-inventory\", \"version\": 3, \"devices\": [ "
+#define HEAD4 "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"devices\": [ "
 #define PCI(name) \
 	"{ \"kind\": \"pci\", \"syspath\": \"/sys/devices/" name "\", \"name\": \"" name "\""
 #define TAIL " ] }"
@@ -102,9 +109,9 @@ static const struct {
 	  ":2: not valid JSON" },
 	{ "[]", "not a kexecq inventory" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 1, \"devices\": [] }",
-	  "inventory version 1 is not supported (this kexecq reads 2 to 3)" },
-	{ "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"devices\": [] }",
-	  "inventory version 4 is not supported (this kexecq reads 2 to 3)" },
+	  "inventory version 1 is not supported (this kexecq reads 2 to 4)" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 5, \"devices\": [] }",
+	  "inventory version 5 is not supported (this kexecq reads 2 to 4)" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2 }", "missing \"devices\" array" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"devices\": [ { \"kind\": \"pci\", "
 	  "\"name\": \"x\" } ] }",
@@ -147,7 +154,36 @@ static const struct {
 	  "\"kernel\" is not an object" },
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"kernel\": { \"kexec_method\": "
 	  "\"\\u001b[31mred\" }, \"devices\": [] }",
-	  "invalid kexec_method \"\\x1b[31mred\"" },
+	  "kernel: kexec_method \"\\x1b[31mred\" is the global method of the v2 ABI" },
+	/* The kexecq series' v2 ABI (per driver, and a global method): named, not read. */
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 3, \"kernel\": { \"kexec_method\": "
+	  "\"shutdown\" }, \"devices\": [] }",
+	  "bad.json: kernel: kexec_method \"shutdown\" is the global method of the v2 ABI of the "
+	  "kexecq kernel series, which v3 does not have" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"kernel\": { \"kexec_method\": "
+	  "\"remove\" }, \"devices\": [] }",
+	  "kernel: kexec_method \"remove\" is the global method of the v2 ABI" },
+	{ HEAD3 PCI("a") ", \"driver\": \"lpfc\", \"kexec_method\": \"default\" }" TAIL,
+	  "bad.json: devices[0] (a): kexec_method \"default\" is from inventory version 3, which "
+	  "has the v2 ABI of the kexecq kernel series (per driver); this kexecq reads v3's "
+	  "(version 4, per device): take the snapshot again" },
+	{ HEAD3 PCI("a") ", \"kexec_method\": \"shutdown\" }" TAIL,
+	  "devices[0] (a): kexec_method \"shutdown\" is from inventory version 3" },
+	{ HEAD PCI("a") ", \"kexec_action\": \"nothing\" }" TAIL,
+	  "devices[0] (a): kexec_action \"nothing\" is from inventory version 2" },
+	{ HEAD4 PCI("a") ", \"kexec_method\": \"auto\" }" TAIL,
+	  "devices[0] (a): kexec_method \"auto\" is a value of the v2 ABI of the kexecq kernel "
+	  "series; v3 has shutdown and remove" },
+	{ HEAD4 PCI("a") ", \"kexec_method\": \"[shutdown] remove\" }" TAIL,
+	  "devices[0] (a): invalid kexec_method \"[shutdown] remove\"" },
+	{ HEAD4 PCI("a") ", \"kexec_action\": \"nothing\" }" TAIL,
+	  "devices[0] (a): kexec_action \"nothing\" is a value of the v2 ABI of the kexecq kernel "
+	  "series; v3 has remove, shutdown and clear-master" },
+	{ HEAD4 PCI("a") ", \"kexec_action\": 1 }" TAIL,
+	  "devices[0] (a): expected a string for \"kexec_action\"" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"kernel\": { "
+	  "\"per_device_kexec_method\": \"yes\" }, \"devices\": [] }",
+	  "kernel: expected true or false for per_device_kexec_method" },
 	/* SR-IOV links: one level, to a PCI function of the snapshot, never a loop. */
 	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/a\" }" TAIL,
 	  "/sys/devices/a: physfn names the device itself" },
@@ -213,7 +249,7 @@ START_TEST(test_version_2)
 	ck_assert_int_eq(inventory_load_json_buffer("v2.json", v2, strlen(v2), &inv), 0);
 	ck_assert(!inv->mounts_known);
 	text = save(inv);
-	ck_assert(strstr(text, "\"version\": 3"));
+	ck_assert(strstr(text, "\"version\": 4"));
 	inventory_free(inv);
 	inv = test_inventory("storage");
 	ck_assert(inv->mounts_known);

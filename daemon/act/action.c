@@ -310,52 +310,136 @@ static int undo_unload(struct action *a, char **msg)
 
 /* ---- set-kernel-method ------------------------------------------------------------------ */
 
-static int do_set_method(struct action *a, char **msg)
+/*
+ * The device's kexec_method, as the bracketed word of "[shutdown] remove":
+ * 0 and the method, -EOPNOTSUPP when the kernel has no such attribute,
+ * or another -errno; *msg says which.
+ */
+static int read_method(const struct action *a, const char *rel, enum kernel_method *ret, char **msg)
 {
-	_cleanup_free_ char *rel = NULL, *drvrel = NULL, *old = NULL;
-	struct stat st;
+	_cleanup_free_ char *v = NULL;
 	int r, m;
 
-	if (asprintf(&rel, "bus/pci/drivers/%s/kexec_method", a->object) < 0 ||
-	    asprintf(&drvrel, "%s/bus/pci/drivers/%s", a->env->sysfs, a->object) < 0)
-		return -ENOMEM;
-	r = sysfs_read(a->env->sysfs, rel, &old);
-	if (r == -ENOENT) {
-		if (stat(drvrel, &st) < 0)
-			return set_message(msg, "driver %s is not registered", a->object), -ENOENT;
+	r = sysfs_read(a->env->sysfs, rel, &v);
+	if (r == -ENOENT)
 		return set_message(msg, "this kernel has no kexec_method"), -EOPNOTSUPP;
-	}
 	if (r < 0)
-		return set_message(msg, "cannot read kexec_method: %s", strerror(-r)), r;
-	m = kernel_method_from_sysfs(old);
+		return set_message(msg, "cannot read kexec_method of %s: %s", a->object,
+				   strerror(-r)),
+		       r;
+	m = kernel_method_from_sysfs(v);
 	if (m < 0)
-		return set_message(msg, "kexec_method reads \"%s\"", old), -EIO;
-	if (m == (int)a->method)
-		return set_message(msg, "already %s", kernel_method_to_string(a->method)), 0;
-	r = sysfs_write(a->env->sysfs, rel, kernel_method_to_string(a->method));
+		return set_message(msg, "kexec_method of %s reads \"%s\"", a->object, v), -EIO;
+	*ret = m;
+	return 0;
+}
+
+/* Why the kernel refused a write of word to the device's kexec_method. */
+static int method_write_failed(const struct action *a, const char *word, int r, char **msg)
+{
+	switch (r) {
+	case -EOPNOTSUPP:
+		/* Not "skipped": the kernel has the attribute, and says no. */
+		return set_message(msg,
+				   "the kernel refuses %s for %s: its driver cannot be released "
+				   "on kexec",
+				   word, a->object),
+		       -EPERM;
+	case -ENODEV:
+		/* The device is there (action_run() tells "gone"), its driver is not. */
+		return set_message(msg, "the kernel says no driver is bound to %s", a->object),
+		       -ENODEV;
+	case -EBUSY:
+		return set_message(msg,
+				   "the kernel is shutting down: kexec_method of %s cannot be "
+				   "changed any more",
+				   a->object),
+		       -EBUSY;
+	case -EINVAL:
+		return set_message(msg, "the kernel does not take \"%s\" for kexec_method of %s",
+				   word, a->object),
+		       -EINVAL;
+	default:
+		return set_message(msg, "cannot set kexec_method of %s to %s: %s", a->object, word,
+				   strerror(-r)),
+		       r;
+	}
+}
+
+/*
+ * The choice belongs to the device and the driver bound to it: the kernel
+ * forgets it on unbind.  Unbound now (the plan's own unbind may have run
+ * first): nothing to release, done.  Another driver than planned: refused.
+ */
+static int do_set_method(struct action *a, char **msg)
+{
+	_cleanup_free_ char *rel = NULL, *now = NULL, *after = NULL;
+	const char *word = kernel_method_to_string(a->method);
+	enum kernel_method old;
+	int r;
+
+	if (!word)
+		return -EINVAL;
+	if (asprintf(&rel, "bus/pci/devices/%s/kexec_method", a->object) < 0)
+		return -ENOMEM;
+	r = read_method(a, rel, &old, msg);
 	if (r < 0)
-		return set_message(msg, "cannot set kexec_method: %s", strerror(-r)), r;
-	a->old_method = strdup(kernel_method_to_string(m));
+		return r;
+	r = bound_driver(a, &now);
+	if (r == -ENOENT)
+		return set_message(msg,
+				   "no driver is bound to %s: a kexec clears its bus mastering",
+				   a->object),
+		       0;
+	if (r < 0)
+		return set_message(msg, "cannot read the driver of %s: %s", a->object,
+				   strerror(-r)),
+		       r;
+	if (a->driver && !streq(now, a->driver))
+		return set_message(msg, "%s is bound to %s now, not %s as planned", a->object, now,
+				   a->driver),
+		       -EBUSY;
+	if (old == a->method)
+		return set_message(msg, "already %s", word), 0;
+	r = sysfs_write(a->env->sysfs, rel, word);
+	if (r == -ENODEV && bound_driver(a, &after) == -ENOENT)
+		return set_message(msg, "no driver is bound to %s any more: nothing to release",
+				   a->object),
+		       0;
+	if (r < 0)
+		return method_write_failed(a, word, r, msg);
+	a->old_method = strdup(kernel_method_to_string(old));
 	if (!a->old_method)
 		return -ENOMEM;
 	a->done = true;
-	return set_message(msg, "%s (was %s)", kernel_method_to_string(a->method), a->old_method),
-	       0;
+	return set_message(msg, "%s (was %s)", word, a->old_method), 0;
 }
 
+/* Write the word read before back, to the same driver; unbound since: forgotten already. */
 static int undo_set_method(struct action *a, char **msg)
 {
-	_cleanup_free_ char *rel = NULL;
+	_cleanup_free_ char *rel = NULL, *now = NULL;
 	int r;
 
-	if (asprintf(&rel, "bus/pci/drivers/%s/kexec_method", a->object) < 0)
+	r = bound_driver(a, &now);
+	if (r == -ENOENT)
+		return set_message(msg, "no driver is bound to %s: its kexec_method is forgotten",
+				   a->object),
+		       0;
+	if (r >= 0 && a->driver && !streq(now, a->driver))
+		return set_message(msg,
+				   "%s is bound to %s now, not %s: its kexec_method is that "
+				   "driver's",
+				   a->object, now, a->driver),
+		       0;
+	if (asprintf(&rel, "bus/pci/devices/%s/kexec_method", a->object) < 0)
 		return -ENOMEM;
 	r = sysfs_write(a->env->sysfs, rel, a->old_method);
-	if (r < 0)
-		return set_message(msg, "cannot set kexec_method back to %s: %s", a->old_method,
-				   strerror(-r)),
-		       r;
-	return set_message(msg, "kexec_method %s again", a->old_method), 1;
+	if (r < 0) {
+		(void)method_write_failed(a, a->old_method, r, msg);
+		return r == -ENODEV ? -EIO : r;
+	}
+	return set_message(msg, "kexec_method of %s %s again", a->object, a->old_method), 1;
 }
 
 /* ---- readonly ------------------------------------------------------------------------------ */
@@ -675,6 +759,7 @@ static int object_gone(const struct action *a)
 	case STEP_SRIOV_DISABLE:
 	case STEP_UNBIND:
 	case STEP_RESET:
+	case STEP_SET_KERNEL_METHOD:
 		r = asprintf(&rel, "bus/pci/devices/%s", a->object);
 		break;
 	default:

@@ -9,7 +9,8 @@
  *   unbind             <sysfs>/bus/pci/drivers/<driver>/unbind
  *   reset              <sysfs>/bus/pci/devices/<dev>/reset, after the unbind
  *   unload-module      libkmod (kmod-adapter.c), as rmmod
- *   set-kernel-method  <sysfs>/bus/pci/drivers/<driver>/kexec_method
+ *   set-kernel-method  <sysfs>/bus/pci/devices/<dev>/kexec_method, the bracketed
+ *                      word read first and written back by the undo
  *   readonly           syncfs() and mount(MS_REMOUNT | MS_RDONLY) of each mount
  *                      point, checked against mountinfo and st_dev first
  *                      (EBUSY, a file open for writing, is tried again for
@@ -47,8 +48,8 @@ struct action_mount {
 
 struct action {
 	enum step_type type;
-	char *object; /* PCI function, disk, interface, module or driver */
-	char *driver; /* the driver the plan saw bound (unbind, reset) or configures */
+	char *object; /* PCI function, disk, interface or module */
+	char *driver; /* the driver the plan saw bound (unbind, reset, set-kernel-method) */
 	char *devnode; /* flush-cache: "/dev/sda" */
 	enum kernel_method method; /* set-kernel-method */
 	struct action_mount *mounts; /* readonly, innermost first */
@@ -69,7 +70,8 @@ extern const struct exec_ops action_exec_ops;
 /*
  * Carry out one action.  Returns 0 (done; *ret_message may say more, e.g.
  * "already unbound"), -EOPNOTSUPP when the kernel lacks what the step
- * needs (a kernel without kexec_method: the step is skipped), -ENODEV
+ * needs (a kernel without kexec_method: the step is skipped; a kernel
+ * that has it and refuses remove for a driver is -EPERM, a failure), -ENODEV
  * when its device is not there any more (hot-unplugged: the step is
  * "gone"; no other failure returns -ENODEV), or another -errno with
  * *ret_message saying what went wrong.

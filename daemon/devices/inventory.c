@@ -114,11 +114,7 @@ struct device *device_free(struct device *d)
 
 struct inventory *inventory_new(void)
 {
-	struct inventory *inv = calloc(1, sizeof(*inv));
-
-	if (inv)
-		inv->kernel_kexec_method = KMETHOD_UNSET;
-	return inv;
+	return calloc(1, sizeof(struct inventory));
 }
 
 struct inventory *inventory_free(struct inventory *inv)
@@ -298,4 +294,32 @@ bool driver_is_vfio(const char *driver)
 	return driver &&
 	       (fnmatch("vfio-pci", driver, 0) == 0 || fnmatch("vfio_pci", driver, 0) == 0 ||
 		fnmatch("*_vfio_pci", driver, 0) == 0 || fnmatch("*-vfio-pci", driver, 0) == 0);
+}
+
+/*
+ * A PCI-to-PCI (0604, semi-transparent 0609) or CardBus (0607) bridge by
+ * its class, or a function with PCI functions below it: the kernel's
+ * pdev->subordinate.
+ */
+static bool is_bridge(const struct device *d)
+{
+	if (d->class && (startswith(d->class, "0604") || startswith(d->class, "0607") ||
+			 startswith(d->class, "0609")))
+		return true;
+	for (size_t i = 0; i < d->n_children; i++)
+		if (d->children[i]->kind == DEVICE_PCI)
+			return true;
+	return false;
+}
+
+const char *kexec_remove_refused(const struct device *d)
+{
+	if (d->kind != DEVICE_PCI)
+		return NULL;
+	if (is_bridge(d))
+		return "it is a bridge";
+	if (driver_is_vfio(d->driver) || streq_ptr(d->driver, "pci-stub") ||
+	    streq_ptr(d->driver, "pcieport"))
+		return "its driver sets driver_managed_dma";
+	return NULL;
 }

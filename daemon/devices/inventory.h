@@ -13,9 +13,18 @@
 #include "macro.h"
 
 #define INVENTORY_FORMAT "kexecq-inventory"
-/* 3: disks carry the file systems mounted from them; 2 is still read (none known). */
-#define INVENTORY_VERSION 3
+/*
+ * 4: the kexecq series' v3 ABI: kexec_method and kexec_action are each PCI
+ *    device's own, and the kernel says whether it has them
+ *    (per_device_kexec_method) instead of a global kexec_method.
+ * 3: disks carry the file systems mounted from them.
+ * 2 and 3 are still read, as long as they hold no kexec_method or
+ * kexec_action: theirs were v2's, per driver, and mean something else.
+ */
+#define INVENTORY_VERSION 4
 #define INVENTORY_VERSION_MIN 2
+/* The first version whose kexec_method and kexec_action follow the v3 ABI. */
+#define INVENTORY_VERSION_KEXEC_V3 4
 
 enum device_kind {
 	DEVICE_PCI,
@@ -71,8 +80,9 @@ struct device {
 	char *physfn_syspath; /* set on SR-IOV VFs */
 	unsigned sriov_numvfs;
 	unsigned sriov_totalvfs;
-	enum kernel_method kexec_method; /* the driver's own, from a patched kernel */
-	enum kexec_action kexec_action; /* what a kexec does to it; UNKNOWN unpatched */
+	/* Its sysfs kexec_method and kexec_action (kmethod.h); UNSET, UNKNOWN unpatched. */
+	enum kernel_method kexec_method;
+	enum kexec_action kexec_action;
 	unsigned enable_count; /* sysfs `enable`: pci_enable_device() users (vfio while open) */
 	bool liveupdate_preserved; /* a live update keeps it running across the kexec (liveupdate.h) */
 
@@ -95,8 +105,8 @@ struct device {
 
 struct inventory {
 	char *kernel_release;
-	/* Global default from a patched kernel; KMETHOD_UNSET: unpatched. */
-	enum kernel_method kernel_kexec_method;
+	/* The kernel has the series: PCI devices carry kexec_method and kexec_action. */
+	bool kernel_per_device_method;
 	char *source; /* the host name (live) or the snapshot file it came from */
 	char **liveupdate_sessions; /* open live update sessions (liveupdate.h); live scans only */
 	bool live; /* scanned from this machine's sysfs */
@@ -154,3 +164,12 @@ bool driver_gives_dma_to_userspace(const char *driver);
 
 /* vfio-pci and its variants: the only drivers whose devices a live update can preserve. */
 bool driver_is_vfio(const char *driver);
+
+/*
+ * Why the kernel refuses kexec_method "remove" for d (EOPNOTSUPP), as far
+ * as the inventory can tell, or NULL: "it is a bridge", or "its driver
+ * sets driver_managed_dma" (vfio-pci and its variants, pci-stub, pcieport).
+ * The kernel also refuses drivers without ->remove() or with
+ * suppress_bind_attrs, which the inventory does not know.
+ */
+const char *kexec_remove_refused(const struct device *d);

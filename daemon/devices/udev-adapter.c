@@ -74,8 +74,6 @@ static int copy_properties(struct udev_device *ud, struct device *d)
 struct driver_info {
 	char *name;
 	char *module;
-	enum kernel_method method;
-	enum kexec_action action;
 };
 
 struct scan {
@@ -84,6 +82,7 @@ struct scan {
 	struct driver_info *drivers;
 	size_t n_drivers;
 	char **slots; /* "0000:03:00=SLOTNAME" */
+	bool kexec_attributes; /* a PCI device had kexec_method: the kernel has the series */
 };
 
 static const struct driver_info *driver_info(struct scan *s, const char *drv)
@@ -101,7 +100,7 @@ static const struct driver_info *driver_info(struct scan *s, const char *drv)
 		return NULL;
 	s->drivers = di;
 	di = &s->drivers[s->n_drivers];
-	*di = (struct driver_info){ .method = KMETHOD_UNSET, .action = KACTION_UNKNOWN };
+	*di = (struct driver_info){};
 	di->name = strdup(drv);
 	if (!di->name)
 		return NULL;
@@ -115,19 +114,6 @@ static const struct driver_info *driver_info(struct scan *s, const char *drv)
 	v = udev_device_get_sysattr_value(ud, "module");
 	if (v && !(di->module = strdup(v)))
 		return NULL;
-	/* "[default] auto shutdown remove": the bracketed word is the driver's own. */
-	v = udev_device_get_sysattr_value(ud, "kexec_method");
-	if (v) {
-		int m = kernel_method_from_sysfs(v);
-
-		di->method = m >= 0 ? (enum kernel_method)m : KMETHOD_UNSET;
-	}
-	v = udev_device_get_sysattr_value(ud, "kexec_action");
-	if (v) {
-		int a = kexec_action_from_string(v);
-
-		di->action = a >= 0 ? (enum kexec_action)a : KACTION_UNKNOWN;
-	}
 	return di;
 }
 
@@ -185,6 +171,29 @@ static const char *slot_of(const struct scan *s, const char *bdf)
 	return NULL;
 }
 
+/*
+ * The device's own kexec_method ("[shutdown] remove": the bracketed word)
+ * and kexec_action ("clear-master"), from a kernel with the series.  An
+ * unreadable or unknown value is left unknown; the attribute being there
+ * says the kernel has them.
+ */
+static void read_kexec_attributes(struct scan *s, struct udev_device *ud, struct device *d)
+{
+	const char *v = udev_device_get_sysattr_value(ud, "kexec_method");
+	int k;
+
+	if (v) {
+		s->kexec_attributes = true;
+		k = kernel_method_from_sysfs(v);
+		d->kexec_method = k >= 0 ? (enum kernel_method)k : KMETHOD_UNSET;
+	}
+	v = udev_device_get_sysattr_value(ud, "kexec_action");
+	if (v) {
+		k = kexec_action_from_string(v);
+		d->kexec_action = k >= 0 ? (enum kexec_action)k : KACTION_UNKNOWN;
+	}
+}
+
 static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv)
 {
 	_cleanup_(device_freep) struct device *d = NULL;
@@ -222,6 +231,7 @@ static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv
 	r = dup_or_null(slot_of(s, d->name), &d->slot);
 	if (r < 0)
 		return r;
+	read_kexec_attributes(s, ud, d);
 
 	/* libudev reads only the driver/subsystem/module links; physfn is ours. */
 	if (startswith(d->syspath, "/sys/")) {
@@ -256,8 +266,6 @@ static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv
 		 * only when /sys/module/<name> exists.  No link: built in.
 		 */
 		d->module_builtin = !di->module;
-		d->kexec_method = di->method;
-		d->kexec_action = di->action;
 	}
 	r = inventory_add(inv, d);
 	if (r < 0)
@@ -340,7 +348,6 @@ int udev_scan(const char *sysfs, struct inventory *inv)
 {
 	_cleanup_(scan_done) struct scan s = { .sysfs = sysfs };
 	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
-	_cleanup_free_ char *m = NULL;
 	int r;
 
 	if (!udev)
@@ -360,13 +367,8 @@ int udev_scan(const char *sysfs, struct inventory *inv)
 		r = enumerate(&s, "net", NULL, DEVICE_NET, inv);
 	if (r < 0)
 		return r;
-
-	/* A patched kernel exposes the global default as a parameter of "pci". */
-	if (sysfs_read(sysfs, "module/pci/parameters/kexec_method", &m) >= 0) {
-		int k = kernel_method_from_string(m);
-
-		inv->kernel_kexec_method = k >= 0 ? k : KMETHOD_UNSET;
-	}
+	/* With CONFIG_KEXEC_CORE, every PCI device of a patched kernel has them. */
+	inv->kernel_per_device_method = s.kexec_attributes;
 	return 0;
 }
 

@@ -405,11 +405,18 @@ static int parse_kernel_method(struct conf_parser *p, const char *key, const cha
 		return 0;
 	}
 	r = kernel_method_from_string(value);
+	if (r < 0 && kernel_method_is_v2(value)) {
+		conf_error(p,
+			   "%s=: \"%s\" was a value of the kexecq kernel series' v2, whose "
+			   "kexec_method was the driver's; v3's is each device's own and takes "
+			   "shutdown or remove (leave %s= unset for the driver's choice)",
+			   key, value, key);
+		return 0;
+	}
 	if (r < 0) {
 		SHOW(value);
-		conf_error(p,
-			   "%s=: invalid value \"%s\" (expected auto, shutdown, remove or default)",
-			   key, strna(shown));
+		conf_error(p, "%s=: invalid value \"%s\" (expected shutdown or remove)", key,
+			   strna(shown));
 		return 0;
 	}
 	*m = r;

@@ -138,8 +138,8 @@ int inventory_save_json(const struct inventory *inv, FILE *f)
 	if (!kernel)
 		return -ENOMEM;
 	r |= json_add_str(kernel, "release", inv->kernel_release);
-	r |= json_add(kernel, "kexec_method",
-		      jstr(kernel_method_to_string(inv->kernel_kexec_method)));
+	r |= json_add(kernel, "per_device_kexec_method",
+		      json_object_new_boolean(inv->kernel_per_device_method));
 	devs = json_object_new_array();
 	r |= json_add(root, "devices", devs);
 	if (!devs || r)
@@ -157,6 +157,7 @@ int inventory_save_json(const struct inventory *inv, FILE *f)
 
 struct loader {
 	const char *path;
+	int version; /* of the snapshot */
 	size_t index;
 	const char *name; /* of the device, once known */
 };
@@ -211,6 +212,51 @@ static int get_enum(const struct loader *l, json_object *o, const char *key,
 	}
 	*ret = r;
 	return 1;
+}
+
+/*
+ * A device's kexec_method or kexec_action: the v3 ABI's values, in a
+ * snapshot of version 4 or later.  Older snapshots took them from v2's
+ * per-driver attributes, which meant something else: refused, with the
+ * file and field named, rather than read as the device's own.
+ */
+static int get_kexec_enum(const struct loader *l, json_object *o, const char *key,
+			  int (*from_string)(const char *s), bool (*is_v2)(const char *s),
+			  const char *values, int *ret)
+{
+	_cleanup_free_ char *s = NULL, *shown = NULL, *name = NULL;
+	int r;
+
+	r = get_str(l, o, key, false, &s);
+	if (r < 0 || !s)
+		return r;
+	r = from_string(s);
+	if (r >= 0 && l->version >= INVENTORY_VERSION_KEXEC_V3) {
+		*ret = r;
+		return 1;
+	}
+	if (r < 0 && !is_v2(s) && l->version >= INVENTORY_VERSION_KEXEC_V3) {
+		_cleanup_free_ char *what = NULL;
+
+		if (asprintf(&what, "invalid %s", key) < 0)
+			return -ENOMEM;
+		return bad(l, what, s);
+	}
+	shown = cescape(s);
+	name = l->name ? cescape(l->name) : NULL;
+	if (l->version < INVENTORY_VERSION_KEXEC_V3)
+		return log_error_errno(
+			EBADMSG,
+			"%s: devices[%zu]%s%s%s: %s \"%s\" is from inventory version %d, which "
+			"has the v2 ABI of the kexecq kernel series (per driver); this kexecq "
+			"reads v3's (version %d, per device): take the snapshot again",
+			l->path, l->index, name ? " (" : "", strempty(name), name ? ")" : "", key,
+			strempty(shown), l->version, INVENTORY_VERSION_KEXEC_V3);
+	return log_error_errno(EBADMSG,
+			       "%s: devices[%zu]%s%s%s: %s \"%s\" is a value of the v2 ABI of "
+			       "the kexecq kernel series; v3 has %s",
+			       l->path, l->index, name ? " (" : "", strempty(name), name ? ")" : "",
+			       key, strempty(shown), values);
 }
 
 static int get_bool(const struct loader *l, json_object *o, const char *key, int *ret)
@@ -462,12 +508,14 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 	if (d->sriov_numvfs > d->sriov_totalvfs)
 		return bad(l, "sriov_numvfs exceeds sriov_totalvfs", NULL);
 
-	r = get_enum(l, o, "kexec_method", kernel_method_from_string, &k);
+	r = get_kexec_enum(l, o, "kexec_method", kernel_method_from_string, kernel_method_is_v2,
+			   "shutdown and remove", &k);
 	if (r < 0)
 		return r;
 	if (r > 0)
 		d->kexec_method = k;
-	r = get_enum(l, o, "kexec_action", kexec_action_from_string, &k);
+	r = get_kexec_enum(l, o, "kexec_action", kexec_action_from_string, kexec_action_is_v2,
+			   "remove, shutdown and clear-master", &k);
 	if (r < 0)
 		return r;
 	if (r > 0)
@@ -530,7 +578,7 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 	_cleanup_json_ json_object *root = NULL;
 	json_object *v, *kernel, *devs;
 	const char *fmt;
-	int r;
+	int version, r;
 
 	if (!inv)
 		return log_oom();
@@ -548,14 +596,14 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 	if (!json_object_object_get_ex(root, "version", &v) ||
 	    !json_object_is_type(v, json_type_int))
 		return log_error_errno(EBADMSG, "%s: missing \"version\"", path);
-	if (json_object_get_int(v) < INVENTORY_VERSION_MIN ||
-	    json_object_get_int(v) > INVENTORY_VERSION)
+	version = json_object_get_int(v);
+	if (version < INVENTORY_VERSION_MIN || version > INVENTORY_VERSION)
 		return log_error_errno(
 			EPROTONOSUPPORT,
 			"%s: inventory version %d is not supported (this kexecq reads %d to %d)",
-			path, json_object_get_int(v), INVENTORY_VERSION_MIN, INVENTORY_VERSION);
+			path, version, INVENTORY_VERSION_MIN, INVENTORY_VERSION);
 	/* Version 2 predates mounts: a plan from it cannot make file systems safe. */
-	inv->mounts_known = json_object_get_int(v) >= 3;
+	inv->mounts_known = version >= 3;
 	if (json_object_object_get_ex(root, "kernel", &kernel)) {
 		if (!json_object_is_type(kernel, json_type_object))
 			return log_error_errno(EBADMSG, "%s: \"kernel\" is not an object", path);
@@ -569,19 +617,27 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 			if (!inv->kernel_release)
 				return log_oom();
 		}
+		/* v2's global method: no v3 kernel has one, and no value maps to v3. */
 		if (json_object_object_get_ex(kernel, "kexec_method", &v) &&
 		    !json_object_is_type(v, json_type_null)) {
-			r = json_object_is_type(v, json_type_string) ?
-				    kernel_method_from_string(json_object_get_string(v)) :
-				    -EINVAL;
-			if (r < 0) {
-				_cleanup_free_ char *shown = cescape(json_object_get_string(v));
+			_cleanup_free_ char *shown = cescape(json_object_get_string(v));
 
+			return log_error_errno(
+				EBADMSG,
+				"%s: kernel: kexec_method \"%s\" is the global method of the v2 ABI "
+				"of the kexecq kernel series, which v3 does not have (inventory "
+				"version %d has per_device_kexec_method instead): take the "
+				"snapshot again",
+				path, strna(shown), INVENTORY_VERSION_KEXEC_V3);
+		}
+		if (json_object_object_get_ex(kernel, "per_device_kexec_method", &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			if (!json_object_is_type(v, json_type_boolean))
 				return log_error_errno(EBADMSG,
-						       "%s: kernel: invalid kexec_method \"%s\"",
-						       path, strna(shown));
-			}
-			inv->kernel_kexec_method = r;
+						       "%s: kernel: expected true or false for "
+						       "per_device_kexec_method",
+						       path);
+			inv->kernel_per_device_method = json_object_get_boolean(v);
 		}
 	}
 	if (!json_object_object_get_ex(root, "devices", &devs) ||
@@ -592,12 +648,15 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 		return log_error_errno(EFBIG, "%s: more than %u devices", path,
 				       SNAPSHOT_DEVICES_MAX);
 	for (size_t i = 0; i < json_object_array_length(devs); i++) {
-		struct loader l = { .path = path, .index = i };
+		struct loader l = { .path = path, .version = version, .index = i };
 		struct device *d = NULL;
 
 		r = device_from_json(&l, json_object_array_get_idx(devs, i), &d);
 		if (r < 0)
 			return r;
+		/* A device that has them says the kernel has them, whatever "kernel" says. */
+		if (d->kexec_method != KMETHOD_UNSET || d->kexec_action != KACTION_UNKNOWN)
+			inv->kernel_per_device_method = true;
 		r = inventory_add(inv, d);
 		if (r < 0) {
 			device_free(d);

@@ -162,6 +162,8 @@ int check_write_json(const struct risk_report *rep, const struct inventory *inv,
 		if (x->device != x->function)
 			r |= json_add_str(o, "disk", x->device->name);
 		r |= json_add_str(o, "driver", x->function->driver);
+		r |= json_add_str(o, "kexec_action",
+				  kexec_action_to_string(x->function->kexec_action));
 		r |= json_add_str(o, "kind", risk_kind_to_string(x->kind));
 		r |= json_add_str(o, "policy", x->policy ? x->policy->name : NULL);
 		r |= json_add_str(o, "why", x->text);
@@ -174,6 +176,8 @@ int check_write_json(const struct risk_report *rep, const struct inventory *inv,
 			return -ENOMEM;
 		r |= json_add_str(o, "device", x->device->name);
 		r |= json_add_str(o, "driver", x->device->driver);
+		r |= json_add_str(o, "kexec_action",
+				  kexec_action_to_string(x->device->kexec_action));
 		r |= json_add_str(o, "note", risk_note_to_string(x->note));
 		r |= json_add_str(o, "policy", x->policy ? x->policy->name : NULL);
 		r |= json_add_str(o, "why", x->text);

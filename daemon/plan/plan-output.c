@@ -94,9 +94,9 @@ int plan_print_text(const struct plan *plan, const struct inventory *inv,
 		plan->n_devices, ps->n, ps->n == 1 ? "y" : "ies", plan->n, plan->n == 1 ? "" : "s",
 		plan->n_levels, plan->n_levels == 1 ? "" : "s");
 	fprintf(f, "Kernel kexec_method: %s\n",
-		inv->kernel_kexec_method == KMETHOD_UNSET ?
-			"not available (kernel without the kexecq patches)" :
-			kernel_method_to_string(inv->kernel_kexec_method));
+		inv->kernel_per_device_method ?
+			"per device (/sys/bus/pci/devices/*/kexec_method)" :
+			"not available (kernel without the kexecq patches)");
 	if (plan->n_unsafe) {
 		fprintf(f, "\nKexec refused (kexecq reboot goes on only with --force):\n");
 		for (size_t i = 0; i < plan->n_devices; i++) {
@@ -230,11 +230,12 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 	if (!root)
 		return -ENOMEM;
 	r |= json_add_str(root, "format", "kexecq-plan");
-	r |= json_add(root, "version", json_object_new_int(1));
+	/* 2: the kexecq series' v3 ABI: set-kernel-method acts on a device. */
+	r |= json_add(root, "version", json_object_new_int(2));
 	r |= json_add_str(root, "inventory", inv->source);
 	r |= json_add(root, "live", json_object_new_boolean(inv->live));
-	r |= json_add(root, "kernel_kexec_method",
-		      jstr(kernel_method_to_string(inv->kernel_kexec_method)));
+	r |= json_add(root, "kernel_per_device_kexec_method",
+		      json_object_new_boolean(inv->kernel_per_device_method));
 	r |= json_add(root, "levels", json_object_new_int((int)plan->n_levels));
 	r |= json_add(root, "kexec_refused", json_object_new_boolean(plan->n_unsafe > 0));
 	steps = json_object_new_array();

@@ -88,9 +88,13 @@ char *step_describe(const struct step *s)
 			     s->md ? ", wait until " : "", md, s->md ? " clean" : "");
 		break;
 	case STEP_SET_KERNEL_METHOD:
-		n = asprintf(&r, "set kexec_method of driver %s to %s (was %s)", s->object,
-			     kernel_method_to_string(s->method),
-			     strna(kernel_method_to_string(s->previous_method)));
+		if (s->previous_method == KMETHOD_UNSET)
+			n = asprintf(&r, "set kexec_method of %s (%s) to %s", s->object,
+				     strna(s->driver), kernel_method_to_string(s->method));
+		else
+			n = asprintf(&r, "set kexec_method of %s (%s) to %s (was %s)", s->object,
+				     strna(s->driver), kernel_method_to_string(s->method),
+				     kernel_method_to_string(s->previous_method));
 		break;
 	case STEP_FLUSH_CACHE:
 		n = asprintf(&r, "flush write cache of %s", s->object);
@@ -524,42 +528,13 @@ static int plan_pci(struct builder *b, const struct device *d)
 	return 0;
 }
 
-/* Index of p in the sorted set: a binary search by name, then a scan of equal names. */
-static size_t policy_rank(const struct builder *b, const struct policy *p)
-{
-	size_t lo = 0, hi = b->sorted.n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(strempty(b->sorted.policies[mid]->name), strempty(p->name)) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < b->sorted.n; lo++)
-		if (b->sorted.policies[lo] == p)
-			return lo;
-	return SIZE_MAX; /* not reached: p governs a device, so it is in the set */
-}
-
-/* A held function bound to driver, or NULL. */
-static const struct device *driver_held(const struct builder *b, const char *driver)
-{
-	for (size_t i = 0; i < b->inv->n; i++) {
-		const struct device *d = b->inv->devices[i];
-
-		if (d->kind == DEVICE_PCI && streq_ptr(d->driver, driver) && held(b, d))
-			return d;
-	}
-	return NULL;
-}
-
 /*
- * A held function whose driver the kernel would unbind at the kexec (its
- * kexec_action says remove: the driver's or the global method) gets its
- * driver set to shutdown: unbinding it there would pull a device from a
- * VM or a live update, and vfio's ->remove() would wait for userspace.
+ * A held function that the kernel would release at the kexec (its
+ * kexec_action says remove, or its kexec_method does and only a veto that
+ * may lift during the shutdown walk holds it back, such as a device below
+ * that is released first) gets kexec_method shutdown: releasing it there
+ * would pull a device from a VM or a live update, and vfio's ->remove()
+ * would wait for userspace.
  */
 static int plan_held_methods(struct builder *b)
 {
@@ -572,165 +547,88 @@ static int plan_held_methods(struct builder *b)
 		size_t s;
 
 		if (d->kind != DEVICE_PCI || !d->driver || !held(b, d) ||
-		    d->kexec_action != KACTION_REMOVE)
+		    (d->kexec_action != KACTION_REMOVE && d->kexec_method != KMETHOD_REMOVE))
 			continue;
 		for (size_t k = 0; k < b->n && !done; k++)
 			done = b->steps[k].type == STEP_SET_KERNEL_METHOD &&
-			       streq_ptr(b->steps[k].driver, d->driver);
+			       b->steps[k].device == d;
 		if (done)
 			continue;
-		r = add_step(
-			b, STEP_SET_KERNEL_METHOD, NULL, d->driver, NULL, KEY_KERNEL_METHOD,
-			fmt("the kernel would unbind %s at the kexec, and it is left alone: %s",
-			    d->name, b->holds[i].reason),
-			&s);
+		r = add_step(b, STEP_SET_KERNEL_METHOD, d, d->name, NULL, KEY_KERNEL_METHOD,
+			     d->kexec_action == KACTION_REMOVE ?
+				     fmt("the kernel would release %s from %s at the kexec, and "
+					 "it is left alone: %s",
+					 d->driver, d->name, b->holds[i].reason) :
+				     fmt("kexec_method of %s is remove, and it is left alone: %s",
+					 d->name, b->holds[i].reason),
+			     &s);
 		if (r < 0)
 			return r;
 		b->steps[s].method = KMETHOD_SHUTDOWN;
 		b->steps[s].previous_method = d->kexec_method;
-		b->steps[s].driver = strdup(d->driver);
-		if (!b->steps[s].driver)
-			return -ENOMEM;
 	}
 	return 0;
 }
 
-struct km_candidate {
-	const char *driver;
-	size_t rank; /* of the governing policy, in name order */
-	size_t index; /* of the device */
-};
-
-static int cmp_km_candidate(const void *a, const void *b)
-{
-	const struct km_candidate *x = a, *y = b;
-	int c = strcmp(x->driver, y->driver);
-
-	if (c != 0)
-		return c;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
 /*
- * KernelMethod= sets a driver's kexec_method, so the policies governing
- * a driver's devices compete for it.  The first of them in policy order
- * wins, whether or not its value needs a step (the driver may have it
- * already); the others are warned about if they ask for something else.
- * Steps and warnings are made in inventory order, at the first device
- * governed by the winner and at each device of a losing policy.
+ * KernelMethod= sets the kexec_method of each bound PCI function that its
+ * policy governs: one step per function whose kexec_method differs, so
+ * that two functions of one driver may get different methods.  remove is
+ * not asked for a function that is left alone (plan_held_methods() keeps
+ * those at shutdown) nor for one the kernel refuses it for (a bridge,
+ * vfio-pci): a warning instead of a step that would fail.
  */
 static int plan_kernel_methods(struct builder *b)
 {
 	const struct inventory *inv = b->inv;
-	_cleanup_free_ struct km_candidate *c = calloc(inv->n + 1, sizeof(*c));
-	/* Per device index: the device whose policy wins for its driver, as index + 1. */
-	_cleanup_free_ size_t *winner = calloc(inv->n + 1, sizeof(*winner));
-	/* Per device index: the candidate that stands for it, as device index + 1. */
-	_cleanup_free_ size_t *run = calloc(inv->n + 1, sizeof(*run));
-	size_t n_c = 0;
 	int r;
 
-	if (!c || !winner || !run)
-		return -ENOMEM;
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct device *d = inv->devices[i];
 		const struct policy *p = b->gov[i];
-
-		if (!p || p->kernel_method == KMETHOD_UNSET || !d->driver)
-			continue;
-		if (inv->kernel_kexec_method == KMETHOD_UNSET) {
-			r = warn(
-				b,
-				"%s: KernelMethod=%s ignored: the running kernel has no kexec_method "
-				"(it lacks the kexecq patches)",
-				p->name, kernel_method_to_string(p->kernel_method));
-			if (r < 0)
-				return r;
-			continue;
-		}
-		/*
-		 * A run of devices with the same driver and policy (a PF's VFs)
-		 * needs one candidate: the first, which the others follow.
-		 */
-		if (n_c > 0 && b->gov[c[n_c - 1].index] == p &&
-		    streq(c[n_c - 1].driver, d->driver)) {
-			run[i] = c[n_c - 1].index + 1;
-			continue;
-		}
-		run[i] = i + 1;
-		c[n_c++] = (struct km_candidate){
-			.driver = d->driver,
-			.rank = policy_rank(b, p),
-			.index = i,
-		};
-	}
-
-	/* By driver, then policy order, then device: each driver's winner comes first. */
-	if (n_c > 1)
-		qsort(c, n_c, sizeof(*c), cmp_km_candidate);
-	for (size_t k = 0, first = 0; k < n_c; k++) {
-		if (!streq(c[k].driver, c[first].driver))
-			first = k;
-		winner[c[k].index] = c[first].index + 1;
-	}
-	/* A run's first device comes before the rest. */
-	for (size_t i = 0; i < inv->n; i++)
-		if (run[i])
-			winner[i] = winner[run[i] - 1];
-
-	for (size_t i = 0; i < inv->n; i++) {
-		const struct device *d = inv->devices[i];
-		const struct policy *p = b->gov[i], *w;
+		const char *refused;
 		size_t s;
 
-		if (!winner[i])
+		if (d->kind != DEVICE_PCI || !p || p->kernel_method == KMETHOD_UNSET || !d->driver)
 			continue;
-		w = b->gov[winner[i] - 1];
-		if (winner[i] - 1 != i) {
-			if (p->kernel_method == w->kernel_method)
-				continue;
+		if (!inv->kernel_per_device_method) {
 			r = warn(b,
-				 "%s: KernelMethod=%s for driver %s ignored: it conflicts with %s, "
-				 "which comes first and asks for KernelMethod=%s",
-				 p->name, kernel_method_to_string(p->kernel_method), d->driver,
-				 w->name, kernel_method_to_string(w->kernel_method));
+				 "%s: KernelMethod=%s ignored: the running kernel has no "
+				 "kexec_method (it lacks the kexecq patches)",
+				 p->name, kernel_method_to_string(p->kernel_method));
 			if (r < 0)
 				return r;
 			continue;
 		}
-		/* The winner: a step only if the driver (as this device reports it) differs. */
+		if (p->kernel_method == KMETHOD_REMOVE && held(b, d)) {
+			r = warn(
+				b,
+				"%s: KernelMethod=remove for %s (%s) not applied: it is left alone "
+				"(%s)",
+				p->name, d->name, d->driver, b->holds[i].reason);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		refused = p->kernel_method == KMETHOD_REMOVE ? kexec_remove_refused(d) : NULL;
+		if (refused) {
+			r = warn(
+				b,
+				"%s: KernelMethod=remove for %s (%s) not set: the kernel refuses it, "
+				"%s",
+				p->name, d->name, d->driver, refused);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (d->kexec_method == p->kernel_method)
 			continue;
-		/*
-		 * remove (and auto, for a driver without ->shutdown(), and
-		 * default under a global remove or auto) would unbind a held
-		 * function at the kexec, or turn SR-IOV off under its VFs.
-		 */
-		if (p->kernel_method != KMETHOD_SHUTDOWN) {
-			const struct device *h = driver_held(b, d->driver);
-
-			if (h) {
-				r = warn(
-					b,
-					"%s: KernelMethod=%s for driver %s not set: %s is left alone (%s)",
-					p->name, kernel_method_to_string(p->kernel_method),
-					d->driver, h->name, b->holds[h->index].reason);
-				if (r < 0)
-					return r;
-				continue;
-			}
-		}
-		r = add_step(b, STEP_SET_KERNEL_METHOD, NULL, d->driver, p, KEY_KERNEL_METHOD,
+		r = add_step(b, STEP_SET_KERNEL_METHOD, d, d->name, p, KEY_KERNEL_METHOD,
 			     fmt("KernelMethod=%s", kernel_method_to_string(p->kernel_method)), &s);
 		if (r < 0)
 			return r;
 		b->steps[s].method = p->kernel_method;
 		b->steps[s].previous_method = d->kexec_method;
-		b->steps[s].driver = strdup(d->driver);
-		if (!b->steps[s].driver)
-			return -ENOMEM;
 	}
 	return plan_held_methods(b);
 }
@@ -1283,9 +1181,9 @@ static int cmp_ranked(const void *a, const void *b)
 /*
  * The set in name order, whatever order the caller's array is in:
  * everything here that depends on policy order (which policy governs a
- * device, which KernelMethod= wins, the order of barriers) then depends on
- * names only, as documented.  policy_set_load() sorts already; this costs
- * one sort of a handful of pointers.
+ * device, the order of barriers) then depends on names only, as
+ * documented.  policy_set_load() sorts already; this costs one sort of a
+ * handful of pointers.
  */
 static int sort_policies(struct builder *b, const struct policy_set *ps)
 {

@@ -19,7 +19,7 @@
 #include "policy-set.h"
 
 enum step_type {
-	STEP_SET_KERNEL_METHOD, /* write /sys/bus/pci/drivers/D/kexec_method */
+	STEP_SET_KERNEL_METHOD, /* write /sys/bus/pci/devices/BDF/kexec_method */
 	STEP_FS_READONLY, /* sync and remount read-only what is mounted from disks below a device */
 	STEP_FLUSH_CACHE, /* flush a disk's volatile write cache */
 	STEP_NET_DOWN, /* bring an interface down */
@@ -40,11 +40,11 @@ struct step_mount {
 struct step {
 	size_t id; /* 1-based, in execution order */
 	enum step_type type;
-	const struct device *device; /* NULL for module, driver and barrier steps */
-	char *object; /* device name, module or driver name */
-	char *driver; /* driver to rebind on rollback / to configure */
-	enum kernel_method method; /* STEP_SET_KERNEL_METHOD */
-	enum kernel_method previous_method;
+	const struct device *device; /* NULL for module and barrier steps */
+	char *object; /* device name, module name, or the policy of a barrier */
+	char *driver; /* the driver the device is bound to: to rebind on rollback */
+	enum kernel_method method; /* STEP_SET_KERNEL_METHOD: the device's kexec_method */
+	enum kernel_method previous_method; /* what it read, written back on rollback */
 
 	const struct policy *policy; /* the cause */
 	enum policy_key key; /* the key in it */

@@ -113,12 +113,11 @@ _printf_(4, 5) static int add_note(struct risk_report *rep, enum risk_note note,
 
 /*
  * The step of the plan that takes the function away before the kexec (an
- * unbind, reset or module unload), else one that makes the kernel unbind
- * it at the kexec (kexec_method remove, or auto for a driver without
- * ->shutdown()); NULL when there is none.
+ * unbind, reset or module unload), else one that makes the kernel release
+ * its driver at the kexec (its kexec_method set to remove); NULL when there
+ * is none.
  */
-static const struct step *quiescing_step(const struct plan *plan, const struct device *d,
-					 bool no_shutdown)
+static const struct step *quiescing_step(const struct plan *plan, const struct device *d)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct step *s = &plan->steps[i];
@@ -131,8 +130,8 @@ static const struct step *quiescing_step(const struct plan *plan, const struct d
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct step *s = &plan->steps[i];
 
-		if (s->type == STEP_SET_KERNEL_METHOD && streq_ptr(s->driver, d->driver) &&
-		    (s->method == KMETHOD_REMOVE || (s->method == KMETHOD_AUTO && no_shutdown)))
+		if (s->type == STEP_SET_KERNEL_METHOD && s->device == d &&
+		    s->method == KMETHOD_REMOVE)
 			return s;
 	}
 	return NULL;
@@ -145,9 +144,9 @@ static int left_running(const struct inventory *inv, const struct driver_table *
 	const struct driver_row *row;
 
 	*note = NOTE_NONE;
-	if (inv->kernel_kexec_method != KMETHOD_UNSET) {
-		*why = "kexec_action is \"nothing\" (no ->shutdown(), not unbound)";
-		return d->kexec_action == KACTION_NOTHING;
+	if (inv->kernel_per_device_method) {
+		*why = "kexec_action is clear-master: no ->shutdown(), not released";
+		return d->kexec_action == KACTION_CLEAR_MASTER;
 	}
 	/* pci-stub claims a device to keep others off it and never enables it. */
 	if (streq(d->driver, "pci-stub"))
@@ -179,10 +178,10 @@ int risk_assess(const struct inventory *inv, const struct plan *plan,
 
 	if (!rep || !by_index)
 		return -ENOMEM;
-	rep->basis = inv->kernel_kexec_method != KMETHOD_UNSET ? BASIS_PATCHED :
-		     !table				       ? BASIS_NONE :
-		     exact				       ? BASIS_TABLE :
-								 BASIS_TABLE_OTHER;
+	rep->basis = inv->kernel_per_device_method ? BASIS_PATCHED :
+		     !table			   ? BASIS_NONE :
+		     exact			   ? BASIS_TABLE :
+						     BASIS_TABLE_OTHER;
 	for (size_t i = 0; i < plan->n_devices; i++)
 		by_index[plan->devices[i].device->index] = &plan->devices[i];
 
@@ -254,7 +253,7 @@ int risk_assess(const struct inventory *inv, const struct plan *plan,
 		}
 		if (!lr)
 			continue;
-		s = quiescing_step(plan, d, true);
+		s = quiescing_step(plan, d);
 		if (s) {
 			_cleanup_free_ char *step = step_describe(s);
 

@@ -7,10 +7,10 @@
  *
  * At risk:
  *   - LEFT_RUNNING: the kernel leaves the function as its driver has it
- *     (no ->shutdown(), not unbound: patched kernels say so in
- *     kexec_action, stock ones through the table) and no policy actually
- *     quiesces it: Action=unbind, reset or unload, or KernelMethod=remove
- *     (auto for a driver without ->shutdown()) on a patched kernel.
+ *     (no ->shutdown(), not released: patched kernels say so in the
+ *     device's kexec_action, "clear-master", stock ones through the table)
+ *     and no policy actually quiesces it: Action=unbind, reset or unload,
+ *     or KernelMethod=remove on a patched kernel.
  *     FlushCache= or NetworkDown= alone is not coverage.
  *   - WRITE_CACHE: a disk with a volatile cache below a function whose
  *     policy says FlushCache=no.

@@ -179,8 +179,9 @@ static void help_inventory(void)
 	printf("Usage: kexecq inventory [OPTIONS…]\n\n"
 	       "Show PCI functions and what hangs below them (SCSI hosts, NVMe\n"
 	       "controllers, disks with their write cache, network interfaces,\n"
-	       "SR-IOV VFs), with driver, module and the kernel's kexec_method, and\n"
-	       "below each disk the file systems mounted from it.\n\n"
+	       "SR-IOV VFs), with driver, module and, on a kernel with the kexecq\n"
+	       "patches, each function's kexec_method and what a kexec does to it\n"
+	       "(kexec_action), and below each disk the file systems mounted from it.\n\n"
 	       "     --json             Print the snapshot as JSON\n"
 	       "     --save=FILE        Write the snapshot to FILE (\"-\" for stdout)\n"
 	       "%s%s%s",
@@ -593,9 +594,7 @@ static int verb_inventory(char **args)
 	if (!title)
 		return log_oom(), EXIT_FAIL;
 	printf("Inventory of %s, kernel %s, kexec_method %s\n", title, strna(inv->kernel_release),
-	       inv->kernel_kexec_method == KMETHOD_UNSET ?
-		       "not available" :
-		       kernel_method_to_string(inv->kernel_kexec_method));
+	       inv->kernel_per_device_method ? "per device" : "not available");
 	return print_tree(inv) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -73,7 +73,7 @@ static void fill_pci(struct device *d, bool nvme, bool vf)
 	d->class = xstrdup(nvme ? "010802" : "020000");
 	d->driver = xstrdup(nvme ? "nvme" : (vf ? "ixgbevf" : "ixgbe"));
 	d->module = xstrdup(d->driver);
-	d->kexec_method = KMETHOD_AUTO;
+	d->kexec_method = KMETHOD_SHUTDOWN;
 	d->kexec_action = KACTION_SHUTDOWN;
 	if (asprintf(&d->id_path, "pci-%s", d->name) < 0 ||
 	    asprintf(&d->modalias, "pci:v0000%sd0000%ssv0000%ssd00000001bc%.2ssc%.2si%.2s",
@@ -110,7 +110,7 @@ static struct inventory *synthetic(void)
 	struct inventory *inv = inventory_new();
 	unsigned n_net = 0, n_nvme = 0;
 
-	inv->kernel_kexec_method = KMETHOD_AUTO;
+	inv->kernel_per_device_method = true;
 	inv->kernel_release = xstrdup("6.12.0-bench");
 	inv->source = xstrdup("synthetic");
 	for (unsigned p = 0; p < N_PF; p++) {
