@@ -5,7 +5,9 @@
  * symlink, or whose st_dev is not the one mountinfo names), plus the md
  * wait on a fake sysfs.  The remount itself is exercised in the VM
  * (tests/vm/scenarios/reboot-now-mounted.sh).  And the steps whose device
- * went away (hot-unplug): "gone" (-ENODEV), not a failure.
+ * went away (hot-unplug): "gone" (-ENODEV), not a failure.  And the
+ * set-kernel-method writer and its undo on a fake sysfs of the kexecq
+ * series (sysfs/kexec-method.tree).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -225,6 +227,7 @@ START_TEST(test_device_gone)
 		{ STEP_UNBIND, "0000:00:03.0" },
 		{ STEP_RESET, "0000:00:03.0" },
 		{ STEP_SRIOV_DISABLE, "0000:00:03.0" },
+		{ STEP_SET_KERNEL_METHOD, "0000:00:03.0" },
 		{ STEP_NET_DOWN, "eth0" },
 		{ STEP_FLUSH_CACHE, "sda" },
 	};
@@ -286,6 +289,168 @@ START_TEST(test_device_there)
 }
 END_TEST
 
+/* ---- set-kernel-method ---------------------------------------------------- */
+
+static struct action *method_action(const char *sysfs, const char *object, const char *driver,
+				    enum kernel_method m)
+{
+	struct step s = {
+		.type = STEP_SET_KERNEL_METHOD,
+		.object = (char *)object,
+		.driver = (char *)driver,
+		.method = m,
+		.previous_method = KMETHOD_UNSET,
+		.timeout_usec = 300000,
+	};
+	struct action *a;
+
+	env.sysfs = sysfs;
+	a = action_new(&env, &s);
+	ck_assert_ptr_nonnull(a);
+	return a;
+}
+
+/* What the fake attribute holds: the last word written, or the kernel's read. */
+static char *attribute(const char *root, const char *bdf)
+{
+	_cleanup_free_ char *path = NULL;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&path, "%s/bus/pci/devices/%s/kexec_method", root, bdf), 0);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	if (getline(&text, &n, f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	text[strcspn(text, "\n")] = 0;
+	return text;
+}
+
+/* Read the bracketed word, write the new one; the undo writes the old one back. */
+START_TEST(test_method_round_trip)
+{
+	_cleanup_free_ char *root = test_sysfs_tree("kexec-method");
+	_cleanup_free_ char *msg = NULL, *v = NULL;
+	struct action *a = method_action(root, "0000:00:04.0", "e1000", KMETHOD_REMOVE);
+
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg, "remove (was shutdown)");
+	ck_assert(a->done);
+	v = attribute(root, "0000:00:04.0");
+	ck_assert_str_eq(v, "remove");
+	ck_assert_int_eq(action_undo(a, &msg), 1);
+	ck_assert_str_eq(msg, "kexec_method of 0000:00:04.0 shutdown again");
+	free(v);
+	v = attribute(root, "0000:00:04.0");
+	ck_assert_str_eq(v, "shutdown");
+	action_free(a);
+
+	/* The other way: a function marked remove set to shutdown, and back. */
+	a = method_action(root, "0000:00:05.0", "e1000", KMETHOD_SHUTDOWN);
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg, "shutdown (was remove)");
+	free(v);
+	v = attribute(root, "0000:00:05.0");
+	ck_assert_str_eq(v, "shutdown");
+	ck_assert_int_eq(action_undo(a, &msg), 1);
+	free(v);
+	v = attribute(root, "0000:00:05.0");
+	ck_assert_str_eq(v, "remove");
+	action_free(a);
+	env.sysfs = NULL;
+}
+END_TEST
+
+/* Nothing written when there is nothing to change, or nothing to change it on. */
+START_TEST(test_method_nothing_to_do)
+{
+	_cleanup_free_ char *root = test_sysfs_tree("kexec-method");
+	_cleanup_free_ char *msg = NULL, *v = NULL;
+	struct action *a;
+
+	a = method_action(root, "0000:00:05.0", "e1000", KMETHOD_REMOVE);
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg, "already remove");
+	ck_assert(!a->done);
+	ck_assert_int_eq(action_undo(a, &msg), 0);
+	v = attribute(root, "0000:00:05.0");
+	ck_assert_str_eq(v, "shutdown [remove]");
+	action_free(a);
+
+	/* Unbound (the plan's own unbind may have come first): nothing to release. */
+	a = method_action(root, "0000:00:06.0", "e1000", KMETHOD_REMOVE);
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg,
+			 "no driver is bound to 0000:00:06.0: a kexec clears its bus mastering");
+	ck_assert(!a->done);
+	free(v);
+	v = attribute(root, "0000:00:06.0");
+	ck_assert_str_eq(v, "[shutdown] remove");
+	action_free(a);
+	env.sysfs = NULL;
+}
+END_TEST
+
+/* What is refused, and how it is told: skipped, failed, gone. */
+START_TEST(test_method_refused)
+{
+	_cleanup_free_ char *root = test_sysfs_tree("kexec-method");
+	_cleanup_free_ char *msg = NULL, *v = NULL;
+	struct action *a;
+
+	/* A kernel without the series: skipped. */
+	a = method_action(root, "0000:00:07.0", "e1000", KMETHOD_REMOVE);
+	ck_assert_int_eq(action_run(a, &msg), -EOPNOTSUPP);
+	ck_assert_str_eq(msg, "this kernel has no kexec_method");
+	action_free(a);
+
+	/* v2's per-driver read: not taken for a method. */
+	a = method_action(root, "0000:00:08.0", "e1000", KMETHOD_REMOVE);
+	ck_assert_int_eq(action_run(a, &msg), -EIO);
+	ck_assert_str_eq(msg,
+			 "kexec_method of 0000:00:08.0 reads \"default auto [shutdown] remove\"");
+	action_free(a);
+
+	/* Another driver than planned: the choice would be that driver's. */
+	a = method_action(root, "0000:00:04.0", "igb", KMETHOD_REMOVE);
+	ck_assert_int_eq(action_run(a, &msg), -EBUSY);
+	ck_assert_str_eq(msg, "0000:00:04.0 is bound to e1000 now, not igb as planned");
+	v = attribute(root, "0000:00:04.0");
+	ck_assert_str_eq(v, "[shutdown] remove");
+	action_free(a);
+
+	/* Gone: hot-unplugged. */
+	a = method_action(root, "0000:00:09.0", "e1000", KMETHOD_REMOVE);
+	ck_assert_int_eq(action_run(a, &msg), -ENODEV);
+	ck_assert_str_eq(msg, "0000:00:09.0 is gone");
+	action_free(a);
+	env.sysfs = NULL;
+}
+END_TEST
+
+/* Unbound since: the kernel forgot the choice, and the undo writes nothing. */
+START_TEST(test_method_undo_after_unbind)
+{
+	_cleanup_free_ char *root = test_sysfs_tree("kexec-method");
+	_cleanup_free_ char *msg = NULL, *link = NULL, *v = NULL;
+	struct action *a = method_action(root, "0000:00:04.0", "e1000", KMETHOD_REMOVE);
+
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_int_ge(asprintf(&link, "%s/devices/pci0000:00/0000:00:04.0/driver", root), 0);
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(action_undo(a, &msg), 0);
+	ck_assert_str_eq(msg, "no driver is bound to 0000:00:04.0: its kexec_method is forgotten");
+	v = attribute(root, "0000:00:04.0");
+	ck_assert_str_eq(v, "remove");
+	action_free(a);
+	env.sysfs = NULL;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("action");
@@ -299,6 +464,12 @@ int main(void)
 	tcase_add_test(tc, test_device_gone);
 	tcase_add_test(tc, test_device_there);
 	tcase_add_test(tc, test_flush_wrong_node_not_gone);
+	suite_add_tcase(s, tc);
+	tc = test_tcase("set-kernel-method");
+	tcase_add_test(tc, test_method_round_trip);
+	tcase_add_test(tc, test_method_nothing_to_do);
+	tcase_add_test(tc, test_method_refused);
+	tcase_add_test(tc, test_method_undo_after_unbind);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
