@@ -22,15 +22,14 @@
  * reported ("handler ran after ->remove()").  A second ->remove() of one
  * device is reported too ("->remove() called twice").
  *
- * With dma=1 both callbacks first copy a pattern from memory to the
- * device and back by DMA and log whether it arrived ("dma ok"): the
- * device and every bridge above it must still be bus masters.
+ * Both callbacks log whether the bridge above the device, if any, is
+ * still a bus master ("upstream bridge 0000:00:05.0 bus master on"):
+ * on kexec it must stay one until the devices below are shut down.
  *
  * kexec_remove=1 sets struct pci_driver.kexec_remove (the series' opt-in).
  */
 
 #include <linux/delay.h>
-#include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/kexec.h>
@@ -46,12 +45,6 @@
 #define EDU_REG_IRQ_RAISE	0x60
 #define EDU_REG_IRQ_ACK		0x64
 #define EDU_IRQ_TEST		0x100	/* the interrupt status bit we raise */
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98	/* bit 0 start, bit 1 RAM to device */
-#define EDU_DMA_BUFFER		0x40000	/* the device's 4 KiB buffer */
-#define EDU_DMA_SIZE		64
 
 static bool has_shutdown = true;
 module_param(has_shutdown, bool, 0444);
@@ -71,6 +64,11 @@ module_param(hang, bool, 0644);
 MODULE_PARM_DESC(hang,
 		 "Make ->shutdown() and ->remove() wait until hang is cleared (default: false)");
 
+static char *hang_only;
+module_param(hang_only, charp, 0444);
+MODULE_PARM_DESC(hang_only,
+		 "With hang: only the callbacks of this device (PCI address) hang (default: all)");
+
 static bool fail;
 module_param(fail, bool, 0644);
 MODULE_PARM_DESC(fail, "Make probe fail with -EIO (default: false)");
@@ -79,10 +77,6 @@ static bool fail_unbind;
 module_param(fail_unbind, bool, 0444);
 MODULE_PARM_DESC(fail_unbind,
 		 "No bind and unbind attributes: unbinding from userspace fails (default: false; load time only)");
-
-static bool dma;
-module_param(dma, bool, 0644);
-MODULE_PARM_DESC(dma, "Test DMA through the device in ->shutdown() and ->remove() (default: false)");
 
 static bool kexec_remove;
 module_param(kexec_remove, bool, 0444);
@@ -177,55 +171,22 @@ static const char *edu_reason(void)
 	}
 }
 
-static int edu_dma_one(struct edu *edu, dma_addr_t addr, bool to_device)
+/* Is the bridge above still forwarding the device's DMA? */
+static void edu_log_bridge(struct pci_dev *pdev)
 {
-	int i;
+	struct pci_dev *bridge = pci_upstream_bridge(pdev);
+	u16 cmd;
 
-	iowrite32(lower_32_bits(to_device ? addr : EDU_DMA_BUFFER),
-		  edu->mmio + EDU_REG_DMA_SRC);
-	iowrite32(upper_32_bits(to_device ? addr : 0), edu->mmio + EDU_REG_DMA_SRC + 4);
-	iowrite32(lower_32_bits(to_device ? EDU_DMA_BUFFER : addr),
-		  edu->mmio + EDU_REG_DMA_DST);
-	iowrite32(upper_32_bits(to_device ? 0 : addr), edu->mmio + EDU_REG_DMA_DST + 4);
-	iowrite32(EDU_DMA_SIZE, edu->mmio + EDU_REG_DMA_COUNT);
-	iowrite32(1 | (to_device ? 0 : 2), edu->mmio + EDU_REG_DMA_CMD);
-	for (i = 0; i < 200 && (ioread32(edu->mmio + EDU_REG_DMA_CMD) & 1); i++)
-		msleep(10);
-	return ioread32(edu->mmio + EDU_REG_DMA_CMD) & 1 ? -ETIMEDOUT : 0;
+	if (!bridge)
+		return;
+	pci_read_config_word(bridge, PCI_COMMAND, &cmd);
+	dev_info(&pdev->dev, "upstream bridge %s bus master %s\n",
+		 pci_name(bridge), cmd & PCI_COMMAND_MASTER ? "on" : "off");
 }
 
-/*
- * Copy a pattern to the device and back.  QEMU's edu: command bit 1 set
- * means from the device's buffer to memory.  A device or bridge that is
- * no longer a bus master drops the transfers: the pattern does not come
- * back.
- */
-static void edu_test_dma(struct pci_dev *pdev, struct edu *edu)
+static bool edu_hangs(struct pci_dev *pdev)
 {
-	dma_addr_t addr;
-	u8 *buf;
-	int i, ret, bad = 0;
-
-	buf = dma_alloc_coherent(&pdev->dev, 2 * EDU_DMA_SIZE, &addr, GFP_KERNEL);
-	if (!buf) {
-		dev_info(&pdev->dev, "dma failed: no memory\n");
-		return;
-	}
-	for (i = 0; i < EDU_DMA_SIZE; i++) {
-		buf[i] = i ^ 0xa5;
-		buf[EDU_DMA_SIZE + i] = 0;
-	}
-	ret = edu_dma_one(edu, addr, true);
-	if (!ret)
-		ret = edu_dma_one(edu, addr + EDU_DMA_SIZE, false);
-	for (i = 0; i < EDU_DMA_SIZE; i++)
-		bad += buf[EDU_DMA_SIZE + i] != (u8)(i ^ 0xa5);
-	if (ret || bad)
-		dev_info(&pdev->dev, "dma failed: %s, %d of %d bytes differ\n",
-			 ret ? "timed out" : "completed", bad, EDU_DMA_SIZE);
-	else
-		dev_info(&pdev->dev, "dma ok\n");
-	dma_free_coherent(&pdev->dev, 2 * EDU_DMA_SIZE, buf, addr);
+	return READ_ONCE(hang) && (!hang_only || !strcmp(hang_only, pci_name(pdev)));
 }
 
 /* What ->shutdown() and ->remove() both do: stop interrupts and DMA. */
@@ -238,10 +199,9 @@ static void edu_quiesce(struct pci_dev *pdev, const char *callback,
 	dev_info(&pdev->dev, "callback=%s reason=%s\n", callback, edu_reason());
 	if (irq)
 		edu_raise_irq(pdev, edu);
-	if (READ_ONCE(dma))
-		edu_test_dma(pdev, edu);
+	edu_log_bridge(pdev);
 
-	if (READ_ONCE(hang)) {
+	if (edu_hangs(pdev)) {
 		dev_info(&pdev->dev, "callback=%s hanging until hang=0\n",
 			 callback);
 		while (READ_ONCE(hang))
@@ -292,10 +252,6 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				     EDU_MAX_DEVICES);
 
 	ret = pcim_enable_device(pdev);
-	if (ret)
-		return ret;
-	/* edu transfers only below 256 MiB */
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(28));
 	if (ret)
 		return ret;
 
