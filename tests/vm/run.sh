@@ -17,9 +17,9 @@
 #                                   wide plans on q35) megasas nvme e1000
 #                                   virtio-blk virtio-blk-slow (throttled to
 #                                   1 MB/s) virtio-net ahci xhci-usb rtl8139
-#                                   edu-bridged (an edu behind a PCI-to-PCI
-#                                   bridge) nvme-sriov (q35: an NVMe PF that
-#                                   can enable 2 VFs)
+#                                   edu-rootport (q35: an edu behind a PCIe
+#                                   root port) nvme-sriov (q35: an NVMe PF
+#                                   that can enable 2 VFs)
 #   # append: ARGS                  extra kernel command line (stage 2 reuses it)
 #   # machine: pc|q35               QEMU machine (default pc, the i440FX); see
 #                                   bench-reboot.sh for why its figures use q35
@@ -131,8 +131,9 @@ for dev in $devices; do
 	edu8@*)
 		qargs+=(-device "edu,addr=${dev#edu8@}.0,multifunction=on")
 		for f in 1 2 3 4 5 6 7; do qargs+=(-device "edu,addr=${dev#edu8@}.$f"); done ;;
-	edu-bridged)
-		qargs+=(-device "pci-bridge,id=br$n,chassis_nr=$n" -device "edu,id=dev$n,bus=br$n,addr=0x1") ;;
+	edu-rootport)
+		[ "$machine" = q35 ] || die "$name: edu-rootport needs # machine: q35"
+		qargs+=(-device "pcie-root-port,id=rp$n,chassis=$n,slot=$n" -device "edu,id=dev$n,bus=rp$n") ;;
 	rtl8139) qargs+=(-device "rtl8139,id=dev$n") ;;
 	e1000) qargs+=(-device "e1000,id=dev$n") ;;
 	e1000@*) qargs+=(-device "e1000,id=dev$n,addr=${dev#e1000@}") ;;

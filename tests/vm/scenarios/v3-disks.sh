@@ -36,9 +36,14 @@ stage1() {
 		f=$(ls /sys/bus/pci/drivers/$drv | grep -m1 '^0000:')
 		check "$drv: kexec_action remove" [ "$(cat /sys/bus/pci/devices/$f/kexec_action)" = remove ]
 	done
-	for drv in megaraid_sas ahci virtio-pci xhci_hcd; do
+	for drv in megaraid_sas ahci xhci_hcd; do
 		f=$(ls /sys/bus/pci/drivers/$drv | grep -m1 '^0000:')
 		check "$drv: kexec_action shutdown (a driver bound below)" [ "$(cat /sys/bus/pci/devices/$f/kexec_action)" = shutdown ]
+	done
+	# virtio-pci has no ->shutdown(): the virtio bus resets the device
+	# through virtio_blk's and virtio_net's virtio device instead.
+	for f in $(ls /sys/bus/pci/drivers/virtio-pci | grep '^0000:'); do
+		check "virtio-pci $f: kexec_action clear-master (a driver bound below)" [ "$(cat /sys/bus/pci/devices/$f/kexec_action)" = clear-master ]
 	done
 	mke2fs -q /dev/nvme0n1 && mkdir -p /mnt && mount -t ext2 /dev/nvme0n1 /mnt
 	check "ext2 mounted on nvme0n1" grep -q ' /mnt ext2 ' /proc/mounts
