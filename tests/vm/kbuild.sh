@@ -36,6 +36,12 @@ esac
 missing=$(vm_missing) || die "missing:$missing (contrib/install-deps.sh)"
 
 out=$cache/build-$kind-$(vm_key $kind)
+# A finished entry is complete (it is renamed into place last): no need to
+# wait for a build of the other kinds that holds the lock.
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
 mkdir -p "$cache"
 exec {lockfd}>"$cache/build.lock"
 flock "$lockfd"
