@@ -1,7 +1,7 @@
 # A function given to userspace and a refused kexec, with the installed
 # kexecq: one edu device is bound to vfio-pci and held open by a program
 # (as a VM holds an assigned device; vfio in its no-IOMMU mode, as
-# v2-vfio-held explains), and an administrator's policy says Driver=*
+# v3-vfio-held explains), and an administrator's policy says Driver=*
 # Action=unbind.  kexecq plan leaves the vfio-pci function alone and says
 # why (unbinding it would block in vfio's ->remove() until the program lets
 # go), check reports it in use.  A second policy declares a kexec unsafe

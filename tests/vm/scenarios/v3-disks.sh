@@ -8,12 +8,12 @@
 # and xHCI keep their drivers because a disk, a virtio or a USB driver is
 # bound below them, say so, and get ->shutdown(), which never stops a disk
 # on a restart.  No "Stopping disk" in the first kernel, the kexec
-# completes on the debug kernel, and the second kernel finds the data.
+# completes on the debug kernel without a lockdep report, and the second
+# kernel finds the data.  (ext2 stays mounted on the released NVMe disk:
+# its writes after the release fail, "attempt to access beyond end of
+# device"; what was synced before is there.)
 # kernel: debug
 # devices: megasas nvme e1000 virtio-blk virtio-net xhci-usb ahci rtl8139
-# The one lockdep report of Linux 6.12 on removing a disk after writeback,
-# also without kexec: see v3-disks-control.sh.
-# allow-lockdep: (sd_remove|del_gendisk|nvme_remove)
 # expect: nvme 0000:[0-9a-f:.]+: kexec: releasing nvme
 # expect: e1000 0000:[0-9a-f:.]+: kexec: releasing e1000
 # expect: 8139cp 0000:[0-9a-f:.]+: kexec: releasing 8139cp
