@@ -26,6 +26,11 @@ START_TEST(test_from_sysfs)
 		{ "shutdown remove", -EINVAL },
 		{ "[shutdown] [remove]", -EINVAL },
 		{ "[shutdown] remove kexec", -EINVAL },
+		/* Each method once. */
+		{ "[shutdown] shutdown", -EINVAL },
+		{ "shutdown [shutdown]", -EINVAL },
+		{ "remove [shutdown] remove", -EINVAL },
+		{ "[remove] remove", -EINVAL },
 		{ "[kexec] remove", -EINVAL },
 		{ "[ shutdown] remove", -EINVAL },
 		{ "[shutdown]remove", -EINVAL },

@@ -37,6 +37,7 @@ int kernel_method_from_string(const char *s)
 int kernel_method_from_sysfs(const char *s)
 {
 	static const char blanks[] = " \t\n";
+	bool seen[_KMETHOD_MAX] = {};
 	int current = -EINVAL;
 
 	if (!s)
@@ -46,8 +47,10 @@ int kernel_method_from_sysfs(const char *s)
 		bool bracketed = n >= 2 && s[0] == '[' && s[n - 1] == ']';
 		int m = bracketed ? method_from_word(s + 1, n - 2) : method_from_word(s, n);
 
-		if (m < 0 || (bracketed && current >= 0))
+		/* Each method once: "[shutdown] shutdown" is no read of the kernel's. */
+		if (m < 0 || seen[m] || (bracketed && current >= 0))
 			return -EINVAL;
+		seen[m] = true;
 		if (bracketed)
 			current = m;
 		s += n;

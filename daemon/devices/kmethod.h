@@ -54,8 +54,8 @@ int kernel_method_from_string(const char *s) _pure_;
 /*
  * The bracketed word of a kexec_method read: "[shutdown] remove" or
  * "shutdown [remove]" (blanks and a trailing newline allowed).  Every word
- * must be a method and exactly one bracketed; anything else, v2's
- * four-word read of a driver included, is -EINVAL.
+ * must be a method, none twice, and exactly one bracketed; anything else,
+ * v2's four-word read of a driver included, is -EINVAL.
  */
 int kernel_method_from_sysfs(const char *s) _pure_;
 /* "auto" and "default": kexec_method values of the series' v2, gone in v3. */
