@@ -291,6 +291,58 @@ END_TEST
 
 /* ---- set-kernel-method ---------------------------------------------------- */
 
+/* What the fake kernel does after a write to a kexec_method (env.written). */
+static enum {
+	KERNEL_BRACKETS, /* reads the word back bracketed, as the kernel does */
+	KERNEL_FORGETS, /* an unbind and a bind of the same driver raced in */
+	KERNEL_UNBINDS, /* an unbind raced in */
+	KERNEL_REBINDS, /* an unbind and a bind of another driver raced in */
+} fake_kernel;
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void kernel_written(const struct action_env *e, const char *rel, const char *value)
+{
+	_cleanup_free_ char *path = NULL, *dir = NULL, *link = NULL;
+	const char *slash;
+
+	size_t n = strlen(rel);
+
+	if (n < strlen("/kexec_method") ||
+	    !streq(rel + n - strlen("/kexec_method"), "/kexec_method"))
+		return;
+	ck_assert_int_ge(asprintf(&path, "%s/%s", e->sysfs, rel), 0);
+	slash = strrchr(path, '/');
+	dir = strndup(path, (size_t)(slash - path));
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_ge(asprintf(&link, "%s/driver", dir), 0);
+	switch (fake_kernel) {
+	case KERNEL_BRACKETS:
+		write_file(path,
+			   streq(value, "remove") ? "shutdown [remove]\n" : "[shutdown] remove\n");
+		break;
+	case KERNEL_FORGETS:
+		write_file(path, "[shutdown] remove\n");
+		break;
+	case KERNEL_UNBINDS:
+		write_file(path, "[shutdown] remove\n");
+		ck_assert_int_eq(unlink(link), 0);
+		break;
+	case KERNEL_REBINDS:
+		write_file(path, "[shutdown] remove\n");
+		ck_assert_int_eq(unlink(link), 0);
+		ck_assert_int_eq(symlink("../../../bus/pci/drivers/igb", link), 0);
+		break;
+	}
+}
+
 static struct action *method_action(const char *sysfs, const char *object, const char *driver,
 				    enum kernel_method m)
 {
@@ -305,6 +357,8 @@ static struct action *method_action(const char *sysfs, const char *object, const
 	struct action *a;
 
 	env.sysfs = sysfs;
+	env.written = kernel_written;
+	fake_kernel = KERNEL_BRACKETS;
 	a = action_new(&env, &s);
 	ck_assert_ptr_nonnull(a);
 	return a;
@@ -341,12 +395,12 @@ START_TEST(test_method_round_trip)
 	ck_assert_str_eq(msg, "remove (was shutdown)");
 	ck_assert(a->done);
 	v = attribute(root, "0000:00:04.0");
-	ck_assert_str_eq(v, "remove");
+	ck_assert_str_eq(v, "shutdown [remove]");
 	ck_assert_int_eq(action_undo(a, &msg), 1);
 	ck_assert_str_eq(msg, "kexec_method of 0000:00:04.0 shutdown again");
 	free(v);
 	v = attribute(root, "0000:00:04.0");
-	ck_assert_str_eq(v, "shutdown");
+	ck_assert_str_eq(v, "[shutdown] remove");
 	action_free(a);
 
 	/* The other way: a function marked remove set to shutdown, and back. */
@@ -355,11 +409,11 @@ START_TEST(test_method_round_trip)
 	ck_assert_str_eq(msg, "shutdown (was remove)");
 	free(v);
 	v = attribute(root, "0000:00:05.0");
-	ck_assert_str_eq(v, "shutdown");
+	ck_assert_str_eq(v, "[shutdown] remove");
 	ck_assert_int_eq(action_undo(a, &msg), 1);
 	free(v);
 	v = attribute(root, "0000:00:05.0");
-	ck_assert_str_eq(v, "remove");
+	ck_assert_str_eq(v, "shutdown [remove]");
 	action_free(a);
 	env.sysfs = NULL;
 }
@@ -445,9 +499,118 @@ START_TEST(test_method_undo_after_unbind)
 	ck_assert_int_eq(action_undo(a, &msg), 0);
 	ck_assert_str_eq(msg, "no driver is bound to 0000:00:04.0: its kexec_method is forgotten");
 	v = attribute(root, "0000:00:04.0");
-	ck_assert_str_eq(v, "remove");
+	ck_assert_str_eq(v, "shutdown [remove]");
 	action_free(a);
 	env.sysfs = NULL;
+}
+END_TEST
+
+/* Read again after the write: what raced in is told, and the undo has nothing to put back. */
+START_TEST(test_method_raced)
+{
+	_cleanup_free_ char *root = test_sysfs_tree("kexec-method");
+	_cleanup_free_ char *msg = NULL;
+	struct action *a;
+
+	/* The same driver bound again, which forgot the method. */
+	a = method_action(root, "0000:00:04.0", "e1000", KMETHOD_REMOVE);
+	fake_kernel = KERNEL_FORGETS;
+	ck_assert_int_eq(action_run(a, &msg), -EBUSY);
+	ck_assert_str_eq(msg, "remove written, but kexec_method of 0000:00:04.0 reads shutdown: "
+			      "an unbind (the kernel forgets the method) or another writer "
+			      "raced in");
+	ck_assert(!a->done);
+	action_free(a);
+
+	/* Another driver bound since. */
+	a = method_action(root, "0000:00:04.0", "e1000", KMETHOD_REMOVE);
+	fake_kernel = KERNEL_REBINDS;
+	ck_assert_int_eq(action_run(a, &msg), -EBUSY);
+	ck_assert_str_eq(msg, "0000:00:04.0 is bound to igb since the write, not e1000: the "
+			      "remove written was forgotten");
+	ck_assert(!a->done);
+	action_free(a);
+
+	/* Unbound since: as unbound before the write, nothing to release. */
+	a = method_action(root, "0000:00:05.0", "e1000", KMETHOD_SHUTDOWN);
+	fake_kernel = KERNEL_UNBINDS;
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert_str_eq(msg, "0000:00:05.0 was unbound from e1000 meanwhile: nothing to release "
+			      "(the kernel forgot the shutdown written)");
+	ck_assert(!a->done);
+	ck_assert_int_eq(action_undo(a, &msg), 0);
+	action_free(a);
+	env.sysfs = NULL;
+}
+END_TEST
+
+/* An administrator's choice made after the step is not overwritten by the undo. */
+START_TEST(test_method_undo_changed_since)
+{
+	_cleanup_free_ char *root = test_sysfs_tree("kexec-method");
+	_cleanup_free_ char *msg = NULL, *path = NULL, *v = NULL;
+	struct action *a = method_action(root, "0000:00:04.0", "e1000", KMETHOD_REMOVE);
+
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	ck_assert(a->done);
+	ck_assert_int_ge(asprintf(&path, "%s/bus/pci/devices/0000:00:04.0/kexec_method", root), 0);
+	/* Someone wrote shutdown back since: the undo leaves it. */
+	write_file(path, "[shutdown] remove\n");
+	ck_assert_int_eq(action_undo(a, &msg), 0);
+	ck_assert_str_eq(msg,
+			 "kexec_method of 0000:00:04.0 reads shutdown, not the remove written: "
+			 "changed since, left as it is (not put back to shutdown)");
+	v = attribute(root, "0000:00:04.0");
+	ck_assert_str_eq(v, "[shutdown] remove");
+	action_free(a);
+
+	/* What cannot be read is not written over either. */
+	a = method_action(root, "0000:00:05.0", "e1000", KMETHOD_SHUTDOWN);
+	ck_assert_int_eq(action_run(a, &msg), 0);
+	free(path);
+	ck_assert_int_ge(asprintf(&path, "%s/bus/pci/devices/0000:00:05.0/kexec_method", root), 0);
+	write_file(path, "[shutdown] [remove]\n");
+	ck_assert_int_eq(action_undo(a, &msg), -EIO);
+	ck_assert_str_eq(msg, "kexec_method of 0000:00:05.0 reads \"[shutdown] [remove]\"");
+	free(v);
+	v = attribute(root, "0000:00:05.0");
+	ck_assert_str_eq(v, "[shutdown] [remove]");
+	action_free(a);
+	env.sysfs = NULL;
+}
+END_TEST
+
+/* The kernel's refusals of a write, each told in words (kexec_method_store()). */
+START_TEST(test_method_write_errors)
+{
+	static const struct {
+		int error, ret;
+		const char *message;
+	} cases[] = {
+		{ -EOPNOTSUPP, -EPERM,
+		  "the kernel refuses remove for 0000:00:04.0: its driver cannot be released on "
+		  "kexec" },
+		{ -ENODEV, -ENODEV, "the kernel says no driver is bound to 0000:00:04.0" },
+		{ -EBUSY, -EBUSY,
+		  "the kernel is shutting down: kexec_method of 0000:00:04.0 cannot be changed "
+		  "any more" },
+		{ -EINVAL, -EINVAL,
+		  "the kernel does not take \"remove\" for kexec_method of 0000:00:04.0" },
+		{ -EINTR, -EINTR,
+		  "interrupted while waiting for the lock of 0000:00:04.0 to set its "
+		  "kexec_method to remove" },
+		{ -EACCES, -EACCES,
+		  "cannot set kexec_method of 0000:00:04.0 to remove: Permission denied" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_free_ char *msg = NULL;
+
+		ck_assert_int_eq(kexec_method_write_error("0000:00:04.0", "remove", cases[i].error,
+							  &msg),
+				 cases[i].ret);
+		ck_assert_str_eq(msg, cases[i].message);
+	}
 }
 END_TEST
 
@@ -470,6 +633,9 @@ int main(void)
 	tcase_add_test(tc, test_method_nothing_to_do);
 	tcase_add_test(tc, test_method_refused);
 	tcase_add_test(tc, test_method_undo_after_unbind);
+	tcase_add_test(tc, test_method_raced);
+	tcase_add_test(tc, test_method_undo_changed_since);
+	tcase_add_test(tc, test_method_write_errors);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

@@ -27,14 +27,14 @@
  * O_TRUNC as a shell's echo has it: sysfs ignores it, and a plain file of
  * a test tree then holds just the value.
  */
-static int sysfs_write(const char *root, const char *rel, const char *value)
+static int sysfs_write(const struct action_env *env, const char *rel, const char *value)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	size_t len = strlen(value);
 	ssize_t n;
 
-	if (asprintf(&path, "%s/%s", root, rel) < 0)
+	if (asprintf(&path, "%s/%s", env->sysfs, rel) < 0)
 		return -ENOMEM;
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -42,7 +42,11 @@ static int sysfs_write(const char *root, const char *rel, const char *value)
 	n = write(fd, value, len);
 	if (n < 0)
 		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
+	if ((size_t)n != len)
+		return -EIO;
+	if (env->written)
+		env->written(env, rel, value);
+	return 0;
 }
 
 static int set_message(char **ret, const char *fmt, ...) _printf_(2, 3);
@@ -175,7 +179,7 @@ static int do_sriov_disable(struct action *a, char **msg)
 		       r < 0 ? r : -EIO;
 	if (n == 0)
 		return set_message(msg, "no VFs enabled"), 0;
-	r = sysfs_write(a->env->sysfs, rel, "0");
+	r = sysfs_write(a->env, rel, "0");
 	if (r < 0)
 		return set_message(msg, "cannot disable %u VFs: %s", n, strerror(-r)), r;
 	a->old_numvfs = n;
@@ -192,7 +196,7 @@ static int undo_sriov_disable(struct action *a, char **msg)
 	if (asprintf(&rel, "bus/pci/devices/%s/sriov_numvfs", a->object) < 0)
 		return -ENOMEM;
 	snprintf(v, sizeof(v), "%u", a->old_numvfs);
-	r = sysfs_write(a->env->sysfs, rel, v);
+	r = sysfs_write(a->env, rel, v);
 	if (r < 0)
 		return set_message(msg, "cannot enable %u VFs again: %s", a->old_numvfs,
 				   strerror(-r)),
@@ -219,7 +223,7 @@ static int do_unbind(struct action *a, char **msg)
 		       -EBUSY;
 	if (asprintf(&rel, "bus/pci/drivers/%s/unbind", now) < 0)
 		return -ENOMEM;
-	r = sysfs_write(a->env->sysfs, rel, a->object);
+	r = sysfs_write(a->env, rel, a->object);
 	if (r == -ENOENT)
 		return set_message(msg,
 				   "driver %s has no unbind attribute: it does not let "
@@ -249,7 +253,7 @@ static int undo_unbind(struct action *a, char **msg)
 	}
 	if (asprintf(&rel, "bus/pci/drivers/%s/bind", a->driver) < 0)
 		return -ENOMEM;
-	r = sysfs_write(a->env->sysfs, rel, a->object);
+	r = sysfs_write(a->env, rel, a->object);
 	if (r < 0)
 		return set_message(msg, "cannot bind %s to %s again: %s", a->object, a->driver,
 				   strerror(-r)),
@@ -266,7 +270,7 @@ static int do_reset(struct action *a, char **msg)
 		return set_message(msg, "not reset: bound to %s", now), -EBUSY;
 	if (asprintf(&rel, "bus/pci/devices/%s/reset", a->object) < 0)
 		return -ENOMEM;
-	r = sysfs_write(a->env->sysfs, rel, "1");
+	r = sysfs_write(a->env, rel, "1");
 	if (r == -ENOENT)
 		return set_message(msg, "%s has no reset method (or is gone)", a->object), -ENOTTY;
 	if (r < 0)
@@ -323,6 +327,13 @@ static int read_method(const struct action *a, const char *rel, enum kernel_meth
 	r = sysfs_read(a->env->sysfs, rel, &v);
 	if (r == -ENOENT)
 		return set_message(msg, "this kernel has no kexec_method"), -EOPNOTSUPP;
+	/* Reads do not wait for the device lock (kernel-patches/0004). */
+	if (r == -EBUSY)
+		return set_message(msg,
+				   "cannot read kexec_method of %s: a driver is being bound to or "
+				   "unbound from it (EBUSY)",
+				   a->object),
+		       r;
 	if (r < 0)
 		return set_message(msg, "cannot read kexec_method of %s: %s", a->object,
 				   strerror(-r)),
@@ -334,48 +345,63 @@ static int read_method(const struct action *a, const char *rel, enum kernel_meth
 	return 0;
 }
 
-/* Why the kernel refused a write of word to the device's kexec_method. */
-static int method_write_failed(const struct action *a, const char *word, int r, char **msg)
+int kexec_method_write_error(const char *object, const char *word, int r, char **ret_message)
 {
+	*ret_message = NULL;
 	switch (r) {
 	case -EOPNOTSUPP:
 		/* Not "skipped": the kernel has the attribute, and says no. */
-		return set_message(msg,
-				   "the kernel refuses %s for %s: its driver cannot be released "
-				   "on kexec",
-				   word, a->object),
-		       -EPERM;
+		set_message(ret_message,
+			    "the kernel refuses %s for %s: its driver cannot be released on "
+			    "kexec",
+			    word, object);
+		return -EPERM;
 	case -ENODEV:
 		/* The device is there (action_run() tells "gone"), its driver is not. */
-		return set_message(msg, "the kernel says no driver is bound to %s", a->object),
-		       -ENODEV;
+		set_message(ret_message, "the kernel says no driver is bound to %s", object);
+		return -ENODEV;
 	case -EBUSY:
-		return set_message(msg,
-				   "the kernel is shutting down: kexec_method of %s cannot be "
-				   "changed any more",
-				   a->object),
-		       -EBUSY;
+		set_message(ret_message,
+			    "the kernel is shutting down: kexec_method of %s cannot be changed "
+			    "any more",
+			    object);
+		return -EBUSY;
 	case -EINVAL:
-		return set_message(msg, "the kernel does not take \"%s\" for kexec_method of %s",
-				   word, a->object),
-		       -EINVAL;
+		set_message(ret_message, "the kernel does not take \"%s\" for kexec_method of %s",
+			    word, object);
+		return -EINVAL;
+	case -EINTR:
+		set_message(ret_message,
+			    "interrupted while waiting for the lock of %s to set its kexec_method "
+			    "to %s",
+			    object, word);
+		return -EINTR;
 	default:
-		return set_message(msg, "cannot set kexec_method of %s to %s: %s", a->object, word,
-				   strerror(-r)),
-		       r;
+		set_message(ret_message, "cannot set kexec_method of %s to %s: %s", object, word,
+			    strerror(-r));
+		return r;
 	}
+}
+
+static int method_write_failed(const struct action *a, const char *word, int r, char **msg)
+{
+	free(*msg);
+	return kexec_method_write_error(a->object, word, r, msg);
 }
 
 /*
  * The choice belongs to the device and the driver bound to it: the kernel
- * forgets it on unbind.  Unbound now (the plan's own unbind may have run
- * first): nothing to release, done.  Another driver than planned: refused.
+ * forgets it on unbind.  Unbound now (an unbind by someone else): nothing
+ * to release, done.  Another driver than planned: refused.  After the
+ * write, the driver and the method are read again: an unbind and a bind
+ * that raced in (the method is then the new binding's), or anything else
+ * that leaves another word bracketed, is a failure.
  */
 static int do_set_method(struct action *a, char **msg)
 {
 	_cleanup_free_ char *rel = NULL, *now = NULL, *after = NULL;
 	const char *word = kernel_method_to_string(a->method);
-	enum kernel_method old;
+	enum kernel_method old, reads;
 	int r;
 
 	if (!word)
@@ -401,7 +427,7 @@ static int do_set_method(struct action *a, char **msg)
 		       -EBUSY;
 	if (old == a->method)
 		return set_message(msg, "already %s", word), 0;
-	r = sysfs_write(a->env->sysfs, rel, word);
+	r = sysfs_write(a->env, rel, word);
 	if (r == -ENODEV && bound_driver(a, &after) == -ENOENT)
 		return set_message(msg, "no driver is bound to %s any more: nothing to release",
 				   a->object),
@@ -411,14 +437,59 @@ static int do_set_method(struct action *a, char **msg)
 	a->old_method = strdup(kernel_method_to_string(old));
 	if (!a->old_method)
 		return -ENOMEM;
+	/* Written: from here on the undo has something to put back. */
 	a->done = true;
+
+	r = bound_driver(a, &after);
+	if (r == -ENOENT) {
+		/* As before the write: nothing bound, nothing to release, nothing to undo. */
+		a->done = false;
+		return set_message(msg,
+				   "%s was unbound from %s meanwhile: nothing to release (the "
+				   "kernel forgot the %s written)",
+				   a->object, now, word),
+		       0;
+	}
+	if (r < 0)
+		return set_message(msg, "cannot read the driver of %s after the write: %s",
+				   a->object, strerror(-r)),
+		       r;
+	if (!streq(after, now)) {
+		a->done = false;
+		return set_message(msg,
+				   "%s is bound to %s since the write, not %s: the %s written was "
+				   "forgotten",
+				   a->object, after, now, word),
+		       -EBUSY;
+	}
+	r = read_method(a, rel, &reads, msg);
+	if (r < 0) {
+		_cleanup_free_ char *why = TAKE_PTR(*msg);
+
+		return set_message(msg, "%s written, then %s", word, strna(why)), r;
+	}
+	if (reads != a->method) {
+		/* Unbound and bound again to the same driver, which forgot it. */
+		a->done = false;
+		return set_message(msg,
+				   "%s written, but kexec_method of %s reads %s: an unbind (the "
+				   "kernel forgets the method) or another writer raced in",
+				   word, a->object, kernel_method_to_string(reads)),
+		       -EBUSY;
+	}
 	return set_message(msg, "%s (was %s)", word, a->old_method), 0;
 }
 
-/* Write the word read before back, to the same driver; unbound since: forgotten already. */
+/*
+ * Write the word read before back, to the same driver, and only over the
+ * word the step wrote: unbound since, the kernel forgot it already; bound
+ * to another driver, the method is that driver's; another word, someone
+ * (an administrator) chose it since, and it stays.
+ */
 static int undo_set_method(struct action *a, char **msg)
 {
 	_cleanup_free_ char *rel = NULL, *now = NULL;
+	enum kernel_method reads;
 	int r;
 
 	r = bound_driver(a, &now);
@@ -434,7 +505,18 @@ static int undo_set_method(struct action *a, char **msg)
 		       0;
 	if (asprintf(&rel, "bus/pci/devices/%s/kexec_method", a->object) < 0)
 		return -ENOMEM;
-	r = sysfs_write(a->env->sysfs, rel, a->old_method);
+	r = read_method(a, rel, &reads, msg);
+	if (r < 0)
+		return r == -EOPNOTSUPP ? -EIO : r;
+	if (reads != a->method)
+		return set_message(
+			       msg,
+			       "kexec_method of %s reads %s, not the %s written: changed since, "
+			       "left as it is (not put back to %s)",
+			       a->object, kernel_method_to_string(reads),
+			       kernel_method_to_string(a->method), a->old_method),
+		       0;
+	r = sysfs_write(a->env, rel, a->old_method);
 	if (r < 0) {
 		(void)method_write_failed(a, a->old_method, r, msg);
 		return r == -ENODEV ? -EIO : r;

@@ -10,7 +10,9 @@
  *   reset              <sysfs>/bus/pci/devices/<dev>/reset, after the unbind
  *   unload-module      libkmod (kmod-adapter.c), as rmmod
  *   set-kernel-method  <sysfs>/bus/pci/devices/<dev>/kexec_method, the bracketed
- *                      word read first and written back by the undo
+ *                      word read first, the driver and the word read again after
+ *                      the write; the undo writes the first back only if the
+ *                      attribute still reads what the step wrote
  *   readonly           syncfs() and mount(MS_REMOUNT | MS_RDONLY) of each mount
  *                      point, checked against mountinfo and st_dev first
  *                      (EBUSY, a file open for writing, is tried again for
@@ -35,6 +37,13 @@ struct action_env {
 	const char *sysfs; /* "/sys" */
 	const char *moddir; /* NULL: /lib/modules/`uname -r` */
 	const char *mountinfo; /* NULL: "/proc/self/mountinfo" */
+	/*
+	 * Tests only, NULL otherwise: called after each successful write of
+	 * value to <sysfs>/<rel>, to play the kernel's part on a directory
+	 * tree (a plain file holds the word written; the kernel's
+	 * kexec_method reads it back bracketed) or a race (an unbind).
+	 */
+	void (*written)(const struct action_env *env, const char *rel, const char *value);
 };
 
 /* readonly: one file system, and what the action did to it. */
@@ -79,6 +88,17 @@ extern const struct exec_ops action_exec_ops;
 int action_run(struct action *a, char **ret_message);
 /* Undo what action_run() did: 1 undone, 0 nothing to undo, or -errno. */
 int action_undo(struct action *a, char **ret_message);
+
+/*
+ * Why the kernel refused to write word to object's kexec_method, from the
+ * write's -errno r (kexec_method_store(), kernel-patches/0004): sets
+ * *ret_message (NULL when out of memory) and returns the step's error:
+ * -EPERM for EOPNOTSUPP (the kernel has the attribute and says no: a
+ * failure, not a skipped step), -ENODEV (no driver bound), -EBUSY (the
+ * system is shutting down), -EINVAL (a word it does not take), -EINTR,
+ * or r itself.  Pure: no I/O.
+ */
+int kexec_method_write_error(const char *object, const char *word, int r, char **ret_message);
 
 struct action *action_new(const struct action_env *env, const struct step *s);
 struct action *action_free(struct action *a);
