@@ -125,10 +125,20 @@ if run 0 "$KEXECQ" -P "$pol" plan --json --inventory "$inv"; then
 	expect out '"previous_method": "shutdown"' "plan --json has the method a set-kernel-method step replaces"
 fi
 # A snapshot of the kexecq series' v2 ABI (kexec_method per driver): named, not misread.
-sed 's/"version": 4,/"version": 3,/' "$inv" >"$tmp/v2abi.json"
+sed -e 's/"version": 4,/"version": 3,/' -e 's/"release": "\(.*\)",$/"release": "\1"/' \
+	-e '/"per_device_kexec_method"/d' "$inv" >"$tmp/v2abi.json"
 run 1 "$KEXECQ" -P "$pol" plan --inventory "$tmp/v2abi.json" &&
 	expect err "$tmp/v2abi.json: devices[0] (0000:00:01.0): kexec_method \"shutdown\" is from inventory version 3, which has the v2 ABI of the kexecq kernel series (per driver)" \
 		"a v2-ABI snapshot is refused, naming the file and field"
+# Version 4's per_device_kexec_method in an older version, kexec_* where the kernel has none.
+sed 's/"version": 4,/"version": 3,/' "$inv" >"$tmp/v3perdev.json"
+run 1 "$KEXECQ" -P "$pol" plan --inventory "$tmp/v3perdev.json" &&
+	expect err "$tmp/v3perdev.json: kernel: per_device_kexec_method is from inventory version 4" \
+		"per_device_kexec_method in a version 3 snapshot is refused"
+sed 's/"per_device_kexec_method": true/"per_device_kexec_method": false/' "$inv" >"$tmp/stockwith.json"
+run 1 "$KEXECQ" -P "$pol" check --inventory "$tmp/stockwith.json" &&
+	expect err "$tmp/stockwith.json: devices[0] (0000:00:01.0): kexec_method, but kernel: per_device_kexec_method is false" \
+		"kexec_method on a kernel said to lack the patches is refused"
 sed 's/"per_device_kexec_method": true/"kexec_method": "shutdown"/' "$inv" >"$tmp/v2global.json"
 run 1 "$KEXECQ" -P "$pol" plan --inventory "$tmp/v2global.json" &&
 	expect err "$tmp/v2global.json: kernel: kexec_method \"shutdown\" is the global method of the v2 ABI" \

@@ -184,6 +184,29 @@ static const struct {
 	{ "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"kernel\": { "
 	  "\"per_device_kexec_method\": \"yes\" }, \"devices\": [] }",
 	  "kernel: expected true or false for per_device_kexec_method" },
+	/* kexec_method and kexec_action: of PCI functions, in version 4, as "kernel" says. */
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 3, \"kernel\": { "
+	  "\"per_device_kexec_method\": true }, \"devices\": [] }",
+	  "bad.json: kernel: per_device_kexec_method is from inventory version 4 (the v3 ABI of "
+	  "the kexecq kernel series); this snapshot says version 3" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 2, \"kernel\": { "
+	  "\"per_device_kexec_method\": false }, \"devices\": [] }",
+	  "kernel: per_device_kexec_method is from inventory version 4" },
+	{ HEAD4 PCI("a") " }, { \"kind\": \"net\", \"syspath\": \"/sys/devices/a/n\", \"name\": "
+			 "\"n\", \"kexec_action\": \"remove\" }" TAIL,
+	  "bad.json: devices[1] (n): kexec_action on a device that is not a PCI function" },
+	{ HEAD4 "{ \"kind\": \"disk\", \"syspath\": \"/sys/devices/d\", \"name\": \"d\", "
+		"\"kexec_method\": \"shutdown\" }" TAIL,
+	  "devices[0] (d): kexec_method on a device that is not a PCI function" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"kernel\": { "
+	  "\"per_device_kexec_method\": false }, \"devices\": [ " PCI("a") " }, " PCI(
+		  "b") ", \"kexec_action\": \"clear-master\" }" TAIL,
+	  "bad.json: devices[1] (b): kexec_action, but kernel: per_device_kexec_method is false "
+	  "(a kernel without the kexecq series has neither attribute)" },
+	{ "{ \"format\": \"kexecq-inventory\", \"version\": 4, \"kernel\": { "
+	  "\"per_device_kexec_method\": true }, \"devices\": [ " PCI("a") " }, " PCI("b") " }" TAIL,
+	  "bad.json: kernel: per_device_kexec_method is true, but no PCI function has "
+	  "kexec_method or kexec_action" },
 	/* SR-IOV links: one level, to a PCI function of the snapshot, never a loop. */
 	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/a\" }" TAIL,
 	  "/sys/devices/a: physfn names the device itself" },
@@ -237,6 +260,36 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/*
+ * "kernel" may leave per_device_kexec_method out: the devices' attributes
+ * say it.  A patched kernel's snapshot may lack a device's kexec_action
+ * (a read that failed with EBUSY): it loads, unknown.
+ */
+START_TEST(test_kexec_attributes_consistent)
+{
+	static const char derived[] = HEAD4 PCI("a") ", \"kexec_action\": \"shutdown\" }" TAIL;
+	static const char partial[] =
+		"{ \"format\": \"kexecq-inventory\", \"version\": 4, \"kernel\": { "
+		"\"per_device_kexec_method\": true }, \"devices\": [ " PCI("a") " }, " PCI(
+			"b") ", \"kexec_method\": \"shutdown\" }" TAIL;
+	static const char stock[] = "{ \"format\": \"kexecq-inventory\", \"version\": 4, "
+				    "\"kernel\": { \"per_device_kexec_method\": false }, "
+				    "\"devices\": [ " PCI("a") " }" TAIL;
+	struct inventory *inv = NULL;
+
+	ck_assert_int_eq(inventory_load_json_buffer("d.json", derived, strlen(derived), &inv), 0);
+	ck_assert(inv->kernel_per_device_method);
+	inv = inventory_free(inv);
+	ck_assert_int_eq(inventory_load_json_buffer("p.json", partial, strlen(partial), &inv), 0);
+	ck_assert(inv->kernel_per_device_method);
+	ck_assert_int_eq(inventory_find_name(inv, DEVICE_PCI, "a")->kexec_action, KACTION_UNKNOWN);
+	inv = inventory_free(inv);
+	ck_assert_int_eq(inventory_load_json_buffer("s.json", stock, strlen(stock), &inv), 0);
+	ck_assert(!inv->kernel_per_device_method);
+	inventory_free(inv);
+}
+END_TEST
+
 /* Version 2 still loads, but says nothing of mounts: the planner warns. */
 START_TEST(test_version_2)
 {
@@ -279,6 +332,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, (int)ELEMENTSOF(bad));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_version_2);
+	tcase_add_test(tc, test_kexec_attributes_consistent);
 	suite_add_tcase(s, tc);
 	return s;
 }

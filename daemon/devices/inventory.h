@@ -19,7 +19,10 @@
  *    (per_device_kexec_method) instead of a global kexec_method.
  * 3: disks carry the file systems mounted from them.
  * 2 and 3 are still read, as long as they hold no kexec_method or
- * kexec_action: theirs were v2's, per driver, and mean something else.
+ * kexec_action (theirs were v2's, per driver, and mean something else)
+ * and no per_device_kexec_method.  In 4, kexec_method and kexec_action
+ * are on PCI functions only, and agree with per_device_kexec_method when
+ * "kernel" says it (snapshot.c).
  */
 #define INVENTORY_VERSION 4
 #define INVENTORY_VERSION_MIN 2

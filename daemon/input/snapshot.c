@@ -520,6 +520,11 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 		return r;
 	if (r > 0)
 		d->kexec_action = k;
+	/* The kernel has them on PCI devices only: elsewhere, the snapshot was not taken. */
+	if (d->kind != DEVICE_PCI && d->kexec_method != KMETHOD_UNSET)
+		return bad(l, "kexec_method on a device that is not a PCI function", NULL);
+	if (d->kind != DEVICE_PCI && d->kexec_action != KACTION_UNKNOWN)
+		return bad(l, "kexec_action on a device that is not a PCI function", NULL);
 	r = get_enum(l, o, "write_cache", write_cache_from_string, &k);
 	if (r < 0)
 		return r;
@@ -578,6 +583,9 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 	_cleanup_json_ json_object *root = NULL;
 	json_object *v, *kernel, *devs;
 	const char *fmt;
+	/* "kernel"'s per_device_kexec_method: -1 not said, else false or true. */
+	int per_device = -1;
+	bool carried = false, any_pci = false;
 	int version, r;
 
 	if (!inv)
@@ -637,7 +645,15 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 						       "%s: kernel: expected true or false for "
 						       "per_device_kexec_method",
 						       path);
-			inv->kernel_per_device_method = json_object_get_boolean(v);
+			if (version < INVENTORY_VERSION_KEXEC_V3)
+				return log_error_errno(
+					EBADMSG,
+					"%s: kernel: per_device_kexec_method is from inventory "
+					"version %d (the v3 ABI of the kexecq kernel series); this "
+					"snapshot says version %d: take the snapshot again",
+					path, INVENTORY_VERSION_KEXEC_V3, version);
+			per_device = json_object_get_boolean(v);
+			inv->kernel_per_device_method = per_device;
 		}
 	}
 	if (!json_object_object_get_ex(root, "devices", &devs) ||
@@ -654,15 +670,47 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 		r = device_from_json(&l, json_object_array_get_idx(devs, i), &d);
 		if (r < 0)
 			return r;
-		/* A device that has them says the kernel has them, whatever "kernel" says. */
-		if (d->kexec_method != KMETHOD_UNSET || d->kexec_action != KACTION_UNKNOWN)
+		any_pci = any_pci || d->kind == DEVICE_PCI;
+		if (d->kexec_method != KMETHOD_UNSET || d->kexec_action != KACTION_UNKNOWN) {
+			_cleanup_free_ char *name = cescape(d->name);
+
+			/*
+			 * A kernel without the series has neither attribute: one of the
+			 * two is wrong, and which is not for kexecq to guess.
+			 */
+			if (per_device == 0) {
+				log_error_errno(
+					EBADMSG,
+					"%s: devices[%zu] (%s): %s, but kernel: "
+					"per_device_kexec_method is false (a kernel without "
+					"the kexecq series has neither attribute): take the "
+					"snapshot again",
+					path, i, strna(name),
+					d->kexec_method != KMETHOD_UNSET ? "kexec_method" :
+									   "kexec_action");
+				device_free(d);
+				return -EBADMSG;
+			}
+			/* "kernel" not saying it: the devices do. */
+			carried = true;
 			inv->kernel_per_device_method = true;
+		}
 		r = inventory_add(inv, d);
 		if (r < 0) {
 			device_free(d);
 			return log_oom();
 		}
 	}
+	/*
+	 * Every PCI device of a patched kernel has both (a read may fail with
+	 * EBUSY while a driver is bound or unbound, but not every read).
+	 */
+	if (per_device == 1 && any_pci && !carried)
+		return log_error_errno(EBADMSG,
+				       "%s: kernel: per_device_kexec_method is true, but no PCI "
+				       "function has kexec_method or kexec_action: take the "
+				       "snapshot again",
+				       path);
 	r = inventory_link(inv);
 	if (r < 0)
 		return log_error_errno(r, "%s: inconsistent inventory: %m", path);
