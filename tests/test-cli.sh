@@ -207,6 +207,16 @@ run 0 "$KEXECQ" -P "$tmp/kmremove" check --inventory "$inv" &&
 run 5 "$KEXECQ" -P "$tmp/empty" check --json --inventory "$inv" &&
 	expect out '"kexec_action": "clear-master"' "check --json gives each device's kexec_action"
 inv=$inv_real
+# A patched kernel's function whose kexec_action is not known is not safe.
+sed '/"driver": "lpfc"/,/kexec_action/ s/"kexec_action": "shutdown"/"kexec_action": null/' "$inv" >"$tmp/noaction.json"
+if run 5 "$KEXECQ" -P "$tmp/empty" check --inventory "$tmp/noaction.json"; then
+	expect out "0000:04:00.0   lpfc           not-checked  the snapshot has no kexec_action for it: what a kexec does to it cannot be told" \
+		"check: an unknown kexec_action on a patched kernel is not-checked, exit 5"
+fi
+run 5 "$KEXECQ" -P "$tmp/empty" check --json --inventory "$tmp/noaction.json" &&
+	expect out '"kind": "not-checked"' "check --json: kind not-checked"
+run 0 "$KEXECQ" -P "$pol" check --inventory "$tmp/noaction.json" &&
+	expect out "kexec_action not known; quiesced by step" "an unload covers a function whose kexec_action is not known"
 
 # --- the live machine: read-only, headed by the host
 host=$(uname -n)

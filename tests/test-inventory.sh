@@ -75,6 +75,33 @@ PY
 	expect out '"via": [' "the partition between the mount and the disk"
 fi
 
+# An attribute that cannot be read (a directory here: EISDIR; the kernel's
+# is EBUSY while a driver is bound or unbound) or is not understood: unknown,
+# said at debug level with the device's name, and the kernel still has them.
+cat >"$tmp/unreadable.sh" <<'SETUP'
+set -e
+sys=$UMOCKDEV_DIR/sys/devices/pci0000:00
+echo 'tomorrow' >"$sys/0000:00:04.0/kexec_action"
+rm "$sys/0000:00:02.0/kexec_method"
+mkdir "$sys/0000:00:02.0/kexec_method"
+"$KEXECQ" --log-level=debug inventory --json --moddir "$UMOCKDEV_DIR/nomodules" --mountinfo "$MOUNTINFO"
+SETUP
+if run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/unreadable.sh"; then
+	expect err '0000:00:04.0: kexec_action "tomorrow" not understood, taken as unknown' \
+		"an unknown kexec_action is said at debug level, naming the device"
+	expect err "0000:00:02.0: cannot read kexec_method, taken as unknown" \
+		"an unreadable kexec_method is said at debug level, naming the device"
+	expect out '"per_device_kexec_method": true' "an unreadable attribute still says the kernel has them"
+	python3 - "$tmp/out" >"$tmp/kexec" <<'PY' || fail "inventory --json is not JSON"
+import json, sys
+for d in json.load(open(sys.argv[1]))["devices"]:
+    if d["kind"] == "pci":
+        print(d["name"], d.get("kexec_method"), d.get("kexec_action"))
+PY
+	expect kexec "0000:00:04.0 shutdown None" "an unknown kexec_action is left out"
+	expect kexec "0000:00:02.0 None shutdown" "an unreadable kexec_method is left out"
+fi
+
 # The plan on the testbed, end to end through libudev.
 mkdir -p "$tmp/pol"
 printf '[Match]\nDriver=megaraid_sas\n[Quiesce]\nAction=unbind\n' >"$tmp/pol/10-hba.policy"

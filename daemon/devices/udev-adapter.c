@@ -10,8 +10,9 @@
 
 #include "log.h"
 #include "kmethod.h"
-#include "sysfs.h"
+#include "string-util.h"
 #include "strv.h"
+#include "sysfs.h"
 #include "udev-adapter.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
@@ -172,26 +173,75 @@ static const char *slot_of(const struct scan *s, const char *bdf)
 }
 
 /*
+ * One of the device's kexec attributes, read directly (libudev does not
+ * tell a missing attribute from a failed read): 1 and its text, 0 when the
+ * kernel has no such attribute, or -errno (EBUSY while a driver is bound
+ * to or unbound from the device: reads do not wait for its lock).
+ */
+static int read_kexec_attribute(const struct scan *s, const struct device *d, const char *attr,
+				char **ret)
+{
+	_cleanup_free_ char *rel = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!startswith(d->syspath, "/sys/"))
+		return 0;
+	if (asprintf(&rel, "%s/%s", d->syspath + strlen("/sys/"), attr) < 0)
+		return -ENOMEM;
+	r = sysfs_read(s->sysfs, rel, ret);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+/*
  * The device's own kexec_method ("[shutdown] remove": the bracketed word)
  * and kexec_action ("clear-master"), from a kernel with the series.  An
- * unreadable or unknown value is left unknown; the attribute being there
- * says the kernel has them.
+ * unreadable or unknown value is left unknown, said at debug level with
+ * the device's name; the attribute being there, even unreadable, says the
+ * kernel has them.
  */
-static void read_kexec_attributes(struct scan *s, struct udev_device *ud, struct device *d)
+static int read_kexec_attributes(struct scan *s, struct device *d)
 {
-	const char *v = udev_device_get_sysattr_value(ud, "kexec_method");
-	int k;
+	_cleanup_free_ char *v = NULL, *a = NULL;
+	int r, k;
 
-	if (v) {
+	r = read_kexec_attribute(s, d, "kexec_method", &v);
+	if (r == -ENOMEM)
+		return r;
+	if (r != 0)
 		s->kexec_attributes = true;
+	if (r < 0)
+		log_debug_errno(r, "%s: cannot read kexec_method, taken as unknown: %m", d->name);
+	if (r > 0) {
 		k = kernel_method_from_sysfs(v);
+		if (k < 0) {
+			_cleanup_free_ char *shown = cescape(v);
+
+			log_debug("%s: kexec_method \"%s\" not understood, taken as unknown",
+				  d->name, strna(shown));
+		}
 		d->kexec_method = k >= 0 ? (enum kernel_method)k : KMETHOD_UNSET;
 	}
-	v = udev_device_get_sysattr_value(ud, "kexec_action");
-	if (v) {
-		k = kexec_action_from_string(v);
+	r = read_kexec_attribute(s, d, "kexec_action", &a);
+	if (r == -ENOMEM)
+		return r;
+	if (r != 0)
+		s->kexec_attributes = true;
+	if (r < 0)
+		log_debug_errno(r, "%s: cannot read kexec_action, taken as unknown: %m", d->name);
+	if (r > 0) {
+		k = kexec_action_from_string(a);
+		if (k < 0) {
+			_cleanup_free_ char *shown = cescape(a);
+
+			log_debug("%s: kexec_action \"%s\" not understood, taken as unknown",
+				  d->name, strna(shown));
+		}
 		d->kexec_action = k >= 0 ? (enum kexec_action)k : KACTION_UNKNOWN;
 	}
+	return 0;
 }
 
 static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv)
@@ -231,7 +281,9 @@ static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv
 	r = dup_or_null(slot_of(s, d->name), &d->slot);
 	if (r < 0)
 		return r;
-	read_kexec_attributes(s, ud, d);
+	r = read_kexec_attributes(s, d);
+	if (r < 0)
+		return r;
 
 	/* libudev reads only the driver/subsystem/module links; physfn is ours. */
 	if (startswith(d->syspath, "/sys/")) {

@@ -12,6 +12,7 @@ static const char *const kind_names[_RISK_KIND_MAX] = {
 	[RISK_WRITE_CACHE] = "write-cache",
 	[RISK_IN_USE] = "in-use",
 	[RISK_UNSAFE] = "unsafe",
+	[RISK_NOT_CHECKED] = "not-checked",
 };
 
 const char *risk_kind_to_string(enum risk_kind k)
@@ -111,13 +112,9 @@ _printf_(4, 5) static int add_note(struct risk_report *rep, enum risk_note note,
 	return 0;
 }
 
-/*
- * The step of the plan that takes the function away before the kexec (an
- * unbind, reset or module unload), else one that makes the kernel release
- * its driver at the kexec (its kexec_method set to remove); NULL when there
- * is none.
- */
-static const struct step *quiescing_step(const struct plan *plan, const struct device *d)
+/* The step of the plan that takes the function away before the kexec (an
+ * unbind, reset or module unload), or NULL. */
+static const struct step *removing_step(const struct plan *plan, const struct device *d)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct step *s = &plan->steps[i];
@@ -127,12 +124,26 @@ static const struct step *quiescing_step(const struct plan *plan, const struct d
 		if (s->type == STEP_UNLOAD_MODULE && streq_ptr(s->object, d->module))
 			return s;
 	}
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct step *s = &plan->steps[i];
+	return NULL;
+}
 
-		if (s->type == STEP_SET_KERNEL_METHOD && s->device == d &&
-		    s->method == KMETHOD_REMOVE)
-			return s;
+/*
+ * The step of the plan that takes the function away before the kexec,
+ * else one that makes the kernel release its driver at the kexec (its
+ * kexec_method set to remove); NULL when there is none.
+ */
+static const struct step *quiescing_step(const struct plan *plan, const struct device *d)
+{
+	const struct step *s = removing_step(plan, d);
+
+	if (s)
+		return s;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct step *k = &plan->steps[i];
+
+		if (k->type == STEP_SET_KERNEL_METHOD && k->device == d &&
+		    k->method == KMETHOD_REMOVE)
+			return k;
 	}
 	return NULL;
 }
@@ -230,6 +241,34 @@ int risk_assess(const struct inventory *inv, const struct plan *plan,
 					d->driver, d->enable_count, d->enable_count == 1 ? "" : "s",
 					d->physfn ? ", a VF of " : "",
 					d->physfn ? d->physfn->name : "");
+			continue;
+		}
+		if (inv->kernel_per_device_method && d->kexec_action == KACTION_UNKNOWN) {
+			/* Not known is not safe: only what needs no answer from the kernel covers it. */
+			s = removing_step(plan, d);
+			if (s) {
+				_cleanup_free_ char *step = step_describe(s);
+
+				r = add_note(
+					rep, NOTE_COVERED, pd,
+					"kexec_action not known; quiesced by step %zu: %s (%s)",
+					s->id, strna(step), s->policy ? s->policy->name : "?");
+			} else if (p && p->kernel_quiesces)
+				r = add_note(rep, NOTE_KERNEL_QUIESCES, pd,
+					     "kexec_action not known, but %s says the kernel "
+					     "quiesces it anyway: %s",
+					     p->name, strna(p->description));
+			else
+				r = add_risk(rep, RISK_NOT_CHECKED, d, pd,
+					     "%s: what a kexec does to it cannot be told, and no "
+					     "step takes %s away; %s",
+					     inv->live ?
+						     "its kexec_action could not be read (EBUSY "
+						     "while a driver is bound or unbound) or "
+						     "reads a value this kexecq does not know" :
+						     "the snapshot has no kexec_action for it",
+					     d->driver,
+					     inv->live ? "check again" : "take the snapshot again");
 			continue;
 		}
 		lr = left_running(inv, table, exact, d, &note, &why);

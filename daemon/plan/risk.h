@@ -18,6 +18,13 @@
  *     VM or userspace driver still drives it, or a VF of a PF that is
  *     so; not when a live update preserves it on purpose.
  *   - UNSAFE: a policy says a kexec is unsafe with it (Unsafe=).
+ *   - NOT_CHECKED: on a kernel with the patches, a bound function whose
+ *     kexec_action is not known (its read failed with EBUSY while a
+ *     driver was bound or unbound, a snapshot lacks it, or it reads a
+ *     value this kexecq does not know), that no step of the plan takes
+ *     away and no policy says the kernel quiesces: what a kexec does to it
+ *     cannot be told, so it counts as at risk (exit status 5) rather
+ *     than as safe.
  */
 #pragma once
 
@@ -32,6 +39,7 @@ enum risk_kind {
 	RISK_WRITE_CACHE,
 	RISK_IN_USE,
 	RISK_UNSAFE,
+	RISK_NOT_CHECKED,
 	_RISK_KIND_MAX,
 };
 
