@@ -122,7 +122,25 @@ if run 0 "$KEXECQ" -P "$pol" plan --json --inventory "$inv"; then
 	expect out '"key": "Quiesce.DisableSRIOV"' "plan --json names keys"
 	expect out '"live": false' "plan --json says it is for a snapshot"
 	expect out '"kernel_per_device_kexec_method": true' "plan --json says the kernel has per-device kexec_method"
+	expect out '"30-lpfc.policy: KernelMethod=remove for 0000:04:00.0 (lpfc) not needed: the plan unloads its module"' \
+		"plan --json has the notes"
+fi
+mkdir -p "$tmp/kmonly" "$tmp/kmunbind"
+printf '[Match]\nDriver=e1000e\n[Quiesce]\nKernelMethod=remove\n' >"$tmp/kmonly/10-e.policy"
+printf '[Match]\nDriver=e1000e\n[Quiesce]\nAction=unbind\nKernelMethod=remove\n' >"$tmp/kmunbind/10-e.policy"
+chmod 0644 "$tmp"/kmonly/*.policy "$tmp"/kmunbind/*.policy
+run 0 "$KEXECQ" -P "$tmp/kmonly" plan --json --inventory "$inv" &&
 	expect out '"previous_method": "shutdown"' "plan --json has the method a set-kernel-method step replaces"
+# Unbound by the plan: no kexec_method to set as well, a note instead.
+if run 0 "$KEXECQ" -P "$tmp/kmunbind" plan --inventory "$inv"; then
+	expect out "unbind 0000:05:00.0 from e1000e" "Action=unbind with KernelMethod=: the unbind"
+	if grep -q "set-kernel-method" "$tmp/out"; then
+		fail "Action=unbind with KernelMethod=: a set-kernel-method step as well"
+	else
+		pass "Action=unbind with KernelMethod=: no set-kernel-method step"
+	fi
+	expect out "  10-e.policy: KernelMethod=remove for 0000:05:00.0 (e1000e) not needed: the plan unbinds it" \
+		"Action=unbind with KernelMethod=: a note says why"
 fi
 # A snapshot of the kexecq series' v2 ABI (kexec_method per driver): named, not misread.
 sed -e 's/"version": 4,/"version": 3,/' -e 's/"release": "\(.*\)",$/"release": "\1"/' \
@@ -188,7 +206,7 @@ if run 5 "$KEXECQ" -P "$tmp/empty" check --inventory "$inv"; then
 		expect out "no policy governs it" "and says no policy governs it"
 fi
 run 0 "$KEXECQ" -P "$pol" check --inventory "$inv" && expect out "Nothing at risk." "a policy covers lpfc" &&
-	expect out "quiesced by step 18: unload module lpfc (30-lpfc.policy)" "check names the step that covers it"
+	expect out "quiesced by step 17: unload module lpfc (30-lpfc.policy)" "check names the step that covers it"
 # Only FlushCache= is no coverage.
 mkdir -p "$tmp/flushonly"
 printf '[Match]\nDriver=*\n[Quiesce]\nFlushCache=yes\nNetworkDown=yes\n' >"$tmp/flushonly/10-all.policy"

@@ -72,6 +72,14 @@ static bool has_warning(const char *needle)
 	return false;
 }
 
+static bool has_note(const char *needle)
+{
+	STRV_FOREACH (n, p->notes)
+		if (strstr(*n, needle))
+			return true;
+	return false;
+}
+
 START_TEST(test_server)
 {
 	inv = test_inventory("server");
@@ -109,12 +117,14 @@ START_TEST(test_server)
 	ck_assert_uint_eq(p->steps[STEP(STEP_UNBIND, "0000:03:10.0")].level,
 			  p->steps[STEP(STEP_UNBIND, "0000:03:10.6")].level);
 
-	/* lpfc: unload, with its disk flushed first and the kernel told to remove. */
+	/*
+	 * lpfc: unload, with its disk flushed first.  Its KernelMethod=remove
+	 * is moot (the unload takes the driver away first): a note, no step.
+	 */
 	ck_assert(plan_before(p, STEP(STEP_FLUSH_CACHE, "sdc"), STEP(STEP_UNLOAD_MODULE, "lpfc")));
-	s = STEP(STEP_SET_KERNEL_METHOD, "0000:04:00.0");
-	ck_assert_int_eq(p->steps[s].method, KMETHOD_REMOVE);
-	ck_assert_int_eq(p->steps[s].previous_method, KMETHOD_SHUTDOWN);
-	ck_assert_str_eq(p->steps[s].driver, "lpfc");
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:04:00.0"), -1);
+	ck_assert(has_note("30-lpfc.policy: KernelMethod=remove for 0000:04:00.0 (lpfc) not "
+			   "needed: the plan unloads its module"));
 	ck_assert_int_eq(p->steps[STEP(STEP_UNLOAD_MODULE, "lpfc")].on_failure, ONFAIL_ABORT);
 	ck_assert_int_eq(plan_find(p, STEP_UNBIND, "0000:04:00.0"), -1);
 
@@ -130,7 +140,7 @@ START_TEST(test_server)
 	/* Nothing for the default-governed and the unbound. */
 	ck_assert_int_eq(plan_find(p, STEP_UNBIND, "0000:00:14.0"), -1);
 	ck_assert_int_eq(plan_find(p, STEP_RESET, "0000:06:00.0"), -1);
-	ck_assert_uint_eq(p->n, 20);
+	ck_assert_uint_eq(p->n, 19);
 }
 END_TEST
 
@@ -453,9 +463,11 @@ START_TEST(test_order_independent)
 	ck_assert(has_warning("90-rest.policy: KernelMethod=remove for 0000:00:01.0 (pcieport) not "
 			      "set: the kernel refuses it, it is a bridge"));
 	STEP(STEP_BARRIER, "40-nvme.policy");
+	/* Both ports go with ixgbe: no method for either, whoever asks. */
 	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:03:00.0"), -1);
-	ck_assert_str_eq(p->steps[STEP(STEP_SET_KERNEL_METHOD, "0000:03:00.1")].policy->name,
-			 "10-port1.policy");
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:03:00.1"), -1);
+	ck_assert(has_note("10-port1.policy: KernelMethod=remove for 0000:03:00.1 (ixgbe) not "
+			   "needed: the plan unloads its module"));
 	STEP(STEP_SET_KERNEL_METHOD, "0000:03:10.0");
 	STEP(STEP_SET_KERNEL_METHOD, "0000:04:00.0");
 
@@ -827,6 +839,54 @@ START_TEST(test_kernel_method_held_and_refused)
 }
 END_TEST
 
+/*
+ * A function the plan unbinds, resets or whose module it unloads gets no
+ * set-kernel-method step, whichever policy asks for the method: the two
+ * would race, and a refused write would fail a reboot the unbind makes
+ * safe.  A note says why.
+ */
+START_TEST(test_kernel_method_not_with_unbind)
+{
+	static const char *const files[] = {
+		"10-a.policy",
+		"[Match]\nDriver=a\n[Quiesce]\nAction=unbind\nKernelMethod=remove\n",
+		"20-b.policy",
+		"[Match]\nDriver=b\n[Quiesce]\nAction=reset\nKernelMethod=shutdown\n",
+		"30-c.policy",
+		"[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nAction=unload\n",
+		"40-c.policy",
+		"[Match]\nDriver=c\n[Quiesce]\nKernelMethod=remove\n",
+		NULL,
+	};
+	struct device *b;
+
+	crafted_inventory();
+	add_pci(ROOT "/0000:01:00.0", "a");
+	b = add_pci(ROOT "/0000:02:00.0", "b");
+	b->kexec_method = KMETHOD_REMOVE;
+	b->kexec_action = KACTION_REMOVE;
+	add_pci(ROOT "/0000:03:00.0", "c");
+	add_pci(ROOT "/0000:03:00.1", "c");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	plan_with(policies(files));
+
+	for (size_t i = 0; i < p->n; i++)
+		ck_assert_int_ne(p->steps[i].type, STEP_SET_KERNEL_METHOD);
+	STEP(STEP_UNBIND, "0000:01:00.0");
+	STEP(STEP_RESET, "0000:02:00.0");
+	STEP(STEP_UNLOAD_MODULE, "c");
+	ck_assert(has_note("10-a.policy: KernelMethod=remove for 0000:01:00.0 (a) not needed: "
+			   "the plan unbinds it"));
+	ck_assert(has_note("20-b.policy: KernelMethod=shutdown for 0000:02:00.0 (b) not needed: "
+			   "the plan unbinds and resets it"));
+	/* 03:00.1 goes with module c, unloaded for 03:00.0 by another policy. */
+	ck_assert(has_note("40-c.policy: KernelMethod=remove for 0000:03:00.1 (c) not needed: "
+			   "the plan unloads its module"));
+	ck_assert(has_warning("30-c.policy: unloading module c also removes 0000:03:00.1"));
+	ck_assert_uint_eq(strv_length(p->warnings), 1);
+}
+END_TEST
+
 /* Hosts nested DEPTH deep below an HBA, with a disk at the bottom and one on the way. */
 #define DEPTH 1000
 
@@ -1121,6 +1181,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_no_policies);
 	tcase_add_test(tc, test_kernel_method_per_device);
 	tcase_add_test(tc, test_kernel_method_held_and_refused);
+	tcase_add_test(tc, test_kernel_method_not_with_unbind);
 	tcase_add_test(tc, test_storage_nvme_partition);
 	tcase_add_test(tc, test_storage_md_two_controllers);
 	tcase_add_test(tc, test_storage_lvm);

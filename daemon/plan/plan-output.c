@@ -145,6 +145,11 @@ int plan_print_text(const struct plan *plan, const struct inventory *inv,
 			fputc('\n', f);
 		}
 	}
+	if (plan->notes) {
+		fprintf(f, "\nNotes:\n");
+		STRV_FOREACH (n, plan->notes)
+			fprintf(f, "  %s\n", *n);
+	}
 	if (plan->warnings) {
 		fprintf(f, "\nWarnings:\n");
 		STRV_FOREACH (w, plan->warnings)
@@ -224,7 +229,7 @@ json_object *plan_step_to_json(const struct step *s)
 int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *f)
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
-	json_object *steps, *devs, *warn;
+	json_object *steps, *devs, *warn, *notes;
 	int r = 0;
 
 	if (!root)
@@ -241,10 +246,12 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 	steps = json_object_new_array();
 	devs = json_object_new_array();
 	warn = json_object_new_array();
+	notes = json_object_new_array();
 	r |= json_add(root, "steps", steps);
 	r |= json_add(root, "devices", devs);
 	r |= json_add(root, "warnings", warn);
-	if (!steps || !devs || !warn || r)
+	r |= json_add(root, "notes", notes);
+	if (!steps || !devs || !warn || !notes || r)
 		return -ENOMEM;
 	for (size_t i = 0; i < plan->n; i++) {
 		json_object *s = plan_step_to_json(&plan->steps[i]);
@@ -277,6 +284,8 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 	}
 	STRV_FOREACH (w, plan->warnings)
 		r |= json_object_array_add(warn, json_object_new_string(*w));
+	STRV_FOREACH (n, plan->notes)
+		r |= json_object_array_add(notes, json_object_new_string(*n));
 	if (r)
 		return -ENOMEM;
 	return json_write(root, f);

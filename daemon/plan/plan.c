@@ -141,6 +141,7 @@ struct plan *plan_free(struct plan *p)
 		free(p->devices[i].left_alone);
 	free(p->devices);
 	strv_free(p->warnings);
+	strv_free(p->notes);
 	free(p);
 	return NULL;
 }
@@ -161,30 +162,51 @@ struct builder {
 	struct hold *holds; /* per device index: owner.h */
 	bool *keep_module; /* per device index: its module must not be unloaded */
 	char **warnings;
+	char **notes;
 	/* Device walks: a stack, and mark[i] == walk when device i was seen in this one. */
 	const struct device **stack;
 	size_t *mark;
 	size_t walk;
 };
 
-_printf_(2, 3) static int warn(struct builder *b, const char *fmt, ...)
+/* Add a line to *list once. */
+_printf_(2, 0) static int add_line(char ***list, const char *fmt, va_list ap)
 {
 	char *m;
+	int r;
+
+	r = vasprintf(&m, fmt, ap);
+	if (r < 0)
+		return -ENOMEM;
+	if (strv_contains(*list, m)) {
+		free(m);
+		return 0;
+	}
+	r = strv_consume(list, m);
+	if (r < 0)
+		free(m);
+	return r;
+}
+
+_printf_(2, 3) static int warn(struct builder *b, const char *fmt, ...)
+{
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&m, fmt, ap);
+	r = add_line(&b->warnings, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	if (strv_contains(b->warnings, m)) {
-		free(m);
-		return 0;
-	}
-	r = strv_consume(&b->warnings, m);
-	if (r < 0)
-		free(m);
+	return r;
+}
+
+_printf_(2, 3) static int note(struct builder *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = add_line(&b->notes, fmt, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -384,6 +406,21 @@ static bool held(const struct builder *b, const struct device *d)
 }
 
 /*
+ * The plan takes d's driver away before the kexec: Action=unbind or
+ * reset, Action=unload (or the unbind it falls back to), or the unload of
+ * its module by another function's policy.  plan_modules() must have run.
+ */
+static bool plan_removes_driver(const struct builder *b, const struct device *d)
+{
+	enum policy_action a = action_of(b->gov[d->index]);
+
+	if (!d->driver || held(b, d))
+		return false;
+	return a == ACTION_UNBIND || a == ACTION_RESET || a == ACTION_UNLOAD ||
+	       b->unloader[d->index];
+}
+
+/*
  * A module that drives a function left alone stays: its unload would
  * remove that function too.  The functions p governs are unbound instead
  * (plan_pci()).  1 when the module stays.
@@ -483,7 +520,7 @@ static int plan_pci(struct builder *b, const struct device *d)
 				    d->name, strna(d->driver), b->holds[d->index].reason);
 		return 0;
 	}
-	removed = (d->driver && (a == ACTION_UNBIND || a == ACTION_RESET)) || b->unloader[d->index];
+	removed = plan_removes_driver(b, d);
 
 	if (ep && d->sriov_numvfs > 0 &&
 	    (ep->disable_sriov == TRI_YES || (ep->disable_sriov == TRI_AUTO && removed))) {
@@ -576,7 +613,11 @@ static int plan_held_methods(struct builder *b)
  * that two functions of one driver may get different methods.  remove is
  * not asked for a function that is left alone (plan_held_methods() keeps
  * those at shutdown) nor for one the kernel refuses it for (a bridge,
- * vfio-pci): a warning instead of a step that would fail.
+ * vfio-pci): a warning instead of a step that would fail.  Nor is any
+ * method set on a function whose driver the plan takes away itself (an
+ * unbind, reset or unload): the kernel forgets the method on unbind, and a
+ * refused write must not fail a reboot that the unbind makes safe; a note
+ * says so.
  */
 static int plan_kernel_methods(struct builder *b)
 {
@@ -596,6 +637,17 @@ static int plan_kernel_methods(struct builder *b)
 				 "%s: KernelMethod=%s ignored: the running kernel has no "
 				 "kexec_method (it lacks the kexecq patches)",
 				 p->name, kernel_method_to_string(p->kernel_method));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (plan_removes_driver(b, d)) {
+			r = note(b, "%s: KernelMethod=%s for %s (%s) not needed: the plan %s",
+				 p->name, kernel_method_to_string(p->kernel_method), d->name,
+				 d->driver,
+				 b->unloader[i]		      ? "unloads its module" :
+				 action_of(p) == ACTION_RESET ? "unbinds and resets it" :
+								"unbinds it");
 			if (r < 0)
 				return r;
 			continue;
@@ -1227,6 +1279,7 @@ static void builder_done(struct builder *b)
 	free(b->mark);
 	free(b->sorted.policies);
 	strv_free(b->warnings);
+	strv_free(b->notes);
 }
 
 int plan_build(const struct inventory *inv, const struct policy_set *policies, struct plan **ret,
@@ -1340,6 +1393,7 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 	if (r < 0)
 		return r;
 	plan->warnings = TAKE_PTR(b.warnings);
+	plan->notes = TAKE_PTR(b.notes);
 	*ret = TAKE_PTR(plan);
 	return 0;
 }

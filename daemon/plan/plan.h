@@ -91,6 +91,8 @@ struct plan {
 	struct plan_device *devices;
 	size_t n_devices;
 	char **warnings;
+	/* What a policy asks that the plan makes moot, and why (not a problem). */
+	char **notes;
 	/* Functions a policy says Unsafe= for: a kexec with them is refused unless forced. */
 	size_t n_unsafe;
 };
