@@ -215,16 +215,41 @@ run 5 "$KEXECQ" -P "$tmp/flushonly" check --inventory "$inv" &&
 printf '[Match]\nDriver=megaraid_sas\n[Quiesce]\nFlushCache=no\n' >"$tmp/flushonly/05-mr.policy"
 run 5 "$KEXECQ" -P "$tmp/flushonly" check --inventory "$inv" &&
 	expect out "/dev/sda has a volatile write cache and 05-mr.policy says FlushCache=no (line 4)" "FlushCache=no over a volatile cache is at risk"
-# KernelMethod=remove is coverage: the kernel releases the driver at the kexec.
+# KernelMethod=remove is no coverage while the kernel will not honour it:
+# lpfc's disk sdc hangs off a SCSI device that sd holds.
 mkdir -p "$tmp/kmremove"
 printf '[Match]\nDriver=lpfc\n[Quiesce]\nKernelMethod=remove\n' >"$tmp/kmremove/10-lpfc.policy"
 chmod 0644 "$tmp/kmremove/10-lpfc.policy"
-run 0 "$KEXECQ" -P "$tmp/kmremove" check --inventory "$inv" &&
-	expect out "quiesced by step 1: set kexec_method of 0000:04:00.0 (lpfc) to remove (was shutdown) (10-lpfc.policy)" \
-		"KernelMethod=remove covers a device whose kexec_action is clear-master"
+if run 5 "$KEXECQ" -P "$tmp/kmremove" check --inventory "$inv"; then
+	expect out "0000:04:00.0   lpfc           left-running kexec_action is clear-master: no ->shutdown(), not released; KernelMethod=remove will not be honoured: 1:0:0:0 (which sdc hangs off) is bound below it" \
+		"KernelMethod=remove with a disk below is at risk: the kernel will not release it"
+fi
+run 0 "$KEXECQ" -P "$tmp/kmremove" plan --inventory "$inv" &&
+	expect out "10-lpfc.policy: KernelMethod=remove for 0000:04:00.0 (lpfc) will not be honoured at the kexec: 1:0:0:0 (which sdc hangs off) is bound below it" \
+		"plan warns that KernelMethod=remove will not be honoured"
 run 5 "$KEXECQ" -P "$tmp/empty" check --json --inventory "$inv" &&
 	expect out '"kexec_action": "clear-master"' "check --json gives each device's kexec_action"
 inv=$inv_real
+# It is coverage where nothing below is bound: e1000e, its interface hangs off the function itself.
+sed '/"driver": "e1000e"/,/kexec_action/ s/"kexec_action": "shutdown"/"kexec_action": "clear-master"/' "$inv" >"$tmp/noshut-e.json"
+run 0 "$KEXECQ" -P "$tmp/kmonly" check --inventory "$tmp/noshut-e.json" &&
+	expect out "quiesced by step 1: set kexec_method of 0000:05:00.0 (e1000e) to remove (was shutdown) (10-e.policy)" \
+		"KernelMethod=remove covers a device whose kexec_action is clear-master"
+# A PF with VFs enabled: DisableSRIOV=auto turns them off for KernelMethod=remove, =no leaves them.
+sed '/"name": "0000:03:00.0"/,/kexec_action/ s/"kexec_action": "shutdown"/"kexec_action": "clear-master"/' "$inv" >"$tmp/noshut-pf.json"
+mkdir -p "$tmp/kmpf" "$tmp/kmpfno"
+printf '[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nKernelMethod=remove\n' >"$tmp/kmpf/10-pf.policy"
+printf '[Match]\nPath=pci-0000:03:00.0\n[Quiesce]\nKernelMethod=remove\nDisableSRIOV=no\n' >"$tmp/kmpfno/10-pf.policy"
+chmod 0644 "$tmp"/kmpf/*.policy "$tmp"/kmpfno/*.policy
+if run 0 "$KEXECQ" -P "$tmp/kmpf" plan --explain --inventory "$tmp/noshut-pf.json"; then
+	expect out "disable SR-IOV on 0000:03:00.0 (4 VFs)" "DisableSRIOV=auto turns SR-IOV off for KernelMethod=remove"
+	expect out "4 VFs are enabled, which would keep the kernel from releasing ixgbe at the kexec (KernelMethod=remove, DisableSRIOV=auto)" \
+		"and says why"
+fi
+run 0 "$KEXECQ" -P "$tmp/kmpf" check --inventory "$tmp/noshut-pf.json" &&
+	expect out "to remove (was shutdown) (10-pf.policy), once step " "the PF is covered once its VFs are off"
+run 5 "$KEXECQ" -P "$tmp/kmpfno" check --inventory "$tmp/noshut-pf.json" &&
+	expect out "KernelMethod=remove will not be honoured: its 4 VFs are enabled" "with DisableSRIOV=no the PF is at risk"
 # A patched kernel's function whose kexec_action is not known is not safe.
 sed '/"driver": "lpfc"/,/kexec_action/ s/"kexec_action": "shutdown"/"kexec_action": null/' "$inv" >"$tmp/noaction.json"
 if run 5 "$KEXECQ" -P "$tmp/empty" check --inventory "$tmp/noaction.json"; then

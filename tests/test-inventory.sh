@@ -34,6 +34,10 @@ sda=devices/pci0000:00/0000:00:01.0/0000:01:00.0/host0/target0:2:0/0:2:0:0/block
 echo 1 >"$sys/$sda/sda1/partition"
 ln -s "../../$sda/sda1" "$sys/dev/block/8:1"
 ln -s ../../devices/pci0000:00/0000:00:02.0/nvme/nvme0/nvme0n1 "$sys/dev/block/259:0"
+# The SCSI device sda hangs off, bound to sd: the driver's link to it.
+mkdir -p "$sys/bus/scsi/drivers/sd"
+ln -s ../../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0/host0/target0:2:0/0:2:0:0 \
+	"$sys/bus/scsi/drivers/sd/0:2:0:0"
 "$KEXECQ" inventory --json --moddir "$UMOCKDEV_DIR/nomodules" --mountinfo "$MOUNTINFO"
 SETUP
 # What is mounted, in mountinfo's own format (a space in a path is \040).
@@ -57,14 +61,17 @@ if run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/set
 	expect out '"physfn": "/sys/devices/pci0000:00/0000:00:03.0"' "VF linked to its PF"
 	expect out '"slot": "7"' "slot from /sys/bus/pci/slots"
 	expect out '"per_device_kexec_method": true' "the kernel's per-device kexec_method recognised"
-	# 0000:01:00.0 reads "shutdown [remove]", 0000:00:03.0 too but its VFs keep it at shutdown.
+	# 0000:01:00.0 reads "shutdown [remove]", but its disk keeps it at shutdown;
+	# 0000:00:03.0 too, but its VFs do.
 	python3 - "$tmp/out" >"$tmp/kexec" <<'PY' || fail "inventory --json is not JSON"
 import json, sys
 for d in json.load(open(sys.argv[1]))["devices"]:
     if d["kind"] == "pci":
         print(d["name"], d.get("kexec_method"), d.get("kexec_action"))
 PY
-	expect kexec "0000:01:00.0 remove remove" "the device's kexec_method parsed from the bracket form"
+	expect kexec "0000:01:00.0 remove shutdown" "the device's kexec_method parsed from the bracket form"
+	expect out '"bound_below": "0:2:0:0"' "the SCSI device bound below the HBA, from /sys/bus/scsi/drivers/sd"
+	expect out '"bound_below_driver": "sd"' "and its driver"
 	expect kexec "0000:00:03.0 remove shutdown" "kexec_action read from the device, not derived from the method"
 	expect kexec "0000:00:03.2 shutdown clear-master" "kexec_action clear-master read"
 	expect kexec "0000:00:04.0 shutdown clear-master" "an unbound device has them too"
@@ -115,6 +122,15 @@ if POL="$tmp/pol" run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" 
 	expect out "disable SR-IOV on 0000:00:03.0 (1 VFs)" "plan on testbed turns SR-IOV off"
 	expect out "bring interface eth0 down" "plan on testbed brings the PF link down"
 	if grep -q "eth1 down" "$tmp/out"; then fail "eth1 is already down"; else pass "down links left alone"; fi
+fi
+
+# KernelMethod=remove for the HBA: the SCSI device bound below it keeps its driver.
+mkdir -p "$tmp/pol-km"
+printf '[Match]\nDriver=megaraid_sas\n[Quiesce]\nKernelMethod=remove\n' >"$tmp/pol-km/10-hba.policy"
+chmod 0644 "$tmp"/pol-km/*.policy
+if POL="$tmp/pol-km" run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/setup.sh"; then
+	expect out "10-hba.policy: KernelMethod=remove for 0000:01:00.0 (megaraid_sas) will not be honoured at the kexec: 0:2:0:0 (sd) is bound below it" \
+		"plan on testbed: KernelMethod=remove under a bound SCSI device will not be honoured"
 fi
 
 finish

@@ -8,6 +8,7 @@
 #include "snapshot.h"
 #include "plan-output.h"
 #include "plan.h"
+#include "risk.h"
 #include "strv.h"
 #include "testlib.h"
 
@@ -887,6 +888,125 @@ START_TEST(test_kernel_method_not_with_unbind)
 }
 END_TEST
 
+/*
+ * KernelMethod=remove that the kernel will not honour at the kexec: a
+ * device below bound to a driver (the SCSI device a disk hangs off, the
+ * virtio device of a virtio disk, a USB root hub the scan found, a disk a
+ * snapshot says is bound), VFs that stay enabled (DisableSRIOV=no), or the
+ * kernel saying so (marked remove, kexec_action clear-master).  The step is
+ * planned, with a warning, and check counts the function at risk; an
+ * interface or an NVMe namespace below is no veto, and DisableSRIOV=auto
+ * turns a PF's VFs off for it.
+ */
+START_TEST(test_kernel_method_vetoed)
+{
+	static const char *const files[] = {
+		"10-km.policy",
+		"[Match]\nDriver=hba hba2 nic nvme virtio-pci xhci marked\n[Quiesce]\n"
+		"KernelMethod=remove\n",
+		"20-pf.policy",
+		"[Match]\nDriver=pf\n[Quiesce]\nKernelMethod=remove\n",
+		"30-pfno.policy",
+		"[Match]\nDriver=pfno\n[Quiesce]\nKernelMethod=remove\nDisableSRIOV=no\n",
+		NULL,
+	};
+	static const char *const vetoed[][2] = {
+		{ "0000:01:00.0", "0:0:0:0 (which sda hangs off) is bound below it" },
+		{ "0000:09:00.0", "sdb (sd) is bound below it" },
+		{ "0000:00:04.0", "virtio0 (which vda hangs off) is bound below it" },
+		{ "0000:00:05.0", "usb1 (usb) is bound below it" },
+		{ "0000:00:07.0", "its 2 VFs are enabled" },
+		{ "0000:00:08.0", "its kexec_method is remove already, yet its kexec_action reads "
+				  "clear-master" },
+	};
+	static const char *const covered[] = { "0000:02:00.0", "0000:03:00.0", "0000:00:06.0" };
+	_cleanup_(risk_report_freep) struct risk_report *rep = NULL;
+	struct device *d, *disk;
+	int s;
+
+	crafted_inventory();
+	add_pci(ROOT "/0000:01:00.0", "hba");
+	add_device(DEVICE_SCSI_HOST, ROOT "/0000:01:00.0/host0");
+	add_device(DEVICE_DISK, ROOT "/0000:01:00.0/host0/target0:0:0/0:0:0:0/block/sda");
+	add_pci(ROOT "/0000:09:00.0", "hba2");
+	disk = add_device(DEVICE_DISK, ROOT "/0000:09:00.0/host1/target1:0:0/1:0:0:0/block/sdb");
+	disk->driver = strdup("sd");
+	MUST(disk->driver);
+	add_pci(ROOT "/0000:02:00.0", "nic");
+	add_device(DEVICE_NET, ROOT "/0000:02:00.0/net/eth0");
+	add_pci(ROOT "/0000:03:00.0", "nvme");
+	add_device(DEVICE_NVME, ROOT "/0000:03:00.0/nvme/nvme0");
+	add_device(DEVICE_DISK, ROOT "/0000:03:00.0/nvme/nvme0/nvme0n1");
+	add_pci("/sys/devices/pci0000:00/0000:00:04.0", "virtio-pci");
+	add_device(DEVICE_DISK, "/sys/devices/pci0000:00/0000:00:04.0/virtio0/block/vda");
+	d = add_pci("/sys/devices/pci0000:00/0000:00:05.0", "xhci");
+	d->bound_below = strdup("usb1");
+	d->bound_below_driver = strdup("usb");
+	MUST(d->bound_below && d->bound_below_driver);
+	d = add_pci("/sys/devices/pci0000:00/0000:00:06.0", "pf");
+	d->sriov_numvfs = 2;
+	d->sriov_totalvfs = 8;
+	d = add_pci("/sys/devices/pci0000:00/0000:00:07.0", "pfno");
+	d->sriov_numvfs = 2;
+	d->sriov_totalvfs = 8;
+	d = add_pci("/sys/devices/pci0000:00/0000:00:08.0", "marked");
+	d->kexec_method = KMETHOD_REMOVE;
+	/* None of them has ->shutdown(): left running unless released. */
+	for (size_t i = 0; i < inv->n; i++)
+		if (inv->devices[i]->kind == DEVICE_PCI && inv->devices[i]->driver)
+			inv->devices[i]->kexec_action = KACTION_CLEAR_MASTER;
+	ck_assert_int_eq(inventory_link(inv), 0);
+	plan_with(policies(files));
+
+	for (size_t i = 0; i < ELEMENTSOF(vetoed); i++) {
+		_cleanup_free_ char *w = NULL;
+
+		d = inventory_find_name(inv, DEVICE_PCI, vetoed[i][0]);
+		ck_assert_int_ge(asprintf(&w,
+					  "KernelMethod=remove for %s (%s) will not be honoured "
+					  "at the kexec: %s",
+					  d->name, d->driver, vetoed[i][1]),
+				 0);
+		ck_assert_msg(has_warning(w), "no warning \"%s\"", w);
+	}
+	ck_assert_uint_eq(strv_length(p->warnings), ELEMENTSOF(vetoed));
+	/* The step is planned all the same, but for the one marked remove already. */
+	for (size_t i = 0; i < ELEMENTSOF(vetoed) - 1; i++)
+		STEP(STEP_SET_KERNEL_METHOD, vetoed[i][0]);
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:00:08.0"), -1);
+	for (size_t i = 0; i < ELEMENTSOF(covered); i++)
+		STEP(STEP_SET_KERNEL_METHOD, covered[i]);
+	s = STEP(STEP_SRIOV_DISABLE, "0000:00:06.0");
+	ck_assert_msg(strstr(p->steps[s].reason, "2 VFs are enabled, which would keep the kernel "
+						 "from releasing pf at the kexec"),
+		      "%s", p->steps[s].reason);
+	ck_assert_int_eq(plan_find(p, STEP_SRIOV_DISABLE, "0000:00:07.0"), -1);
+
+	/* check: at risk where the kernel will not honour it, covered elsewhere. */
+	ck_assert_int_eq(risk_assess(inv, p, NULL, false, &rep), 0);
+	ck_assert_uint_eq(rep->n_risks, ELEMENTSOF(vetoed));
+	for (size_t i = 0; i < ELEMENTSOF(vetoed); i++) {
+		const struct risk *x = &rep->risks[i];
+		bool found = false;
+
+		for (size_t k = 0; k < ELEMENTSOF(vetoed) && !found; k++)
+			found = streq(x->function->name, vetoed[k][0]) &&
+				strstr(x->text, "KernelMethod=remove will not be honoured: ") &&
+				strstr(x->text, vetoed[k][1]);
+		ck_assert_msg(found && x->kind == RISK_LEFT_RUNNING, "%s: %s", x->function->name,
+			      x->text);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(covered); i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < rep->n_notes && !found; k++)
+			found = rep->notes[k].note == NOTE_COVERED &&
+				streq(rep->notes[k].device->name, covered[i]);
+		ck_assert_msg(found, "%s not covered", covered[i]);
+	}
+}
+END_TEST
+
 /* Hosts nested DEPTH deep below an HBA, with a disk at the bottom and one on the way. */
 #define DEPTH 1000
 
@@ -1182,6 +1302,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_kernel_method_per_device);
 	tcase_add_test(tc, test_kernel_method_held_and_refused);
 	tcase_add_test(tc, test_kernel_method_not_with_unbind);
+	tcase_add_test(tc, test_kernel_method_vetoed);
 	tcase_add_test(tc, test_storage_nvme_partition);
 	tcase_add_test(tc, test_storage_md_two_controllers);
 	tcase_add_test(tc, test_storage_lvm);

@@ -207,6 +207,15 @@ static const struct {
 	  "\"per_device_kexec_method\": true }, \"devices\": [ " PCI("a") " }, " PCI("b") " }" TAIL,
 	  "bad.json: kernel: per_device_kexec_method is true, but no PCI function has "
 	  "kexec_method or kexec_action" },
+	/* What the scan found bound below a PCI function: on PCI functions, name and driver. */
+	{ HEAD4 PCI("a") " }, { \"kind\": \"disk\", \"syspath\": \"/sys/devices/a/d\", "
+			 "\"name\": \"d\", \"bound_below\": \"x\", \"bound_below_driver\": "
+			 "\"sd\" }" TAIL,
+	  "devices[1] (d): bound_below on a device that is not a PCI function" },
+	{ HEAD4 PCI("a") ", \"bound_below\": \"0:0:0:0\" }" TAIL,
+	  "devices[0] (a): bound_below and bound_below_driver go together" },
+	{ HEAD4 PCI("a") ", \"bound_below\": \"0:0:0:0\", \"bound_below_driver\": \"s d\" }" TAIL,
+	  "devices[0] (a): bound_below_driver \"s d\"" },
 	/* SR-IOV links: one level, to a PCI function of the snapshot, never a loop. */
 	{ HEAD PCI("a") ", \"physfn\": \"/sys/devices/a\" }" TAIL,
 	  "/sys/devices/a: physfn names the device itself" },
@@ -290,6 +299,34 @@ START_TEST(test_kexec_attributes_consistent)
 }
 END_TEST
 
+/* What the scan found bound below a function is kept, and says the kernel keeps its driver. */
+START_TEST(test_bound_below)
+{
+	static const char text[] =
+		HEAD4 PCI("a") ", \"driver\": \"usbhc\", \"kexec_method\": "
+			       "\"shutdown\", \"kexec_action\": \"clear-master\", "
+			       "\"bound_below\": \"usb1\", \"bound_below_driver\": "
+			       "\"usb\" }" TAIL;
+	struct inventory *inv = NULL, *again = NULL;
+	_cleanup_free_ char *saved = NULL, *why = NULL;
+	struct device *d;
+
+	ck_assert_int_eq(inventory_load_json_buffer("b.json", text, strlen(text), &inv), 0);
+	d = inventory_find_name(inv, DEVICE_PCI, "a");
+	ck_assert_str_eq(d->bound_below, "usb1");
+	ck_assert_str_eq(d->bound_below_driver, "usb");
+	ck_assert_int_eq(kexec_remove_vetoed(inv, d, false, &why), 1);
+	ck_assert_str_eq(why, "usb1 (usb) is bound below it");
+	saved = save(inv);
+	ck_assert(strstr(saved, "\"bound_below\": \"usb1\""));
+	ck_assert(strstr(saved, "\"bound_below_driver\": \"usb\""));
+	ck_assert_int_eq(inventory_load_json_buffer("again.json", saved, strlen(saved), &again), 0);
+	ck_assert_str_eq(inventory_find_name(again, DEVICE_PCI, "a")->bound_below, "usb1");
+	inventory_free(again);
+	inventory_free(inv);
+}
+END_TEST
+
 /* Version 2 still loads, but says nothing of mounts: the planner warns. */
 START_TEST(test_version_2)
 {
@@ -333,6 +370,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_version_2);
 	tcase_add_test(tc, test_kexec_attributes_consistent);
+	tcase_add_test(tc, test_bound_below);
 	suite_add_tcase(s, tc);
 	return s;
 }

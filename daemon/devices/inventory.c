@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,8 @@ struct device *device_free(struct device *d)
 	free(d->slot);
 	free(d->id_path);
 	free(d->physfn_syspath);
+	free(d->bound_below);
+	free(d->bound_below_driver);
 	free(d->devnode);
 	free(d->children);
 	free(d);
@@ -322,4 +325,116 @@ const char *kexec_remove_refused(const struct device *d)
 	    streq_ptr(d->driver, "pcieport"))
 		return "its driver sets driver_managed_dma";
 	return NULL;
+}
+
+/*
+ * The syspath of the device that disk or interface x hangs off: its
+ * parent directory, less the class's glue directory ("block", "net").
+ * Malloc'd, NULL when out of memory.
+ */
+static char *hung_off(const struct device *x)
+{
+	char *p = strdup(x->syspath), *slash;
+
+	if (!p)
+		return NULL;
+	slash = strrchr(p, '/');
+	if (slash)
+		*slash = 0;
+	slash = strrchr(p, '/');
+	if (slash && (streq(slash + 1, "block") || streq(slash + 1, "net")))
+		*slash = 0;
+	return p;
+}
+
+/* 1 and *ret when x, below d, shows a device bound to a driver; else 0 or -ENOMEM. */
+static int shows_bound(const struct inventory *inv, const struct device *d, const struct device *x,
+		       char **ret)
+{
+	_cleanup_free_ char *at = NULL;
+	const struct device *holder;
+	const char *name;
+
+	if (x->driver)
+		return asprintf(ret, "%s (%s)", x->name, x->driver) < 0 ? -ENOMEM : 1;
+	if (x->kind != DEVICE_DISK && x->kind != DEVICE_NET)
+		return 0;
+	at = hung_off(x);
+	if (!at)
+		return -ENOMEM;
+	if (streq(at, d->syspath) || !startswith(at, d->syspath) || at[strlen(d->syspath)] != '/')
+		return 0;
+	holder = inventory_find(inv, at);
+	if (holder && holder->driver)
+		return asprintf(ret, "%s (%s)", holder->name, holder->driver) < 0 ? -ENOMEM : 1;
+	if (holder && (holder->kind == DEVICE_NVME || holder->kind == DEVICE_SCSI_HOST))
+		return 0;
+	name = strrchr(at, '/') + 1;
+	return asprintf(ret, "%s (which %s hangs off)", name, x->name) < 0 ? -ENOMEM : 1;
+}
+
+int device_bound_below(const struct inventory *inv, const struct device *d, char **ret)
+{
+	_cleanup_free_ const struct device **stack = NULL;
+	size_t n = 0;
+	int r;
+
+	*ret = NULL;
+	if (d->kind != DEVICE_PCI)
+		return 0;
+	if (d->bound_below)
+		return asprintf(ret, "%s (%s)", d->bound_below, strna(d->bound_below_driver)) < 0 ?
+			       -ENOMEM :
+			       1;
+	if (d->n_children == 0)
+		return 0;
+	/* Parents are strict prefixes: the tree below d has no loop, and fits in inv->n. */
+	stack = calloc(inv->n + 1, sizeof(*stack));
+	if (!stack)
+		return -ENOMEM;
+	stack[n++] = d;
+	while (n > 0) {
+		const struct device *x = stack[--n];
+
+		if (x != d) {
+			r = shows_bound(inv, d, x, ret);
+			if (r != 0)
+				return r;
+		}
+		for (size_t c = x->n_children; c-- > 0;)
+			if (x->children[c]->kind != DEVICE_PCI && n < inv->n)
+				stack[n++] = x->children[c];
+	}
+	return 0;
+}
+
+int kexec_remove_vetoed(const struct inventory *inv, const struct device *d, bool vfs_go_first,
+			char **ret)
+{
+	_cleanup_free_ char *below = NULL;
+	int r;
+
+	*ret = NULL;
+	if (d->kind != DEVICE_PCI || !d->driver)
+		return 0;
+	r = device_bound_below(inv, d, &below);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return asprintf(ret, "%s is bound below it", below) < 0 ? -ENOMEM : 1;
+	if (d->sriov_numvfs > 0 && !vfs_go_first)
+		return asprintf(ret, "its %u VF%s %s enabled", d->sriov_numvfs,
+				d->sriov_numvfs == 1 ? "" : "s",
+				d->sriov_numvfs == 1 ? "is" : "are") < 0 ?
+			       -ENOMEM :
+			       1;
+	if (d->kexec_method == KMETHOD_REMOVE && d->kexec_action != KACTION_REMOVE &&
+	    d->kexec_action != KACTION_UNKNOWN && d->sriov_numvfs == 0)
+		return asprintf(ret,
+				"its kexec_method is remove already, yet its kexec_action reads "
+				"%s (a device below or a device-link consumer is bound)",
+				kexec_action_to_string(d->kexec_action)) < 0 ?
+			       -ENOMEM :
+			       1;
+	return 0;
 }

@@ -86,6 +86,15 @@ struct device {
 	/* Its sysfs kexec_method and kexec_action (kmethod.h); UNSET, UNKNOWN unpatched. */
 	enum kernel_method kexec_method;
 	enum kexec_action kexec_action;
+	/*
+	 * A device below it, not a PCI function, that a driver is bound to,
+	 * as the live scan found it in /sys/bus/<bus>/drivers/<driver>/
+	 * (a SCSI device bound to sd, a USB root hub bound to usb): the first
+	 * one, or NULL.  While there is one, the kernel does not release
+	 * this function's driver at the kexec (device_bound_below()).
+	 */
+	char *bound_below;
+	char *bound_below_driver;
 	unsigned enable_count; /* sysfs `enable`: pci_enable_device() users (vfio while open) */
 	bool liveupdate_preserved; /* a live update keeps it running across the kexec (liveupdate.h) */
 
@@ -176,3 +185,34 @@ bool driver_is_vfio(const char *driver);
  * suppress_bind_attrs, which the inventory does not know.
  */
 const char *kexec_remove_refused(const struct device *d);
+
+/*
+ * A device below PCI function d, not through another PCI function, bound
+ * to a driver, as far as the inventory tells: while there is one, the
+ * kernel keeps d's driver at the kexec whatever its kexec_method
+ * (kernel-patches/0002, device_kexec_release_veto()).  The one the live
+ * scan found (bound_below), else a device of the inventory with a driver
+ * (a snapshot may say so), else the device a disk or a network interface
+ * hangs off when that is not d itself nor an NVMe controller or SCSI host
+ * (which no driver binds): a SCSI device that sd holds, a virtio device
+ * that virtio_blk or virtio_net holds; the disk or interface exists only
+ * while that driver is bound.  PCI functions below (behind a bridge) are
+ * not looked at: the kernel refuses remove for a bridge anyway.  The
+ * inventory must be linked.  1 and *ret, "0:2:0:0 (sd)" or "1:0:0:0 (which
+ * sdc hangs off)", 0 when none is seen, -ENOMEM.
+ */
+int device_bound_below(const struct inventory *inv, const struct device *d, char **ret);
+
+/*
+ * Why the kernel would not honour kexec_method "remove" for bound PCI
+ * function d at the kexec, as far as the inventory tells now: the vetoes
+ * that come and go (kernel-patches/0002 and 0003), which the kernel does
+ * not refuse the write for.  A device below bound to a driver
+ * (device_bound_below()); SR-IOV VFs enabled, unless vfs_go_first (a step
+ * turns SR-IOV off before the kexec); or the kernel saying so already
+ * (kexec_method remove, kexec_action something else, and no VFs to
+ * explain it: a device-link consumer is bound, say).  1 and *ret ("0:2:0:0
+ * (sd) is bound below it"), 0 when none is seen, -ENOMEM.
+ */
+int kexec_remove_vetoed(const struct inventory *inv, const struct device *d, bool vfs_go_first,
+			char **ret);

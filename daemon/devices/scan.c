@@ -39,6 +39,9 @@ int inventory_scan(const struct scan_options *o, struct inventory **ret)
 	r = inventory_link(inv);
 	if (r < 0)
 		return r;
+	r = udev_scan_bound_below(sysfs, inv);
+	if (r < 0)
+		return r;
 	/* Unreadable mounts fail the scan: a plan must not unbind what it cannot see. */
 	r = mountinfo_read(o->mountinfo ? o->mountinfo : "/proc/self/mountinfo", &mi);
 	if (r < 0)

@@ -424,6 +424,122 @@ int udev_scan(const char *sysfs, struct inventory *inv)
 	return 0;
 }
 
+/* ---- devices bound below PCI functions ---------------------------------------- */
+
+/* "../../../../devices/pci0000:00/…" → "/sys/devices/pci0000:00/…", or NULL. */
+static char *link_syspath(const char *target)
+{
+	char *r;
+
+	while (startswith(target, "../"))
+		target += 3;
+	if (!startswith(target, "devices/") || strstr(target, "/../") || strstr(target, "/./"))
+		return NULL;
+	return asprintf(&r, "/sys/%s", target) < 0 ? NULL : r;
+}
+
+/* The PCI function nearest above syspath in inv, or NULL. */
+static struct device *pci_above(const struct inventory *inv, char *syspath)
+{
+	for (char *slash = strrchr(syspath, '/'); slash && slash > syspath;
+	     slash = strrchr(syspath, '/')) {
+		struct device *d;
+
+		*slash = 0;
+		d = inventory_find(inv, syspath);
+		if (d && d->kind == DEVICE_PCI)
+			return d;
+	}
+	return NULL;
+}
+
+/* The devices bound to driver dir <sysfs>/<rel> (bus/<bus>/drivers/<driver>). */
+static int driver_links(const char *sysfs, const char *rel, const char *driver,
+			struct inventory *inv)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *dp = NULL;
+	struct dirent *de;
+
+	if (asprintf(&dir, "%s/%s", sysfs, rel) < 0)
+		return -ENOMEM;
+	dp = opendir(dir);
+	if (!dp)
+		return log_debug_errno(errno, "%s: cannot list, skipped: %m", dir), 0;
+	while ((de = readdir(dp))) {
+		_cleanup_free_ char *target = NULL, *syspath = NULL;
+		struct device *pci, *self;
+		char buf[4096];
+		ssize_t n;
+
+		if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) ||
+		    streq(de->d_name, "module"))
+			continue;
+		n = readlinkat(dirfd(dp), de->d_name, buf, sizeof(buf) - 1);
+		if (n < 0)
+			continue;
+		buf[n] = 0;
+		syspath = link_syspath(buf);
+		if (!syspath)
+			continue;
+		self = inventory_find(inv, syspath);
+		if (self && self->kind == DEVICE_PCI)
+			continue;
+		pci = pci_above(inv, syspath);
+		/* The first by name, so that a scan says the same whatever readdir's order. */
+		if (!pci || (pci->bound_below && strcmp(pci->bound_below, de->d_name) <= 0))
+			continue;
+		free(pci->bound_below);
+		free(pci->bound_below_driver);
+		pci->bound_below = strdup(de->d_name);
+		pci->bound_below_driver = strdup(driver);
+		if (!pci->bound_below || !pci->bound_below_driver)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int udev_scan_bound_below(const char *sysfs, struct inventory *inv)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *buses = NULL;
+	struct dirent *b;
+	int r;
+
+	if (asprintf(&dir, "%s/bus", sysfs) < 0)
+		return -ENOMEM;
+	buses = opendir(dir);
+	if (!buses)
+		return log_debug_errno(errno, "%s: cannot list, skipped: %m", dir), 0;
+	while ((b = readdir(buses))) {
+		_cleanup_free_ char *drivers = NULL, *path = NULL;
+		_cleanup_closedir_ DIR *dp = NULL;
+		struct dirent *de;
+
+		/* PCI functions below one are bridges' business (kexec_remove_refused()). */
+		if (b->d_name[0] == '.' || streq(b->d_name, "pci"))
+			continue;
+		if (asprintf(&drivers, "bus/%s/drivers", b->d_name) < 0 ||
+		    asprintf(&path, "%s/%s", sysfs, drivers) < 0)
+			return -ENOMEM;
+		dp = opendir(path);
+		if (!dp)
+			continue;
+		while ((de = readdir(dp))) {
+			_cleanup_free_ char *rel = NULL;
+
+			if (de->d_name[0] == '.')
+				continue;
+			if (asprintf(&rel, "%s/%s", drivers, de->d_name) < 0)
+				return -ENOMEM;
+			r = driver_links(sysfs, rel, de->d_name, inv);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 /* ---- events ----------------------------------------------------------------- */
 
 struct udev_events {

@@ -3,13 +3,23 @@
  * The only file that talks to libudev.  Enumerates PCI functions and what
  * hangs below them into an inventory.  libudev reads /sys itself (it has no
  * prefix), so tests run it under umockdev's testbed; sysfs is the root for
- * the few files read directly (PCI slots, physfn links).
+ * the few files read directly (PCI slots, physfn links, kexec_method and
+ * kexec_action, the drivers' links to their devices).
  */
 #pragma once
 
 #include "inventory.h"
 
 int udev_scan(const char *sysfs, struct inventory *inv);
+
+/*
+ * For each PCI function of a linked inventory, the first device below it
+ * (not a PCI function, and not through one) bound to a driver: every
+ * <sysfs>/bus/<bus>/drivers/<driver>/<device> link but the pci bus's,
+ * whatever the bus (scsi, usb, virtio...), into device->bound_below and
+ * bound_below_driver.  What cannot be read is skipped, at debug level.
+ */
+int udev_scan_bound_below(const char *sysfs, struct inventory *inv);
 
 /*
  * Device events, for kexecqd's live inventory: a netlink monitor of the

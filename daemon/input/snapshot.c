@@ -81,6 +81,8 @@ static json_object *device_to_json(const struct device *d)
 		}
 		r |= json_add_str(o, "kexec_method", kernel_method_to_string(d->kexec_method));
 		r |= json_add_str(o, "kexec_action", kexec_action_to_string(d->kexec_action));
+		r |= json_add_str(o, "bound_below", d->bound_below);
+		r |= json_add_str(o, "bound_below_driver", d->bound_below_driver);
 		if (d->enable_count)
 			r |= json_add(o, "enable", json_object_new_int64(d->enable_count));
 		if (d->liveupdate_preserved)
@@ -470,6 +472,8 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 		{ "id_path", &d->id_path, CHECK_TEXT },
 		{ "physfn", &d->physfn_syspath, CHECK_PATH },
 		{ "devnode", &d->devnode, CHECK_PATH },
+		{ "bound_below", &d->bound_below, CHECK_NAME },
+		{ "bound_below_driver", &d->bound_below_driver, CHECK_NAME },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
 		r = get_str(l, o, strs[i].key, false, strs[i].field);
@@ -520,6 +524,10 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 		return r;
 	if (r > 0)
 		d->kexec_action = k;
+	if (d->kind != DEVICE_PCI && (d->bound_below || d->bound_below_driver))
+		return bad(l, "bound_below on a device that is not a PCI function", NULL);
+	if (!d->bound_below != !d->bound_below_driver)
+		return bad(l, "bound_below and bound_below_driver go together", NULL);
 	/* The kernel has them on PCI devices only: elsewhere, the snapshot was not taken. */
 	if (d->kind != DEVICE_PCI && d->kexec_method != KMETHOD_UNSET)
 		return bad(l, "kexec_method on a device that is not a PCI function", NULL);

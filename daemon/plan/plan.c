@@ -421,6 +421,19 @@ static bool plan_removes_driver(const struct builder *b, const struct device *d)
 }
 
 /*
+ * The kernel is asked to release d's driver at the kexec (KernelMethod=
+ * remove in the policy that governs it), and may: the kernel has the
+ * attribute, and takes remove for d.  Not for a function left alone.
+ */
+static bool kernel_asked_to_release(const struct builder *b, const struct device *d)
+{
+	const struct policy *p = b->gov[d->index];
+
+	return b->inv->kernel_per_device_method && p && p->kernel_method == KMETHOD_REMOVE &&
+	       d->driver && !held(b, d) && !kexec_remove_refused(d);
+}
+
+/*
  * A module that drives a function left alone stays: its unload would
  * remove that function too.  The functions p governs are unbound instead
  * (plan_pci()).  1 when the module stays.
@@ -506,7 +519,7 @@ static int plan_pci(struct builder *b, const struct device *d)
 	const struct policy *p = b->gov[d->index];
 	const struct policy *ep = effective(b, d);
 	enum policy_action a = action_of(p);
-	bool removed;
+	bool removed, released;
 	size_t s;
 	int r;
 
@@ -521,14 +534,21 @@ static int plan_pci(struct builder *b, const struct device *d)
 		return 0;
 	}
 	removed = plan_removes_driver(b, d);
+	/* Enabled VFs keep the kernel from releasing the PF's driver: they go first. */
+	released = !removed && kernel_asked_to_release(b, d);
 
 	if (ep && d->sriov_numvfs > 0 &&
-	    (ep->disable_sriov == TRI_YES || (ep->disable_sriov == TRI_AUTO && removed))) {
+	    (ep->disable_sriov == TRI_YES ||
+	     (ep->disable_sriov == TRI_AUTO && (removed || released)))) {
 		r = add_step(
 			b, STEP_SRIOV_DISABLE, d, d->name, ep, KEY_DISABLE_SRIOV,
 			ep->disable_sriov == TRI_YES ?
 				fmt("DisableSRIOV=yes and %u VFs are enabled", d->sriov_numvfs) :
+			removed ?
 				fmt("%u VFs are enabled and driver %s goes away (DisableSRIOV=auto)",
+				    d->sriov_numvfs, strna(d->driver)) :
+				fmt("%u VFs are enabled, which would keep the kernel from releasing "
+				    "%s at the kexec (KernelMethod=remove, DisableSRIOV=auto)",
 				    d->sriov_numvfs, strna(d->driver)),
 			&s);
 		if (r < 0)
@@ -672,6 +692,23 @@ static int plan_kernel_methods(struct builder *b)
 			if (r < 0)
 				return r;
 			continue;
+		}
+		if (p->kernel_method == KMETHOD_REMOVE) {
+			_cleanup_free_ char *veto = NULL;
+
+			/* DisableSRIOV=auto turns SR-IOV off for it (plan_pci()); =no does not. */
+			r = kexec_remove_vetoed(inv, d, p->disable_sriov != TRI_NO, &veto);
+			if (r < 0)
+				return r;
+			if (r > 0) {
+				r = warn(b,
+					 "%s: KernelMethod=remove for %s (%s) will not be honoured "
+					 "at the kexec: %s, and the kernel keeps the driver then "
+					 "(->shutdown(), or only bus mastering off without one)",
+					 p->name, d->name, d->driver, veto);
+				if (r < 0)
+					return r;
+			}
 		}
 		if (d->kexec_method == p->kernel_method)
 			continue;

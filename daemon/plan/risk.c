@@ -127,17 +127,9 @@ static const struct step *removing_step(const struct plan *plan, const struct de
 	return NULL;
 }
 
-/*
- * The step of the plan that takes the function away before the kexec,
- * else one that makes the kernel release its driver at the kexec (its
- * kexec_method set to remove); NULL when there is none.
- */
-static const struct step *quiescing_step(const struct plan *plan, const struct device *d)
+/* The step of the plan that sets d's kexec_method to remove, or NULL. */
+static const struct step *remove_method_step(const struct plan *plan, const struct device *d)
 {
-	const struct step *s = removing_step(plan, d);
-
-	if (s)
-		return s;
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct step *k = &plan->steps[i];
 
@@ -146,6 +138,43 @@ static const struct step *quiescing_step(const struct plan *plan, const struct d
 			return k;
 	}
 	return NULL;
+}
+
+/* The step of the plan that turns SR-IOV off on d before the kexec, or NULL. */
+static const struct step *sriov_step(const struct plan *plan, const struct device *d)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->steps[i].type == STEP_SRIOV_DISABLE && plan->steps[i].device == d)
+			return &plan->steps[i];
+	return NULL;
+}
+
+/*
+ * Why a function left running is not quiesced, after "its policy": what
+ * its policy does not do, or why its KernelMethod=remove does not apply.
+ * Malloc'd, NULL when out of memory.
+ */
+static char *not_quiesced(const struct inventory *inv, const struct plan_device *pd)
+{
+	const struct policy *p = pd->policy;
+	const char *refused;
+	char *t;
+
+	if (!p)
+		return strdup("no policy governs it");
+	if (pd->hold != HOLD_NONE)
+		return strdup("its policy cannot act: it is left alone");
+	if (p->kernel_method == KMETHOD_REMOVE && !inv->kernel_per_device_method)
+		return strdup("its policy's KernelMethod=remove needs a kernel with the kexecq "
+			      "patches");
+	refused = p->kernel_method == KMETHOD_REMOVE ? kexec_remove_refused(pd->device) : NULL;
+	if (refused)
+		return asprintf(&t, "the kernel refuses its policy's KernelMethod=remove: %s",
+				refused) < 0 ?
+			       NULL :
+			       t;
+	return strdup("its policy does not quiesce it (no Action=unbind, reset or unload, no "
+		      "KernelMethod=remove)");
 }
 
 /* Does the kernel leave d as its driver has it?  1 yes, 0 no, or a note (negative: none). */
@@ -200,6 +229,7 @@ int risk_assess(const struct inventory *inv, const struct plan *plan,
 		const struct plan_device *pd = &plan->devices[i];
 		const struct device *d = pd->device;
 		const struct policy *p = pd->policy;
+		_cleanup_free_ char *veto = NULL, *tail = NULL;
 		const char *why = NULL;
 		enum risk_note note;
 		const struct step *s;
@@ -292,7 +322,7 @@ int risk_assess(const struct inventory *inv, const struct plan *plan,
 		}
 		if (!lr)
 			continue;
-		s = quiescing_step(plan, d);
+		s = removing_step(plan, d);
 		if (s) {
 			_cleanup_free_ char *step = step_describe(s);
 
@@ -300,22 +330,58 @@ int risk_assess(const struct inventory *inv, const struct plan *plan,
 				     why, s->id, strna(step), s->policy ? s->policy->name : "?");
 			continue;
 		}
+		/*
+		 * KernelMethod=remove covers it only if the kernel will honour it:
+		 * not while a device below is bound or VFs stay enabled.
+		 */
+		s = remove_method_step(plan, d);
+		if (inv->kernel_per_device_method &&
+		    (s || (p && p->kernel_method == KMETHOD_REMOVE &&
+			   d->kexec_method == KMETHOD_REMOVE))) {
+			r = kexec_remove_vetoed(inv, d, sriov_step(plan, d) != NULL, &veto);
+			if (r < 0)
+				break;
+			/* Marked remove already: what lets the kernel release it is the SR-IOV step. */
+			if (r == 0 && !s)
+				s = sriov_step(plan, d);
+			if (r == 0 && s) {
+				const struct step *v =
+					s->type == STEP_SRIOV_DISABLE ? NULL : sriov_step(plan, d);
+				_cleanup_free_ char *step = step_describe(s);
+				char after[64] = "";
+
+				if (v)
+					snprintf(after, sizeof(after),
+						 ", once step %zu has turned its VFs off", v->id);
+				r = add_note(rep, NOTE_COVERED, pd,
+					     "%s; quiesced by step %zu: %s (%s)%s", why, s->id,
+					     strna(step), s->policy ? s->policy->name : "?", after);
+				continue;
+			}
+		}
 		if (p && p->kernel_quiesces) {
 			r = add_note(rep, NOTE_KERNEL_QUIESCES, pd,
 				     "%s, but %s says the kernel quiesces it anyway: %s", why,
 				     p->name, strna(p->description));
 			continue;
 		}
-		r = add_risk(
-			rep, RISK_LEFT_RUNNING, d, pd,
-			"%s: the kernel only turns bus mastering off, and the next kernel "
-			"finds the device as %s left it; %s",
-			why, d->driver,
-			!p ? "no policy governs it" :
-			pd->hold != HOLD_NONE ?
-			     "its policy cannot act: it is left alone" :
-			     "its policy does not quiesce it (no Action=unbind, reset or unload, "
-			     "no KernelMethod=remove)");
+		if (veto) {
+			r = add_risk(rep, RISK_LEFT_RUNNING, d, pd,
+				     "%s; KernelMethod=remove will not be honoured: %s; the "
+				     "kernel only turns bus mastering off, and the next kernel "
+				     "finds the device as %s left it",
+				     why, veto, d->driver);
+			continue;
+		}
+		tail = not_quiesced(inv, pd);
+		if (!tail) {
+			r = -ENOMEM;
+			break;
+		}
+		r = add_risk(rep, RISK_LEFT_RUNNING, d, pd,
+			     "%s: the kernel only turns bus mastering off, and the next kernel "
+			     "finds the device as %s left it; %s",
+			     why, d->driver, tail);
 	}
 
 	/* Volatile caches a policy told kexecq not to flush. */

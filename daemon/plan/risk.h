@@ -10,7 +10,9 @@
  *     (no ->shutdown(), not released: patched kernels say so in the
  *     device's kexec_action, "clear-master", stock ones through the table)
  *     and no policy actually quiesces it: Action=unbind, reset or unload,
- *     or KernelMethod=remove on a patched kernel.
+ *     or KernelMethod=remove on a patched kernel if the kernel will honour
+ *     it (kexec_remove_vetoed(): no device bound below, no VFs left
+ *     enabled; the report says which veto holds).
  *     FlushCache= or NetworkDown= alone is not coverage.
  *   - WRITE_CACHE: a disk with a volatile cache below a function whose
  *     policy says FlushCache=no.

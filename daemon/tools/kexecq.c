@@ -488,6 +488,9 @@ static void print_device(const struct device *d, size_t depth)
 			printf(" vfs %u/%u", d->sriov_numvfs, d->sriov_totalvfs);
 		if (d->physfn)
 			printf(" vf-of %s", d->physfn->name);
+		if (d->bound_below)
+			printf(" bound-below %s (%s)", d->bound_below,
+			       strna(d->bound_below_driver));
 		break;
 	case DEVICE_DISK:
 		printf(" %s cache %s", strna(d->devnode), write_cache_to_string(d->write_cache));
