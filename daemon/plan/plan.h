@@ -44,7 +44,13 @@ struct step {
 	char *object; /* device name, module name, or the policy of a barrier */
 	char *driver; /* the driver the device is bound to: to rebind on rollback */
 	enum kernel_method method; /* STEP_SET_KERNEL_METHOD: the device's kexec_method */
-	enum kernel_method previous_method; /* what it read, written back on rollback */
+	/*
+	 * STEP_SET_KERNEL_METHOD: what the inventory read when the plan was
+	 * made, for step_describe() and JSON ("was shutdown").  Not what the
+	 * rollback writes back: the action reads the attribute again when it
+	 * runs and keeps that word (struct action.old_method, action.c).
+	 */
+	enum kernel_method previous_method;
 
 	const struct policy *policy; /* the cause */
 	enum policy_key key; /* the key in it */
