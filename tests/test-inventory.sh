@@ -15,6 +15,8 @@ sys=$UMOCKDEV_DIR/sys
 drv() { # name module
 	d=$sys/bus/pci/drivers/$1
 	mkdir -p "$d"
+	: >"$d/bind"
+	: >"$d/unbind"
 	if [ -n "$2" ]; then
 		mkdir -p "$sys/module/$2"
 		[ "$2" = megaraid_sas ] || echo live >"$sys/module/$2/initstate"
@@ -122,6 +124,18 @@ if POL="$tmp/pol" run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" 
 	expect out "disable SR-IOV on 0000:00:03.0 (1 VFs)" "plan on testbed turns SR-IOV off"
 	expect out "bring interface eth0 down" "plan on testbed brings the PF link down"
 	if grep -q "eth1 down" "$tmp/out"; then fail "eth1 is already down"; else pass "down links left alone"; fi
+fi
+
+# A driver without unbind (suppress_bind_attrs): known, and remove is not asked for it.
+mkdir -p "$tmp/pol-nvme"
+printf '[Match]\nDriver=nvme\n[Quiesce]\nKernelMethod=remove\n' >"$tmp/pol-nvme/10-nvme.policy"
+chmod 0644 "$tmp"/pol-nvme/*.policy
+sed 's/^"\$KEXECQ" -P.*$/rm "$UMOCKDEV_DIR\/sys\/bus\/pci\/drivers\/nvme\/unbind"\n"$KEXECQ" -P "$POL" plan --mountinfo "$MOUNTINFO"\n"$KEXECQ" inventory --json --mountinfo "$MOUNTINFO"/' \
+	"$tmp/setup.sh" >"$tmp/nounbind.sh"
+if POL="$tmp/pol-nvme" run 0 "$umockdev_run" -d "$TESTDATA/umockdev/server.umockdev" -- sh "$tmp/nounbind.sh"; then
+	expect out "10-nvme.policy: KernelMethod=remove for 0000:00:02.0 (nvme) not set: the kernel refuses it, its driver cannot be unbound (suppress_bind_attrs" \
+		"a driver without unbind is seen, and remove is not asked for it"
+	expect out '"suppress_bind_attrs": true' "the inventory says so"
 fi
 
 # KernelMethod=remove for the HBA: the SCSI device bound below it keeps its driver.

@@ -1007,6 +1007,34 @@ START_TEST(test_kernel_method_vetoed)
 }
 END_TEST
 
+/*
+ * A driver without /sys/bus/pci/drivers/<driver>/unbind (suppress_bind_attrs)
+ * cannot be unbound: the kernel refuses remove for it, and an unbind fails.
+ */
+START_TEST(test_suppress_bind_attrs)
+{
+	static const char *const files[] = {
+		"10-a.policy", "[Match]\nDriver=a\n[Quiesce]\nKernelMethod=remove\n",
+		"20-b.policy", "[Match]\nDriver=b\n[Quiesce]\nAction=unbind\n",
+		NULL,
+	};
+
+	crafted_inventory();
+	add_pci(ROOT "/0000:01:00.0", "a")->suppress_bind_attrs = true;
+	add_pci(ROOT "/0000:02:00.0", "b")->suppress_bind_attrs = true;
+	ck_assert_int_eq(inventory_link(inv), 0);
+	plan_with(policies(files));
+
+	ck_assert_int_eq(plan_find(p, STEP_SET_KERNEL_METHOD, "0000:01:00.0"), -1);
+	ck_assert(has_warning(
+		"10-a.policy: KernelMethod=remove for 0000:01:00.0 (a) not set: the "
+		"kernel refuses it, its driver cannot be unbound (suppress_bind_attrs"));
+	STEP(STEP_UNBIND, "0000:02:00.0");
+	ck_assert(has_warning("20-b.policy: unbinding 0000:02:00.0 from b will fail: the driver "
+			      "cannot be unbound"));
+}
+END_TEST
+
 /* Hosts nested DEPTH deep below an HBA, with a disk at the bottom and one on the way. */
 #define DEPTH 1000
 
@@ -1303,6 +1331,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_kernel_method_held_and_refused);
 	tcase_add_test(tc, test_kernel_method_not_with_unbind);
 	tcase_add_test(tc, test_kernel_method_vetoed);
+	tcase_add_test(tc, test_suppress_bind_attrs);
 	tcase_add_test(tc, test_storage_nvme_partition);
 	tcase_add_test(tc, test_storage_md_two_controllers);
 	tcase_add_test(tc, test_storage_lvm);

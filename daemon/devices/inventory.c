@@ -324,6 +324,9 @@ const char *kexec_remove_refused(const struct device *d)
 	if (driver_is_vfio(d->driver) || streq_ptr(d->driver, "pci-stub") ||
 	    streq_ptr(d->driver, "pcieport"))
 		return "its driver sets driver_managed_dma";
+	if (d->driver && d->suppress_bind_attrs)
+		return "its driver cannot be unbound (suppress_bind_attrs: no unbind in "
+		       "/sys/bus/pci/drivers)";
 	return NULL;
 }
 

@@ -69,6 +69,12 @@ struct device {
 	char *driver; /* bound driver, NULL when unbound */
 	char *module; /* module of the driver, or the modalias candidate */
 	bool module_builtin;
+	/*
+	 * PCI: the bound driver has no /sys/bus/pci/drivers/<driver>/unbind,
+	 * so it sets suppress_bind_attrs: it cannot be unbound, and the kernel
+	 * refuses kexec_method remove for it.
+	 */
+	bool suppress_bind_attrs;
 	char **properties; /* udev properties, "KEY=VALUE" */
 
 	/* PCI */
@@ -179,10 +185,11 @@ bool driver_is_vfio(const char *driver);
 
 /*
  * Why the kernel refuses kexec_method "remove" for d (EOPNOTSUPP), as far
- * as the inventory can tell, or NULL: "it is a bridge", or "its driver
- * sets driver_managed_dma" (vfio-pci and its variants, pci-stub, pcieport).
- * The kernel also refuses drivers without ->remove() or with
- * suppress_bind_attrs, which the inventory does not know.
+ * as the inventory can tell, or NULL: "it is a bridge", "its driver sets
+ * driver_managed_dma" (vfio-pci and its variants, pci-stub, pcieport), or
+ * "its driver cannot be unbound" (suppress_bind_attrs: no unbind file).
+ * The kernel also refuses drivers without ->remove(), which sysfs does not
+ * show.
  */
 const char *kexec_remove_refused(const struct device *d);
 

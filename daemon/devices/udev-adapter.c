@@ -75,6 +75,7 @@ static int copy_properties(struct udev_device *ud, struct device *d)
 struct driver_info {
 	char *name;
 	char *module;
+	bool no_unbind; /* its directory has no unbind: suppress_bind_attrs */
 };
 
 struct scan {
@@ -107,6 +108,16 @@ static const struct driver_info *driver_info(struct scan *s, const char *drv)
 		return NULL;
 	s->n_drivers++;
 
+	/* Only a directory that is there tells: a driver without one is not known. */
+	{
+		_cleanup_free_ char *dir = NULL, *unbind = NULL;
+
+		if (asprintf(&dir, "bus/pci/drivers/%s", drv) < 0 ||
+		    asprintf(&unbind, "%s/unbind", dir) < 0)
+			return NULL;
+		di->no_unbind = sysfs_exists(s->sysfs, dir) == 1 &&
+				sysfs_exists(s->sysfs, unbind) == 0;
+	}
 	if (asprintf(&sysname, "pci:%s", drv) < 0)
 		return NULL;
 	ud = udev_device_new_from_subsystem_sysname(s->udev, "drivers", sysname);
@@ -318,6 +329,7 @@ static int add_pci(struct scan *s, struct udev_device *ud, struct inventory *inv
 		 * only when /sys/module/<name> exists.  No link: built in.
 		 */
 		d->module_builtin = !di->module;
+		d->suppress_bind_attrs = di->no_unbind;
 	}
 	r = inventory_add(inv, d);
 	if (r < 0)

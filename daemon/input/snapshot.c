@@ -64,6 +64,8 @@ static json_object *device_to_json(const struct device *d)
 	r |= json_add_str(o, "module", d->module);
 	if (d->module_builtin)
 		r |= json_add(o, "module_builtin", json_object_new_boolean(1));
+	if (d->suppress_bind_attrs)
+		r |= json_add(o, "suppress_bind_attrs", json_object_new_boolean(1));
 	if (d->kind == DEVICE_PCI) {
 		r |= json_add_str(o, "vendor", d->vendor);
 		r |= json_add_str(o, "device", d->device_id);
@@ -490,6 +492,11 @@ static int device_from_json(struct loader *l, json_object *o, struct device **re
 	if (r < 0)
 		return r;
 	d->module_builtin = b;
+	b = 0;
+	r = get_bool(l, o, "suppress_bind_attrs", &b);
+	if (r < 0)
+		return r;
+	d->suppress_bind_attrs = b;
 	b = 0;
 	r = get_bool(l, o, "up", &b);
 	if (r < 0)

@@ -559,6 +559,14 @@ static int plan_pci(struct builder *b, const struct device *d)
 	}
 
 	if (d->driver && (a == ACTION_UNBIND || a == ACTION_RESET)) {
+		if (d->suppress_bind_attrs) {
+			r = warn(b,
+				 "%s: unbinding %s from %s will fail: the driver cannot be "
+				 "unbound (suppress_bind_attrs: no unbind in /sys/bus/pci/drivers)",
+				 p->name, d->name, d->driver);
+			if (r < 0)
+				return r;
+		}
 		r = add_step(b, STEP_UNBIND, d, d->name, p, KEY_ACTION,
 			     p->action == ACTION_UNLOAD ?
 				     (b->keep_module[d->index] ?
