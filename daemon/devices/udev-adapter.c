@@ -479,7 +479,7 @@ static int driver_links(const char *sysfs, const char *rel, const char *driver,
 	if (!dp)
 		return log_debug_errno(errno, "%s: cannot list, skipped: %m", dir), 0;
 	while ((de = readdir(dp))) {
-		_cleanup_free_ char *target = NULL, *syspath = NULL;
+		_cleanup_free_ char *syspath = NULL;
 		struct device *pci, *self;
 		char buf[4096];
 		ssize_t n;
