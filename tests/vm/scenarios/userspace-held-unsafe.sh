@@ -29,18 +29,7 @@ stage1() {
 	d=/sys/bus/pci/drivers/edu_kexec_test
 	bdf=$(ls $d | grep '^0000:' | tail -1)
 	other=$(ls $d | grep '^0000:' | head -1)
-	echo "$bdf" >$d/unbind
-	echo vfio-pci >/sys/bus/pci/devices/$bdf/driver_override
-	echo "$bdf" >/sys/bus/pci/drivers_probe
-	check "vfio-pci bound" [ -e /sys/bus/pci/drivers/vfio-pci/$bdf ]
-	group=/dev/vfio/noiommu-$(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")
-	vfio-hold "$group" "$bdf" >/tmp/vfio-hold.out &
-	i=0
-	while ! grep -q holding /tmp/vfio-hold.out && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat /tmp/vfio-hold.out
+	hold_with_vfio "$bdf"
 	policy 10-all.policy <<-EOF2
 		[Match]
 		Driver=*

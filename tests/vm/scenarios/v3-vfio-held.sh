@@ -20,22 +20,9 @@ stage1() {
 	bdf=$(ls $d | grep '^0000:' | tail -1)
 	a=/sys/bus/pci/devices/$bdf
 	echo remove >$a/kexec_method
-	echo "$bdf" >$d/unbind
-	echo vfio-pci >$a/driver_override
-	echo "$bdf" >/sys/bus/pci/drivers_probe
-	check "vfio-pci bound" [ -e /sys/bus/pci/drivers/vfio-pci/$bdf ]
+	hold_with_vfio "$bdf"
 	check "the mark for edu is forgotten" [ "$(cat $a/kexec_method)" = "[shutdown] remove" ]
 	if echo remove >$a/kexec_method 2>/dev/null; then fail "vfio-pci cannot be marked remove"; else
 		pass "vfio-pci cannot be marked remove"; fi
 	check "vfio-pci: clear-master on kexec" [ "$(cat $a/kexec_action)" = clear-master ]
-	group=/dev/vfio/noiommu-$(basename "$(readlink $a/iommu_group)")
-	# Wait until it holds the device (a fixed sleep lost this race on a
-	# loaded machine: the kexec came before the open), then show its line.
-	vfio-hold "$group" "$bdf" >/tmp/vfio-hold.out &
-	i=0
-	while ! grep -q holding /tmp/vfio-hold.out && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat /tmp/vfio-hold.out
 }
