@@ -19,6 +19,10 @@ echo 'kexec-tools kexec-tools/load_kexec boolean false' | debconf-set-selections
 build="build-essential autoconf automake libtool pkg-config gettext
        libudev-dev libkmod-dev libsystemd-dev libjson-c-dev libmnl-dev check
        kexec-tools dbus umockdev clang-format"
+# Man page lint, pictures (plan --dot rendered by the tests), completion,
+# and the Debian package: built, linted, installed into a scratch root.
+docdeps="mandoc graphviz bash-completion python3
+         debhelper devscripts dpkg-dev fakeroot lintian debootstrap"
 # tests/fuzz: libclang-rt-14-dev ships libclang_rt.fuzzer-x86_64.a (clang only
 # recommends it, via libclang-common-14-dev); llvm-14 has llvm-symbolizer.
 fuzzdeps="clang libclang-rt-14-dev llvm-14"
@@ -26,7 +30,7 @@ vmdeps="linux-source-6.12 qemu-system-x86 busybox-static cpio xz-utils
         bc bison flex libelf-dev libssl-dev quilt perl python3 python3-ply python3-git kmod iproute2
         systemd"
 
-pkgs="$build $fuzzdeps"
+pkgs="$build $fuzzdeps $docdeps"
 [ "$vm" = yes ] && pkgs="$pkgs $vmdeps"
 
 missing=
