@@ -83,6 +83,15 @@ else
 	grep -E 'archives ready|\.tar\.' _build/distcheck.log | head -3
 fi
 
+step "Debian package: build, lintian, install into a scratch root, use, purge"
+# The package's own make check is the plain build's, run above on the same
+# tree: DEB_BUILD_OPTIONS=nocheck here.
+if contrib/build-deb.sh --nocheck _build/deb; then
+	tests/deb/install-test.sh _build/deb/kexecq_*_"$(dpkg --print-architecture)".deb || status=1
+else
+	status=1
+fi
+
 step "benchmark"
 make -s -C _build/plain bench
 if [ "${KEXECQ_VM_TESTS:-}" != skip ]; then
