@@ -889,6 +889,33 @@ START_TEST(test_kernel_method_not_with_unbind)
 END_TEST
 
 /*
+ * Many functions of one policy that the plan unbinds: one note for all of
+ * them, with their count and the first one (a NIC with 255 VFs said it 256
+ * times, and the plan took ten times as long to dedupe the lines).
+ */
+START_TEST(test_kernel_method_not_with_unbind_grouped)
+{
+	static const char *const files[] = {
+		"10-a.policy",
+		"[Match]\nDriver=a\n[Quiesce]\nAction=unbind\nKernelMethod=remove\n",
+		NULL,
+	};
+
+	crafted_inventory();
+	add_pci(ROOT "/0000:01:00.0", "a");
+	add_pci(ROOT "/0000:01:00.1", "a");
+	add_pci(ROOT "/0000:01:00.2", "a");
+	ck_assert_int_eq(inventory_link(inv), 0);
+	plan_with(policies(files));
+
+	ck_assert(
+		has_note("10-a.policy: KernelMethod=remove for 3 functions (0000:01:00.0 (a) and 2 "
+			 "more) not needed: the plan unbinds them"));
+	ck_assert_uint_eq(strv_length(p->notes), 1);
+}
+END_TEST
+
+/*
  * KernelMethod=remove that the kernel will not honour at the kexec: a
  * device below bound to a driver (the SCSI device a disk hangs off, the
  * virtio device of a virtio disk, a USB root hub the scan found, a disk a
@@ -1330,6 +1357,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_kernel_method_per_device);
 	tcase_add_test(tc, test_kernel_method_held_and_refused);
 	tcase_add_test(tc, test_kernel_method_not_with_unbind);
+	tcase_add_test(tc, test_kernel_method_not_with_unbind_grouped);
 	tcase_add_test(tc, test_kernel_method_vetoed);
 	tcase_add_test(tc, test_suppress_bind_attrs);
 	tcase_add_test(tc, test_storage_nvme_partition);

@@ -647,9 +647,77 @@ static int plan_held_methods(struct builder *b)
  * refused write must not fail a reboot that the unbind makes safe; a note
  * says so.
  */
+/*
+ * The functions whose KernelMethod= the plan makes moot, grouped by policy
+ * and by what the plan does instead: one note per group, not one per
+ * function (a policy for a NIC with 255 VFs would otherwise say it 256
+ * times).
+ */
+enum moot_why { MOOT_UNBIND, MOOT_RESET, MOOT_UNLOAD };
+
+struct moot {
+	const struct policy *p;
+	enum moot_why why;
+	const struct device *first;
+	size_t n;
+};
+
+static int moot_add(struct moot **list, size_t *n, const struct policy *p, enum moot_why why,
+		    const struct device *d)
+{
+	struct moot *m;
+
+	for (size_t k = 0; k < *n; k++)
+		if ((*list)[k].p == p && (*list)[k].why == why) {
+			(*list)[k].n++;
+			return 0;
+		}
+	m = reallocarray(*list, *n + 1, sizeof(**list));
+	if (!m)
+		return -ENOMEM;
+	*list = m;
+	m[(*n)++] = (struct moot){ .p = p, .why = why, .first = d, .n = 1 };
+	return 0;
+}
+
+static int moot_notes(struct builder *b, const struct moot *list, size_t n)
+{
+	static const char *const one[] = {
+		[MOOT_UNBIND] = "unbinds it",
+		[MOOT_RESET] = "unbinds and resets it",
+		[MOOT_UNLOAD] = "unloads its module",
+	};
+	static const char *const many[] = {
+		[MOOT_UNBIND] = "unbinds them",
+		[MOOT_RESET] = "unbinds and resets them",
+		[MOOT_UNLOAD] = "unloads their modules",
+	};
+	int r;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct moot *m = &list[k];
+		const char *method = kernel_method_to_string(m->p->kernel_method);
+
+		if (m->n == 1)
+			r = note(b, "%s: KernelMethod=%s for %s (%s) not needed: the plan %s",
+				 m->p->name, method, m->first->name, m->first->driver, one[m->why]);
+		else
+			r = note(b,
+				 "%s: KernelMethod=%s for %zu functions (%s (%s) and %zu more) "
+				 "not needed: the plan %s",
+				 m->p->name, method, m->n, m->first->name, m->first->driver,
+				 m->n - 1, many[m->why]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int plan_kernel_methods(struct builder *b)
 {
 	const struct inventory *inv = b->inv;
+	_cleanup_free_ struct moot *moot = NULL;
+	size_t n_moot = 0;
 	int r;
 
 	for (size_t i = 0; i < inv->n; i++) {
@@ -670,12 +738,11 @@ static int plan_kernel_methods(struct builder *b)
 			continue;
 		}
 		if (plan_removes_driver(b, d)) {
-			r = note(b, "%s: KernelMethod=%s for %s (%s) not needed: the plan %s",
-				 p->name, kernel_method_to_string(p->kernel_method), d->name,
-				 d->driver,
-				 b->unloader[i]		      ? "unloads its module" :
-				 action_of(p) == ACTION_RESET ? "unbinds and resets it" :
-								"unbinds it");
+			r = moot_add(&moot, &n_moot, p,
+				     b->unloader[i]		  ? MOOT_UNLOAD :
+				     action_of(p) == ACTION_RESET ? MOOT_RESET :
+								    MOOT_UNBIND,
+				     d);
 			if (r < 0)
 				return r;
 			continue;
@@ -727,6 +794,9 @@ static int plan_kernel_methods(struct builder *b)
 		b->steps[s].method = p->kernel_method;
 		b->steps[s].previous_method = d->kexec_method;
 	}
+	r = moot_notes(b, moot, n_moot);
+	if (r < 0)
+		return r;
 	return plan_held_methods(b);
 }
 
