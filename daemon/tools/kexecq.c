@@ -116,10 +116,12 @@ static const char policy_dir_help[] =
 	"                         precedence first; replaces the default search\n"
 	"                         path /etc, /run, /usr/lib kexecq/policy.d)\n";
 
+#define SYSFS_HELP "     --sysfs=DIR         Root of sysfs (default /sys)\n"
+#define MODDIR_HELP "     --moddir=DIR        Kernel modules (default /lib/modules/`uname -r`)\n"
+
 static const char source_help[] =
-	"     --inventory=FILE    Use a saved snapshot instead of this machine\n"
-	"     --sysfs=DIR         Root of sysfs (default /sys)\n"
-	"     --moddir=DIR        Kernel modules (default /lib/modules/`uname -r`)\n";
+	"     --inventory=FILE    Use a saved snapshot instead of this machine\n" SYSFS_HELP
+		MODDIR_HELP;
 
 static const char mountinfo_help[] =
 	"     --mountinfo=FILE    What is mounted (default /proc/self/mountinfo)\n";
@@ -247,15 +249,21 @@ static const char state_help[] = "     --state-dir=DIR     Boot records (default
 
 static void help_load(void)
 {
-	printf("Usage: kexecq load [OPTIONS…]\n"
-	       "       kexecq unload\n\n"
+	printf("Usage: kexecq load [OPTIONS…]\n\n"
 	       "Choose, check and load the next kernel, through kexec_file_load (kexec -s),\n"
-	       "or kexec_load (kexec -c) when the kernel lacks it.  Nothing else changes.\n"
-	       "'unload' unloads it (and removes a frozen plan): with a kernel loaded,\n"
-	       "systemd turns a plain reboot into a kexec.\n\n"
+	       "or kexec_load (kexec -c) when the kernel lacks it.  Nothing else changes:\n"
+	       "with a kernel loaded, systemd turns a plain reboot into a kexec.\n\n"
 	       "     --dry-run           Print the choice, load nothing\n"
-	       "%s%s%s%s",
-	       kernel_help, rundir_help, daemon_help, common_help);
+	       "%s" SYSFS_HELP "%s%s",
+	       kernel_help, daemon_help, common_help);
+}
+
+static void help_unload(void)
+{
+	printf("Usage: kexecq unload [OPTIONS…]\n\n"
+	       "Unload the kernel loaded for kexec, and remove a frozen plan.\n\n"
+	       "%s" SYSFS_HELP "%s%s",
+	       rundir_help, daemon_help, common_help);
 }
 
 static void help_reboot(void)
@@ -278,6 +286,8 @@ static void help_reboot(void)
 	       "     --ignore-inhibitors\n"
 	       "                        Through kexecqd: reboot despite logind's shutdown\n"
 	       "                        inhibitors (otherwise exit status 11)\n"
+	       "     --watchdog=TIME    With --now: arm /dev/watchdog0 with TIME before\n"
+	       "                        the jump and leave it running\n"
 	       "%s%s%s%s%s%s%s%s%s",
 	       kernel_help, run_help, rundir_help, state_help, source_help, policy_dir_help,
 	       ignore_help, daemon_help, common_help);
@@ -304,7 +314,7 @@ static void help_apply(void)
 	       "step to /dev/kmsg.  On an OnFailure=abort failure it rolls back and unloads\n"
 	       "the kernel, so that systemd reboots through firmware instead.\n\n"
 	       "     --stage=final      Required: the only stage\n"
-	       "%s%s     --sysfs=DIR         Root of sysfs (default /sys)\n%s",
+	       "%s%s" SYSFS_HELP MODDIR_HELP "%s",
 	       run_help, rundir_help, common_help);
 }
 
@@ -1192,7 +1202,7 @@ static const struct {
 	{ "inventory", VERB_INVENTORY, help_inventory },
 	{ "policy", VERB_POLICY, help_policy },
 	{ "load", VERB_LOAD, help_load },
-	{ "unload", VERB_UNLOAD, help_load },
+	{ "unload", VERB_UNLOAD, help_unload },
 	{ "reboot", VERB_REBOOT, help_reboot },
 	{ "apply", VERB_APPLY, help_apply },
 	{ "verify", VERB_VERIFY, help_verify },
