@@ -19,7 +19,7 @@
 src=${top_srcdir:-.}
 man=$src/man
 tables=${top_builddir:-.}/tests/code-tables
-pages="kexecq.8 kexecqd.8 kexecq.policy.5"
+pages="kexecq.8 kexecqd.8 kexecq.policy.5 kexecq-json.7"
 
 command -v mandoc >/dev/null || skip "mandoc is not installed (contrib/install-deps.sh)"
 command -v man >/dev/null || skip "man (man-db) is not installed"
