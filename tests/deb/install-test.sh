@@ -99,7 +99,10 @@ for f in /usr/sbin/kexecq /usr/libexec/kexecqd /lib/systemd/system-shutdown/kexe
 	/lib/systemd/system/kexecqd.service /lib/systemd/system/kexecq-verify.service \
 	/usr/share/dbus-1/system.d/org.kexecq1.conf /usr/share/dbus-1/system-services/org.kexecq1.service \
 	/usr/share/polkit-1/actions/org.kexecq1.policy /usr/share/man/man8/kexecq.8.gz \
-	/usr/share/man/man5/kexecq.policy.5.gz /usr/lib/kexecq/policy.d/50-lpfc.policy; do
+	/usr/share/man/man5/kexecq.policy.5.gz /usr/share/man/man7/kexecq-json.7.gz \
+	/usr/share/man/man8/kexecqd.8.gz /usr/share/bash-completion/completions/kexecq \
+	/usr/lib/kexecq/policy.d/50-lpfc.policy /usr/lib/kexecq/pci-drivers/pci-drivers-6.12.tsv \
+	/usr/share/doc/kexecq/examples/kexecq-fleet-reboot; do
 	grep -qx "$f" "$root/tmp/files" || die "the package does not install $f"
 done
 # Enablement as the rules say: kexecq-verify yes, kexecqd only by "kexecq enable".
