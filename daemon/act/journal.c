@@ -529,6 +529,16 @@ char *exec_report_summary(const struct exec_report *r)
 	return s;
 }
 
+void journal_run_started(struct journal *j, size_t n, unsigned jobs, uint64_t deadline_usec,
+			 uint64_t steps_end, uint64_t rollback_end)
+{
+	journal_log(j, LOG_INFO,
+		    "quiescing: %zu step%s, %u at a time, deadline %.1f s (steps until %.1f s, "
+		    "rollback until %.1f s)",
+		    n, n == 1 ? "" : "s", jobs, (double)deadline_usec / 1e6,
+		    (double)steps_end / 1e6, (double)rollback_end / 1e6);
+}
+
 void journal_step_started(struct journal *j, const struct exec_report *r, size_t i)
 {
 	const struct step *s = &r->plan->steps[i];

@@ -265,7 +265,7 @@ int plot_write_svg(const struct journal_run *run, const char *source, FILE *f)
 			"<line class=\"tick\" x1=\"%.3f\" y1=\"%d\" x2=\"%.3f\" y2=\"%.0f\" "
 			"stroke=\"#dddddd\"/>\n"
 			"<text class=\"tick\" x=\"%.3f\" y=\"%d\" text-anchor=\"middle\">%.*f s</text>\n",
-			x, HEAD_H - 6, x, rows_end, x, HEAD_H - 12, decimals(step),
+			x, HEAD_H - 6, x, rows_end, x, HEAD_H - 12, t ? decimals(step) : 0,
 			(double)t / 1e6);
 	}
 	fputs("</g>\n", f);
