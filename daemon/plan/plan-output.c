@@ -313,15 +313,20 @@ const char *plan_dot_color(enum step_type t)
 /*
  * s as the body of a DOT double-quoted string, without the quotes.  What
  * is not printable is first made visible (cescape_markup(): a newline
- * shows as "\n", invalid UTF-8 as "\xNN"), then the two characters DOT gives
- * meaning inside quotes are escaped: '"', and '\', which would otherwise
- * start an escape of its own in a label (\n, \l, \N, \G ...).
+ * shows as "\n", invalid UTF-8 as "\xNN"), then what DOT gives meaning
+ * inside quotes is escaped: '"'; '\', which would otherwise start an
+ * escape of its own in a label (\n, \l, \N, \G ...); and '&', which
+ * Graphviz reads as the start of an entity ("&amp;" would show as "&").
  */
 static void dot_puts(const char *s, FILE *f)
 {
 	_cleanup_free_ char *shown = cescape_markup(strna(s));
 
 	for (const char *p = strna(shown); *p; p++) {
+		if (*p == '&') {
+			fputs("&amp;", f);
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			fputc('\\', f);
 		fputc(*p, f);
@@ -332,7 +337,7 @@ static void dot_step(const struct step *s, FILE *f)
 {
 	_cleanup_free_ char *desc = step_describe(s);
 
-	fprintf(f, "\ts%zu [class=\"%s\", fillcolor=\"%s\"%s, label=\"%zu  ", s->id,
+	fprintf(f, "\ts%zu [class=\"%s\", fillcolor=\"%s\"%s, label=\"%zu: ", s->id,
 		step_type_to_string(s->type), plan_dot_color(s->type),
 		s->type == STEP_BARRIER ? ", style=\"rounded,filled,dashed\"" : "", s->id);
 	dot_puts(desc, f);
