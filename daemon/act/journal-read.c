@@ -185,18 +185,20 @@ static int set_str(char **field, const char *s, size_t len)
 	return 0;
 }
 
-/*
- * The status after "WHAT: " at p: "started[ (after ...)]" or "STATE[ in N s][; MESSAGE]".
- * Returns 1 when it is one (out parameters set), 0 when not, -ENOMEM.
- */
+/* What follows "WHAT: " on a step line. */
 struct status {
 	bool started;
 	enum step_state state;
 	bool has_duration;
 	uint64_t duration_usec;
-	const char *message;
+	const char *message; /* points into the line */
 };
 
+/*
+ * The status at p, to the end of the line: "started[ (after ...)]" (the
+ * list is parse_after()'s) or "STATE[ in N s][; MESSAGE]", STATE one of
+ * step_state_to_string()'s words.  False when it is neither.
+ */
 static bool parse_status(const char *p, struct status *ret)
 {
 	*ret = (struct status){};

@@ -151,7 +151,12 @@ static void print_row(const struct journal_run *run, size_t i, double scale, uin
 	}
 	fputs("</title></rect>\n", f);
 
-	fprintf(f, "<text class=\"label\" x=\"%.3f\" y=\"%.1f\"%s>%zu  ", x + w + 6, y + 15,
+	/* The outcome's colour again beside the label: a bar of a step that took no time is not seen. */
+	fprintf(f,
+		"<rect class=\"swatch\" x=\"%.3f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\" "
+		"stroke=\"#555555\" stroke-width=\"0.5\"/>\n",
+		x + w + 5, y + 7, plot_state_color(s->state));
+	fprintf(f, "<text class=\"label\" x=\"%.3f\" y=\"%.1f\"%s>%zu  ", x + w + 17, y + 15,
 		s->critical ? " font-weight=\"bold\"" : "", i + 1);
 	xml_puts(s->what ? s->what : "(no description)", f);
 	fputs(": ", f);

@@ -8,7 +8,9 @@
  * its start to its end on the time axis, filled with the colour of its
  * outcome, data-duration-usec its duration; a step that did not run gets
  * a small hollow mark (no data-duration-usec), one that never ended a bar
- * to the journal's last line.  The steps of the critical path have the
+ * to the journal's last line; beside the label, a swatch of the same
+ * colour (<rect class="swatch">), for the steps that took no time.
+ * The steps of the critical path have the
  * class "critical" and a thick black outline.  Every string from the
  * journal is escaped.
  */
