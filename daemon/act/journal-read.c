@@ -19,7 +19,7 @@ struct journal_run *journal_run_free(struct journal_run *r)
 {
 	if (!r)
 		return NULL;
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; r->steps && i < r->n; i++) {
 		free(r->steps[i].what);
 		free(r->steps[i].message);
 		free(r->steps[i].deps);
@@ -399,7 +399,7 @@ int journal_run_parse(const char *path, const char *data, size_t size, struct jo
 {
 	_cleanup_(journal_run_freep) struct journal_run *run = calloc(1, sizeof(*run));
 	struct reader rd = { .path = path, .run = run };
-	size_t off = 0, start = 0, len = 0;
+	size_t off = 0, start = 0, len = 0, n = 0;
 	unsigned line = 0, start_line = 0;
 	const char *l = NULL;
 	int64_t t;
@@ -432,7 +432,7 @@ int journal_run_parse(const char *path, const char *data, size_t size, struct jo
 		if (!text)
 			return log_oom();
 		p = text + 11;
-		if (!parse_count(&p, JOURNAL_RUN_STEPS_MAX, &run->n)) {
+		if (!parse_count(&p, JOURNAL_RUN_STEPS_MAX, &n)) {
 			if (*p >= '0' && *p <= '9')
 				return log_error_errno(
 					E2BIG,
@@ -449,9 +449,10 @@ int journal_run_parse(const char *path, const char *data, size_t size, struct jo
 	(void)parse_stamp(l, len, &rd.t0);
 	run->line = start_line;
 	run->started = strndup(l, STAMP_LEN);
-	run->steps = calloc(run->n ? run->n : 1, sizeof(*run->steps));
+	run->steps = calloc(n ? n : 1, sizeof(*run->steps));
 	if (!run->started || !run->steps)
 		return log_oom();
+	run->n = n;
 
 	while (next_line(data, size, &off, &l, &len)) {
 		_cleanup_free_ char *text = NULL;
