@@ -410,8 +410,9 @@ int journal_run_parse(const char *path, const char *data, size_t size, struct jo
 	/* The last run: from its "quiescing:" line on. */
 	while (next_line(data, size, &off, &l, &len)) {
 		line++;
-		if (stamped(l, len, &t) && len > STAMP_LEN + 1 &&
-		    strncmp(l + STAMP_LEN + 1, "quiescing: ", 11) == 0) {
+		/* Within the line: the data need not end in a NUL (nor a newline). */
+		if (stamped(l, len, &t) && len >= STAMP_LEN + 1 + 11 &&
+		    memcmp(l + STAMP_LEN + 1, "quiescing: ", 11) == 0) {
 			start = (size_t)(l - data);
 			start_line = line;
 			run->n_runs++;
