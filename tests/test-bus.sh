@@ -106,11 +106,12 @@ same() { # what, cli-status, cli command...
 call Plan 'a{sv}' 0 && same "Plan" 0 "$KEXECQ" -P "$lib" plan
 call Plan 'a{sv}' 2 json b true explain b false && same "Plan json" 0 "$KEXECQ" -P "$lib" plan --json
 call Plan 'a{sv}' 1 explain b true && same "Plan explain" 0 "$KEXECQ" -P "$lib" plan --explain
+call Plan 'a{sv}' 1 dot b true && same "Plan dot" 0 "$KEXECQ" -P "$lib" plan --dot
 call Check 'a{sv}' 0 && st=$(cat "$tmp/status") && same "Check" "$st" "$KEXECQ" -P "$lib" check --driver-tables "$src/contrib"
 call Check 'a{sv}' 1 json b true && st=$(cat "$tmp/status") && same "Check json" "$st" "$KEXECQ" -P "$lib" check --json --driver-tables "$src/contrib"
 
 # --- the CLI as the daemon's client: the same stdout, stderr and exit status
-for cmd in "plan" "plan --json" "plan --explain" "check" "check --json"; do
+for cmd in "plan" "plan --json" "plan --explain" "plan --dot" "check" "check --json"; do
 	# shellcheck disable=SC2086 # words on purpose
 	"$KEXECQ" $cmd >"$tmp/d.out" 2>"$tmp/d.err"
 	ds=$?

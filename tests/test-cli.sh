@@ -7,13 +7,16 @@ inv="$TESTDATA/inventory/server.json"
 pol="$TESTDATA/policy/server"
 
 # --- help and usage: --help works after every command and sub-command
-for verb in "" plan check inventory policy "policy verify" "policy list" "policy cat"; do
+for verb in "" plan check inventory policy "policy verify" "policy list" "policy cat" plot; do
 	first=${verb%% *}
 	if run 0 "$KEXECQ" $verb --help; then
 		expect out "Usage: kexecq${first:+ $first}" "help for '${verb:-kexecq}'"
 	fi
 done
 run 0 "$KEXECQ" --help plan && expect out "Usage: kexecq plan" "--help before the command"
+run 0 "$KEXECQ" --help && expect out "  plot                   Draw the last quiesce" "--help lists plot"
+run 0 "$KEXECQ" plan --help && expect out "kexecq plan --dot | dot -Tsvg >plan.svg" "plan --help shows --dot"
+run 0 "$KEXECQ" plot --help && expect out "--journal=FILE" "plot --help shows --journal"
 run 0 "$KEXECQ" --version && expect out "kexecq 0." "--version"
 run 2 "$KEXECQ" && expect err "Missing command" "no command is a usage error"
 run 2 "$KEXECQ" frobnicate && expect err 'Unknown command "frobnicate"' "unknown command"

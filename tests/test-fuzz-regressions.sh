@@ -6,9 +6,10 @@
 
 fuzz=${top_builddir:-.}/tests/fuzz
 shopt -s nullglob
-for h in policy snapshot plan mountinfo record; do
+for h in policy snapshot plan mountinfo record journal; do
 	inputs=("$TESTDATA"/fuzz-regressions/"$h"-* "${top_srcdir:-.}"/tests/fuzz/seeds/"$h"/*)
 	[ "$h" = mountinfo ] && inputs+=("$TESTDATA"/mountinfo/*)
+	[ "$h" = journal ] && inputs+=("$TESTDATA"/journal/*)
 	[ ${#inputs[@]} -gt 0 ] || { fail "$h: no regression inputs or seeds found"; continue; }
 	for f in "${inputs[@]}"; do
 		if "$fuzz/replay-$h" "$f" >"$tmp/out" 2>&1; then

@@ -1334,6 +1334,177 @@ START_TEST(test_storage_mounts_unknown)
 }
 END_TEST
 
+/* ---- plan --dot ----------------------------------------------------------------- */
+
+static char *dot_of(const struct plan *q, const struct inventory *i)
+{
+	char *dot = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&dot, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(plan_write_dot(q, i, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return dot;
+}
+
+/*
+ * The label of node s<id>, read as Graphviz reads a quoted string: \" is
+ * a quote, \\ a backslash, \n a line break, &amp; an ampersand; any other
+ * escape, a raw newline or an unclosed string fails.  The statement must
+ * end on the same line.
+ */
+static char *dot_label(const char *dot, size_t id)
+{
+	char head[32], *out, *o;
+	const char *c, *end;
+
+	snprintf(head, sizeof(head), "\n\ts%zu [", id);
+	c = strstr(dot, head);
+	ck_assert_msg(c, "no node s%zu", id);
+	end = strchr(c + 1, '\n');
+	ck_assert_ptr_nonnull(end);
+	c = strstr(c, "label=\"");
+	ck_assert(c && c < end);
+	o = out = malloc(strlen(c) + 1);
+	ck_assert_ptr_nonnull(out);
+	for (c += 7; *c != '"'; c++) {
+		ck_assert_msg(c < end, "label of s%zu not closed on its line", id);
+		if (*c == '\\') {
+			c++;
+			ck_assert_msg(*c == 'n' || *c == '"' || *c == '\\', "escape \\%c in s%zu",
+				      *c, id);
+			*o++ = *c == 'n' ? '\n' : *c;
+		} else if (*c == '&') {
+			ck_assert_msg(startswith(c, "&amp;"), "entity in s%zu", id);
+			*o++ = '&';
+			c += 4;
+		} else
+			*o++ = *c;
+	}
+	*o = 0;
+	ck_assert_msg(end[-1] == ';' && end[-2] == ']', "s%zu does not end its line", id);
+	return out;
+}
+
+static size_t count_str(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *q = haystack; (q = strstr(q, needle)); q++)
+		n++;
+	return n;
+}
+
+/* The server plan as tests/data/expected/plan-server.dot, with TESTDATA for the path. */
+START_TEST(test_dot_server)
+{
+	_cleanup_free_ char *dot = NULL, *want = NULL, *path = NULL, *got = NULL;
+	size_t n_edges = 0, len = 0;
+	FILE *f;
+
+	inv = test_inventory("server");
+	plan_with(test_policies("server"));
+	dot = dot_of(p, inv);
+	for (size_t i = 0; i < p->n; i++) {
+		_cleanup_free_ char *label = dot_label(dot, p->steps[i].id);
+		_cleanup_free_ char *desc = step_describe(&p->steps[i]);
+
+		n_edges += p->steps[i].n_deps;
+		ck_assert_ptr_nonnull(strstr(label, desc));
+		ck_assert_ptr_nonnull(strstr(label, p->steps[i].policy->name));
+		ck_assert_ptr_nonnull(strstr(label, policy_key_to_string(p->steps[i].key)));
+	}
+	ck_assert_uint_eq(count_str(dot, "\n\ts"), p->n + n_edges + 1 /* the legend */);
+	ck_assert_uint_eq(count_str(dot, " -> "), n_edges);
+	ck_assert_uint_eq(n_edges, 12);
+	ck_assert_ptr_nonnull(strstr(dot, "\ts18 -> s19;\n"));
+	ck_assert_ptr_nonnull(strstr(dot, "\ts6 -> s18;\n"));
+
+	/* The whole of it, the path of the fixtures made TESTDATA. */
+	f = open_memstream(&got, &len);
+	ck_assert_ptr_nonnull(f);
+	for (const char *q = dot; *q;)
+		if (startswith(q, TESTDATA)) {
+			fputs("TESTDATA", f);
+			q += strlen(TESTDATA);
+		} else
+			fputc(*q++, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_ge(asprintf(&path, "%s/expected/plan-server.dot", TESTDATA), 0);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	want = calloc(1, 65536);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_uint_gt(fread(want, 1, 65535, f), 0);
+	fclose(f);
+	ck_assert_str_eq(got, want);
+}
+END_TEST
+
+/*
+ * Names a snapshot and a policy file may carry (tests/data/inventory/
+ * crafted-names.json): quotes, backslashes that would be DOT escapes
+ * (\N, \l), "];" and "->", markup and entities; and what no file can give
+ * but the renderer must survive: a newline, a byte that is not UTF-8, and
+ * U+FFFE (not a character SVG may carry).  Each stays inside its label,
+ * shown as it is or escaped visibly.
+ */
+START_TEST(test_dot_crafted_names)
+{
+	static const char *const files[] = {
+		"50-cr\"aft\\N}{.policy",
+		"[Match]\nVendor=0x1234\n\n[Quiesce]\nAction=unbind\nNetworkDown=yes\n",
+		NULL,
+	};
+	_cleanup_free_ char *dot = NULL, *l1 = NULL, *l2 = NULL, *l1b = NULL;
+
+	inv = test_inventory("crafted-names");
+	plan_with(policies(files));
+	ck_assert_uint_eq(p->n, 2);
+	dot = dot_of(p, inv);
+	l1 = dot_label(dot, 1);
+	l2 = dot_label(dot, 2);
+	ck_assert_str_eq(l1, "1: bring interface eth\\\\n0\"<x> down\n"
+			     "50-cr\"aft\\\\N}{.policy Quiesce.NetworkDown (line 6)");
+	ck_assert_str_eq(l2, "2: unbind 0000:00:09.0\"];x->y;#\\\\N from drv\"q\\\\l<b>&amp;\n"
+			     "50-cr\"aft\\\\N}{.policy Quiesce.Action (line 5)");
+	ck_assert_uint_eq(count_str(dot, " -> "), 1);
+	ck_assert_ptr_nonnull(strstr(dot, "\n\ts1 -> s2;\n"));
+
+	free(p->steps[0].object);
+	p->steps[0].object = strdup("eth\n0\xff\xef\xbf\xbe");
+	ck_assert_ptr_nonnull(p->steps[0].object);
+	free(dot);
+	dot = dot_of(p, inv);
+	l1b = dot_label(dot, 1);
+	ck_assert_str_eq(l1b, "1: bring interface eth\\n0\\xff\\xef\\xbf\\xbe down\n"
+			      "50-cr\"aft\\\\N}{.policy Quiesce.NetworkDown (line 6)");
+	ck_assert_ptr_null(strchr(strstr(dot, "\ts1 ["), '\xff'));
+}
+END_TEST
+
+/* Nothing to do: a graph without nodes that says so. */
+START_TEST(test_dot_empty)
+{
+	static const char *const files[] = {
+		"10-none.policy",
+		"[Match]\nVendor=0xffff\n\n[Quiesce]\nAction=unbind\n",
+		NULL,
+	};
+	_cleanup_free_ char *dot = NULL;
+
+	inv = test_inventory("server");
+	plan_with(policies(files));
+	ck_assert_uint_eq(p->n, 0);
+	dot = dot_of(p, inv);
+	ck_assert_ptr_nonnull(strstr(dot, ": 0 steps in "));
+	ck_assert_ptr_nonnull(strstr(dot, "; nothing to do\"];"));
+	ck_assert_ptr_null(strstr(dot, "\ts1 ["));
+	ck_assert_ptr_null(strstr(dot, "cluster_legend"));
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -1368,6 +1539,9 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_storage_unload_and_reset);
 	tcase_add_test(tc, test_storage_bridge);
 	tcase_add_test(tc, test_storage_mounts_unknown);
+	tcase_add_test(tc, test_dot_server);
+	tcase_add_test(tc, test_dot_crafted_names);
+	tcase_add_test(tc, test_dot_empty);
 	suite_add_tcase(s, tc);
 
 	/* Inventories the loader would reject; the big ones take a while under ASan. */

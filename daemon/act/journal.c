@@ -43,6 +43,7 @@ enum target {
 struct entry {
 	struct entry *next;
 	uint64_t queued_usec;
+	struct timespec stamp; /* CLOCK_REALTIME when queued: the file's time of the event */
 	unsigned targets;
 	int level;
 	FILE *stream;
@@ -84,18 +85,21 @@ static struct timespec abs_ts(uint64_t usec)
 				  .tv_nsec = (long)(usec % 1000000ULL) * 1000 };
 }
 
-static void file_write(struct journal *j, const char *text)
+/*
+ * The time is when the line was queued, not written: a writer held up by
+ * a stopped terminal does not move the steps in time ('kexecq plot' draws
+ * them from these stamps).
+ */
+static void file_write(struct journal *j, const struct entry *e)
 {
-	struct timespec ts;
 	struct tm tm;
 	char stamp[32];
 
 	if (!j->file)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&e->stamp.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(j->file, "%s.%06ldZ %s\n", stamp, ts.tv_nsec / 1000, text);
+	fprintf(j->file, "%s.%06ldZ %s\n", stamp, e->stamp.tv_nsec / 1000, e->text);
 }
 
 static void entries_free(struct entry *e)
@@ -255,7 +259,7 @@ static void *writer(void *p)
 				fflush(e->stream);
 			}
 			if (e->targets & TO_FILE)
-				file_write(j, e->text);
+				file_write(j, e);
 			if ((e->targets & TO_KMSG) && j->kmsg_path) {
 				*j->kmsg_tail = e;
 				j->kmsg_tail = &e->next;
@@ -383,6 +387,7 @@ static void queue(struct journal *j, unsigned targets, int level, FILE *stream, 
 		return;
 	e->next = NULL;
 	e->queued_usec = now_usec();
+	clock_gettime(CLOCK_REALTIME, &e->stamp);
 	e->targets = targets;
 	e->level = level;
 	e->stream = stream;
@@ -394,7 +399,7 @@ static void queue(struct journal *j, unsigned targets, int level, FILE *stream, 
 			fflush(stream);
 		}
 		if (targets & TO_FILE)
-			file_write(j, text);
+			file_write(j, e);
 		if ((targets & TO_KMSG) && j->kmsg_path) {
 			*j->kmsg_tail = e;
 			j->kmsg_tail = &e->next;
@@ -524,14 +529,40 @@ char *exec_report_summary(const struct exec_report *r)
 	return s;
 }
 
+void journal_run_started(struct journal *j, size_t n, unsigned jobs, uint64_t deadline_usec,
+			 uint64_t steps_end, uint64_t rollback_end)
+{
+	journal_log(j, LOG_INFO,
+		    "quiescing: %zu step%s, %u at a time, deadline %.1f s (steps until %.1f s, "
+		    "rollback until %.1f s)",
+		    n, n == 1 ? "" : "s", jobs, (double)deadline_usec / 1e6,
+		    (double)steps_end / 1e6, (double)rollback_end / 1e6);
+}
+
 void journal_step_started(struct journal *j, const struct exec_report *r, size_t i)
 {
-	_cleanup_free_ char *what = NULL, *line = NULL;
+	const struct step *s = &r->plan->steps[i];
+	_cleanup_free_ char *what = NULL, *line = NULL, *after = NULL;
+	size_t len = 0;
+	FILE *m;
 
 	if (!j || !j->file)
 		return;
-	what = step_describe(&r->plan->steps[i]);
-	if (what && asprintf(&line, "[%zu/%zu] %s: started", i + 1, r->n, what) >= 0)
+	what = step_describe(s);
+	/* " (after 1, 2)": the steps it waited for, for 'kexecq plot' (journal-read.h). */
+	m = open_memstream(&after, &len);
+	if (!what || !m) {
+		if (m)
+			fclose(m);
+		return;
+	}
+	for (size_t d = 0; d < s->n_deps; d++)
+		fprintf(m, "%s%zu", d ? ", " : " (after ", s->deps[d]);
+	if (s->n_deps)
+		fputc(')', m);
+	if (fclose(m) != 0)
+		return;
+	if (asprintf(&line, "[%zu/%zu] %s: started%s", i + 1, r->n, what, strempty(after)) >= 0)
 		queue(j, TO_FILE, LOG_INFO, NULL, line);
 }
 

@@ -50,7 +50,18 @@ void journal_print(struct journal *j, FILE *stream, const char *fmt, ...) _print
  */
 void journal_log_fn(int level, const char *msg, void *journal);
 
-/* Step i of the report started (file only) or ended (both). */
+/*
+ * A run of n steps starts: "quiescing: 12 steps, 4 at a time, deadline
+ * 80.0 s (steps until 60.0 s, rollback until 75.0 s)", in both; the line
+ * journal-read.h starts a run at.
+ */
+void journal_run_started(struct journal *j, size_t n, unsigned jobs, uint64_t deadline_usec,
+			 uint64_t steps_end, uint64_t rollback_end);
+/*
+ * Step i of the report started (file only: "[3/12] WHAT: started", and
+ * " (after 1, 2)" when it waited for other steps) or ended (both:
+ * exec_step_line()).  journal-read.h reads them back.
+ */
 void journal_step_started(struct journal *j, const struct exec_report *r, size_t i);
 void journal_step_ended(struct journal *j, const struct exec_report *r, size_t i);
 /* The summary of a finished run, in both: the counts, then what could not be undone. */

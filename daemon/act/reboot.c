@@ -357,12 +357,9 @@ static int quiesce(const struct reboot_options *o, const struct plan *plan, stru
 			return log_oom(), EXIT_FAIL;
 	}
 	exec_budget(o->deadline_usec, &steps_end, &rollback_end);
-	journal_log(j, LOG_INFO,
-		    "quiescing: %zu step%s, %u at a time, deadline %.1f s (steps until %.1f s, "
-		    "rollback until %.1f s)",
-		    plan->n, plan->n == 1 ? "" : "s", o->jobs ? o->jobs : exec_default_jobs(),
-		    (double)(o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC) / 1e6,
-		    (double)steps_end / 1e6, (double)rollback_end / 1e6);
+	journal_run_started(j, plan->n, o->jobs ? o->jobs : exec_default_jobs(),
+			    o->deadline_usec ?: EXEC_DEADLINE_DEFAULT_USEC, steps_end,
+			    rollback_end);
 	r = exec_run(plan, &eo, ret);
 	if (r < 0) {
 		log_error_errno(r, "Cannot run the plan: %m");

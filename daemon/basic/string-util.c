@@ -53,7 +53,13 @@ bool utf8_is_valid_n(const char *s, size_t n)
 	return true;
 }
 
-char *cescape_n(const char *s, size_t n, size_t max_out)
+/* U+FFFE and U+FFFF: valid UTF-8, but not characters XML may carry. */
+static bool xml_nonchar(const unsigned char *u, size_t l)
+{
+	return l == 3 && u[0] == 0xef && u[1] == 0xbf && (u[2] == 0xbe || u[2] == 0xbf);
+}
+
+static char *cescape_full(const char *s, size_t n, size_t max_out, bool markup)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t shown = n < max_out ? n : max_out;
@@ -65,7 +71,7 @@ char *cescape_n(const char *s, size_t n, size_t max_out)
 	for (size_t i = 0; i < shown;) {
 		size_t l = u[i] >= 0x80 ? utf8_seq_len(u + i, shown - i) : 1;
 
-		if (u[i] >= 0x80 && l > 0) {
+		if (u[i] >= 0x80 && l > 0 && !(markup && xml_nonchar(u + i, l))) {
 			memcpy(o, u + i, l);
 			o += l;
 			i += l;
@@ -98,9 +104,19 @@ char *cescape_n(const char *s, size_t n, size_t max_out)
 	return r;
 }
 
+char *cescape_n(const char *s, size_t n, size_t max_out)
+{
+	return cescape_full(s, n, max_out, false);
+}
+
 char *cescape(const char *s)
 {
 	return cescape_n(s, strlen(s), 1024);
+}
+
+char *cescape_markup(const char *s)
+{
+	return cescape_full(s, strlen(s), 1024, true);
 }
 
 int extract_first_word(const char **p, char **ret)

@@ -21,6 +21,12 @@ bool utf8_is_valid_n(const char *s, size_t n);
 char *cescape_n(const char *s, size_t n, size_t max_out);
 /* The same for a NUL-terminated string, showing at most 1024 bytes. */
 char *cescape(const char *s);
+/*
+ * cescape(), and U+FFFE and U+FFFF escaped too (\xef\xbf\xbe): what is left
+ * is text that XML (SVG) and Graphviz can carry, once their own
+ * metacharacters are escaped.
+ */
+char *cescape_markup(const char *s);
 
 /*
  * Extract the next word of *p, advancing *p.  Words are separated by

@@ -290,3 +290,121 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 		return -ENOMEM;
 	return json_write(root, f);
 }
+
+/* ---- Graphviz ------------------------------------------------------------ */
+
+static const char *const dot_colors[_STEP_TYPE_MAX] = {
+	[STEP_SET_KERNEL_METHOD] = "#d9c6f0",
+	[STEP_FS_READONLY] = "#ffd98e",
+	[STEP_FLUSH_CACHE] = "#b9dcf2",
+	[STEP_NET_DOWN] = "#c6e8b0",
+	[STEP_SRIOV_DISABLE] = "#f9c0c0",
+	[STEP_UNBIND] = "#fff0a0",
+	[STEP_RESET] = "#f6a38e",
+	[STEP_UNLOAD_MODULE] = "#d0d0d0",
+	[STEP_BARRIER] = "#ffffff",
+};
+
+const char *plan_dot_color(enum step_type t)
+{
+	return t >= 0 && t < _STEP_TYPE_MAX ? dot_colors[t] : "#ffffff";
+}
+
+/*
+ * s as the body of a DOT double-quoted string, without the quotes.  What
+ * is not printable is first made visible (cescape_markup(): a newline
+ * shows as "\n", invalid UTF-8 as "\xNN"), then what DOT gives meaning
+ * inside quotes is escaped: '"'; '\', which would otherwise start an
+ * escape of its own in a label (\n, \l, \N, \G ...); and '&', which
+ * Graphviz reads as the start of an entity ("&amp;" would show as "&").
+ */
+static void dot_puts(const char *s, FILE *f)
+{
+	_cleanup_free_ char *shown = cescape_markup(strna(s));
+
+	for (const char *p = strna(shown); *p; p++) {
+		if (*p == '&') {
+			fputs("&amp;", f);
+			continue;
+		}
+		if (*p == '"' || *p == '\\')
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+}
+
+static void dot_step(const struct step *s, FILE *f)
+{
+	_cleanup_free_ char *desc = step_describe(s);
+
+	fprintf(f, "\ts%zu [class=\"%s\", fillcolor=\"%s\"%s, label=\"%zu: ", s->id,
+		step_type_to_string(s->type), plan_dot_color(s->type),
+		s->type == STEP_BARRIER ? ", style=\"rounded,filled,dashed\"" : "", s->id);
+	dot_puts(desc, f);
+	/* "\n" here is DOT's line break, the only one in a label. */
+	fputs("\\n", f);
+	if (s->policy) {
+		unsigned line = s->policy->line[s->key];
+
+		dot_puts(s->policy->name, f);
+		fprintf(f, " %s", policy_key_to_string(s->key));
+		if (line)
+			fprintf(f, " (line %u)", line);
+		else
+			fputs(" (default)", f);
+		fputs("\", tooltip=\"", f);
+		dot_puts(s->policy->path, f);
+		if (line)
+			fprintf(f, ":%u", line);
+		fputs(": ", f);
+	} else
+		fputs("kexecq: a device left alone\", tooltip=\"", f);
+	dot_puts(s->reason, f);
+	fputs("\"];\n", f);
+}
+
+int plan_write_dot(const struct plan *plan, const struct inventory *inv, FILE *f)
+{
+	_cleanup_free_ char *title = inventory_title(inv);
+	bool present[_STEP_TYPE_MAX] = {};
+
+	if (!title)
+		return -ENOMEM;
+	fputs("digraph \"kexecq-plan\" {\n\tgraph [rankdir=LR, labelloc=t, fontname=\"sans-serif\", "
+	      "fontsize=12, label=\"Plan for ",
+	      f);
+	dot_puts(title, f);
+	fprintf(f, ": %zu step%s in %u level%s%s\"];\n", plan->n, plan->n == 1 ? "" : "s",
+		plan->n_levels, plan->n_levels == 1 ? "" : "s",
+		plan->n == 0 ? "; nothing to do" : "");
+	fputs("\tnode [shape=box, style=\"rounded,filled\", fontname=\"sans-serif\", fontsize=10];\n"
+	      "\tedge [color=\"#555555\"];\n",
+	      f);
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct step *s = &plan->steps[i];
+
+		dot_step(s, f);
+		if (s->type >= 0 && s->type < _STEP_TYPE_MAX)
+			present[s->type] = true;
+	}
+	/* Prerequisite first: the arrows run in the order of execution. */
+	for (size_t i = 0; i < plan->n; i++)
+		for (size_t d = 0; d < plan->steps[i].n_deps; d++)
+			fprintf(f, "\ts%zu -> s%zu;\n", plan->steps[i].deps[d], plan->steps[i].id);
+	if (plan->n) {
+		fputs("\tsubgraph cluster_legend {\n\t\tlabel=\"Actions\";\n\t\tstyle=dashed;\n",
+		      f);
+		for (int t = 0; t < _STEP_TYPE_MAX; t++)
+			if (present[t])
+				fprintf(f,
+					"\t\t\"legend-%s\" [class=\"legend %s\", fillcolor=\"%s\", "
+					"label=\"%s\"];\n",
+					step_type_to_string((enum step_type)t),
+					step_type_to_string((enum step_type)t),
+					plan_dot_color((enum step_type)t),
+					step_type_to_string((enum step_type)t));
+		fputs("\t}\n", f);
+	}
+	fputs("}\n", f);
+	return ferror(f) ? -EIO : 0;
+}

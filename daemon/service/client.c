@@ -51,6 +51,8 @@ int client_query(const char *method, const struct query *q, FILE *out, int *ret_
 		r = append_bool(call, "json", true);
 	if (r >= 0 && q->explain)
 		r = append_bool(call, "explain", true);
+	if (r >= 0 && q->dot)
+		r = append_bool(call, "dot", true);
 	if (r >= 0 && q->ignore_policy_errors)
 		r = append_bool(call, "ignore_policy_errors", true);
 	if (r >= 0)

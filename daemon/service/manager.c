@@ -85,7 +85,7 @@ static int reply_report(sd_bus_message *msg, const char *text, int status, struc
 	return sd_bus_send(NULL, reply, NULL);
 }
 
-/* a{sv} options: json, explain, ignore_policy_errors.  Anything else is an error. */
+/* a{sv} options: json, explain, dot, ignore_policy_errors.  Anything else is an error. */
 static int read_options(sd_bus_message *msg, struct query *q, bool plan, sd_bus_error *error)
 {
 	int r;
@@ -103,13 +103,14 @@ static int read_options(sd_bus_message *msg, struct query *q, bool plan, sd_bus_
 			return r;
 		field = streq(key, "json")		   ? &q->json :
 			plan && streq(key, "explain")	   ? &q->explain :
+			plan && streq(key, "dot")	   ? &q->dot :
 			streq(key, "ignore_policy_errors") ? &q->ignore_policy_errors :
 							     NULL;
 		if (!field)
 			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 						 "Unknown option \"%s\" (known: json,%s "
 						 "ignore_policy_errors)",
-						 key, plan ? " explain," : "");
+						 key, plan ? " explain, dot," : "");
 		r = sd_bus_message_enter_container(msg, 'v', "b");
 		if (r < 0)
 			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,

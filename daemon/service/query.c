@@ -92,7 +92,8 @@ int query_plan(const struct query *q, FILE *out)
 	r = build(q, &ps, &inv, &owned, &plan);
 	if (r != EXIT_OK)
 		return r;
-	r = q->json ? plan_write_json(plan, inv, out) :
+	r = q->dot  ? plan_write_dot(plan, inv, out) :
+	    q->json ? plan_write_json(plan, inv, out) :
 		      plan_print_text(plan, inv, ps, q->explain, out);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }

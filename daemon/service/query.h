@@ -22,6 +22,7 @@ struct query {
 	const struct inventory *inventory; /* given, e.g. the daemon's live one; else loaded */
 	bool json;
 	bool explain; /* plan */
+	bool dot; /* plan: the step DAG for Graphviz */
 	const char *tables; /* check: the driver tables' directory */
 	bool tables_explicit; /* check: it was asked for, so it must have a table */
 };

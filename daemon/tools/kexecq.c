@@ -29,6 +29,9 @@
 #include "policy-set.h"
 #include "query.h"
 #include "exec.h"
+#include "fileio.h"
+#include "journal-read.h"
+#include "plot-output.h"
 #include "reboot.h"
 #include "record.h"
 #include "scan.h"
@@ -53,8 +56,9 @@ enum verb {
 	VERB_VERIFY = 1 << 8,
 	VERB_STATUS = 1 << 9,
 	VERB_ENABLE = 1 << 10, /* and disable */
+	VERB_PLOT = 1 << 11,
 	VERB_ANY = VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_POLICY | VERB_LOAD | VERB_UNLOAD |
-		   VERB_REBOOT | VERB_APPLY | VERB_VERIFY | VERB_STATUS | VERB_ENABLE,
+		   VERB_REBOOT | VERB_APPLY | VERB_VERIFY | VERB_STATUS | VERB_ENABLE | VERB_PLOT,
 };
 
 static struct {
@@ -66,6 +70,7 @@ static struct {
 	const char *save;
 	bool json;
 	bool explain;
+	bool dot;
 	bool ignore_policy_errors;
 	bool help;
 	/* load, reboot, apply */
@@ -85,6 +90,8 @@ static struct {
 	bool no_daemon;
 	/* enable, disable */
 	const char *config;
+	/* plot */
+	const char *journal, *output;
 } arg = {
 	.tables = DRIVER_TABLE_DIR,
 	.sysfs = "/sys",
@@ -150,6 +157,7 @@ static int help_main(void)
 	       "                         along the frozen plan\n"
 	       "  verify                 After a kexec: did every device come back?\n"
 	       "  status                 The loaded kernel, the frozen plan, the last kexec\n"
+	       "  plot                   Draw the last quiesce from the journal (SVG)\n"
 	       "  enable, disable        Kexec by default: kexecqd keeps every reboot a\n"
 	       "                         quiesced kexec\n\n"
 	       "%s     --version           Show the version\n\n"
@@ -172,6 +180,8 @@ static void help_plan(void)
 	       "when a policy is broken or untrusted, 4 when the steps cannot be ordered.\n\n"
 	       "     --json             Machine-readable plan\n"
 	       "     --explain          Also say why each step and each device's policy\n"
+	       "     --dot              The step graph for Graphviz, coloured by action:\n"
+	       "                        kexecq plan --dot | dot -Tsvg >plan.svg\n"
 	       "%s%s%s%s%s%s",
 	       daemon_help, source_help, mountinfo_help, policy_dir_help, ignore_help, common_help);
 }
@@ -333,6 +343,19 @@ static void help_verify(void)
 	       state_help, source_help, common_help);
 }
 
+static void help_plot(void)
+{
+	printf("Usage: kexecq plot [OPTIONS…]\n\n"
+	       "Draw the last quiesce recorded in the journal as an SVG timeline: a bar\n"
+	       "per step from its start to its end, coloured by outcome, the steps of\n"
+	       "the critical path outlined.  Changes nothing.  Exit status 1 when the\n"
+	       "journal cannot be read or holds no run.\n\n"
+	       "     --journal=FILE      The journal (default <run-dir>/journal)\n"
+	       "  -o --output=FILE       Write the SVG to FILE (default: standard output)\n"
+	       "%s%s",
+	       rundir_help, common_help);
+}
+
 static void help_status(void)
 {
 	printf("Usage: kexecq status [OPTIONS…]\n\n"
@@ -387,6 +410,7 @@ static int run_query(char **args, const char *verb, int (*fn)(const struct query
 		.scan = &so,
 		.json = arg.json,
 		.explain = arg.explain,
+		.dot = arg.dot,
 		.tables = arg.tables,
 		.tables_explicit = arg.tables_explicit,
 	};
@@ -411,6 +435,12 @@ static int run_query(char **args, const char *verb, int (*fn)(const struct query
 
 static int verb_plan(char **args)
 {
+	if (arg.dot && (arg.json || arg.explain)) {
+		log_error(
+			"--dot draws the plan for Graphviz: not with %s (see 'kexecq plan --help').",
+			arg.json ? "--json" : "--explain");
+		return EXIT_USAGE;
+	}
 	return run_query(args, "plan", query_plan);
 }
 
@@ -1058,6 +1088,46 @@ static int verb_status(char **args)
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+/* ---- plot ------------------------------------------------------------------------- */
+
+static int verb_plot(char **args)
+{
+	_cleanup_(journal_run_freep) struct journal_run *run = NULL;
+	_cleanup_free_ char *path = NULL, *svg = NULL;
+	size_t len = 0;
+	FILE *m;
+	int r;
+
+	if (args[0]) {
+		log_error("plot takes no arguments (see 'kexecq plot --help').");
+		return EXIT_USAGE;
+	}
+	if (arg.journal)
+		path = strdup(arg.journal);
+	else if (asprintf(&path, "%s/journal", arg.rundir) < 0)
+		path = NULL;
+	if (!path)
+		return log_oom(), EXIT_FAIL;
+	if (journal_run_read_file(path, &run) < 0)
+		return EXIT_FAIL;
+	/* Whole, then written: a failed plot leaves no half of an SVG behind. */
+	m = open_memstream(&svg, &len);
+	if (!m)
+		return log_oom(), EXIT_FAIL;
+	r = plot_write_svg(run, path, m);
+	if (fclose(m) != 0 || r < 0)
+		return log_oom(), EXIT_FAIL;
+	if (!arg.output || streq(arg.output, "-")) {
+		if (fwrite(svg, 1, len, stdout) != len || fflush(stdout) != 0)
+			return log_error_errno(errno, "Cannot write the SVG: %m"), EXIT_FAIL;
+		return EXIT_OK;
+	}
+	r = write_file_atomic(arg.output, svg, 0644);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write %s: %m", arg.output), EXIT_FAIL;
+	return EXIT_OK;
+}
+
 /* ---- argument parsing ------------------------------------------------------------- */
 
 enum {
@@ -1090,6 +1160,8 @@ enum {
 	OPT_NO_DAEMON,
 	OPT_CONFIG,
 	OPT_IGNORE_INHIBITORS,
+	OPT_DOT,
+	OPT_JOURNAL,
 };
 
 static const struct option options[] = {
@@ -1125,6 +1197,9 @@ static const struct option options[] = {
 	{ "driver-tables", required_argument, NULL, OPT_DRIVER_TABLES },
 	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "dot", no_argument, NULL, OPT_DOT },
+	{ "journal", required_argument, NULL, OPT_JOURNAL },
+	{ "output", required_argument, NULL, 'o' },
 	{},
 };
 
@@ -1149,7 +1224,11 @@ static unsigned option_verbs(int c)
 		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_APPLY |
 		       VERB_VERIFY | VERB_STATUS;
 	case OPT_EXPLAIN:
+	case OPT_DOT:
 		return VERB_PLAN;
+	case OPT_JOURNAL:
+	case 'o':
+		return VERB_PLOT;
 	case OPT_SAVE:
 		return VERB_INVENTORY;
 	case OPT_IGNORE_POLICY_ERRORS:
@@ -1177,7 +1256,7 @@ static unsigned option_verbs(int c)
 	case OPT_CONFIG:
 		return VERB_ENABLE | VERB_STATUS;
 	case OPT_RUN_DIR:
-		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD | VERB_STATUS;
+		return VERB_REBOOT | VERB_APPLY | VERB_UNLOAD | VERB_STATUS | VERB_PLOT;
 	case OPT_STAGE:
 		return VERB_APPLY;
 	case OPT_STATE_DIR:
@@ -1207,6 +1286,7 @@ static const struct {
 	{ "apply", VERB_APPLY, help_apply },
 	{ "verify", VERB_VERIFY, help_verify },
 	{ "status", VERB_STATUS, help_status },
+	{ "plot", VERB_PLOT, help_plot },
 	{ "enable", VERB_ENABLE, help_enable },
 	{ "disable", VERB_ENABLE, help_enable },
 };
@@ -1248,6 +1328,15 @@ static int parse_option(int c, char ***dirs)
 		return -1;
 	case OPT_EXPLAIN:
 		arg.explain = true;
+		return -1;
+	case OPT_DOT:
+		arg.dot = true;
+		return -1;
+	case OPT_JOURNAL:
+		arg.journal = optarg;
+		return -1;
+	case 'o':
+		arg.output = optarg;
 		return -1;
 	case OPT_INVENTORY:
 		arg.inventory = optarg;
@@ -1397,7 +1486,7 @@ int main(int argc, char *argv[])
 	 * "kexecq policy list -P d"); "--" ends them.  What each verb accepts
 	 * is checked once the verb is known.
 	 */
-	while ((c = getopt_long(argc, argv, "hP:j:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hP:j:o:", options, NULL)) >= 0) {
 		r = parse_option(c, &dirs);
 		if (r >= 0)
 			return r;
@@ -1461,6 +1550,8 @@ int main(int argc, char *argv[])
 		return verb_verify(args + 1);
 	case VERB_STATUS:
 		return verb_status(args + 1);
+	case VERB_PLOT:
+		return verb_plot(args + 1);
 	case VERB_ENABLE:
 		return verb_enable(streq(args[0], "enable"), args + 1);
 	case VERB_POLICY:

@@ -98,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				free(step_describe(&plan->steps[i]));
 			(void)plan_write_json(plan, inv, devnull);
 			(void)plan_print_text(plan, inv, set, true, devnull);
+			(void)plan_write_dot(plan, inv, devnull);
 			check(inv, plan);
 		}
 		plan_free(plan);

@@ -3,7 +3,7 @@
 # of executions, starting from seeds assembled out of tests/data and
 # tests/fuzz/seeds.  One line per harness; exit 1 if any harness crashed.
 #
-# Usage: tests/fuzz/run.sh [--runs N] [--build-dir DIR] [policy|snapshot|plan|mountinfo|record ...]
+# Usage: tests/fuzz/run.sh [--runs N] [--build-dir DIR] [policy|snapshot|plan|mountinfo|record|journal ...]
 #
 #   --runs N        executions per harness (default 100000)
 #   --build-dir DIR out-of-tree build configured here with CC=clang
@@ -29,12 +29,12 @@ while [ $# -gt 0 ]; do
 	--build-dir) build=${2:?--build-dir needs a directory}; shift 2 ;;
 	--build-dir=*) build=${1#*=}; shift ;;
 	-h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	policy | snapshot | plan | mountinfo | record) harnesses+=("$1"); shift ;;
-	fuzz-policy | fuzz-snapshot | fuzz-plan | fuzz-mountinfo | fuzz-record) harnesses+=("${1#fuzz-}"); shift ;;
-	*) echo "run.sh: unknown argument '$1' (harnesses: policy snapshot plan mountinfo record)" >&2; exit 2 ;;
+	policy | snapshot | plan | mountinfo | record | journal) harnesses+=("$1"); shift ;;
+	fuzz-policy | fuzz-snapshot | fuzz-plan | fuzz-mountinfo | fuzz-record | fuzz-journal) harnesses+=("${1#fuzz-}"); shift ;;
+	*) echo "run.sh: unknown argument '$1' (harnesses: policy snapshot plan mountinfo record journal)" >&2; exit 2 ;;
 	esac
 done
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(policy snapshot plan mountinfo record)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(policy snapshot plan mountinfo record journal)
 case $runs in '' | *[!0-9]*) echo "run.sh: --runs needs a number" >&2; exit 2 ;; esac
 
 # ---- build ------------------------------------------------------------------
@@ -104,6 +104,8 @@ assemble() { # harness corpus-dir
 		plan_seed "$c/storage" "$data/inventory/storage.json" "$data"/policy/storage/*.policy ;;
 	mountinfo)
 		cp "$data"/mountinfo/* "$c/" ;;
+	journal)
+		cp "$data"/journal/*.journal "$c/" ;;
 	esac
 	for f in "$seeds/$h"/*; do
 		[ -f "$f" ] && cp "$f" "$c/seed-$(basename "$f")"
@@ -137,6 +139,7 @@ for h in "${harnesses[@]}"; do
 	case $h in
 	snapshot | record) dict=$top/tests/fuzz/json.dict; max_len=65536 ;;
 	mountinfo) dict=$top/tests/fuzz/mountinfo.dict; max_len=16384 ;;
+	journal) dict=$top/tests/fuzz/journal.dict; max_len=16384 ;;
 	plan)
 		dict=$out/plan.dict
 		cat "$top/tests/fuzz/json.dict" "$top/tests/fuzz/policy.dict" >"$dict"
