@@ -43,7 +43,7 @@ src=$out/kexecq-$version
 cp -a "$top/contrib/debian" "$src/debian"
 
 echo "dpkg-buildpackage -us -uc in $src"
-(cd "$src" && DEB_BUILD_OPTIONS="${nocheck:+nocheck} ${DEB_BUILD_OPTIONS:-}" \
+(cd "$src" && DEB_BUILD_OPTIONS="${nocheck:+nocheck} parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" \
 	dpkg-buildpackage -us -uc) >"$out/build.log" 2>&1 ||
 	{ tail -40 "$out/build.log"; die "dpkg-buildpackage failed (log: $out/build.log)"; }
 

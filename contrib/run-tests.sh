@@ -16,6 +16,12 @@ step() { printf '\n==== %s\n' "$*"; }
 step "dependencies"
 contrib/install-deps.sh
 
+# The Debian package's scratch root (debootstrap: downloads and unpacking,
+# little CPU) is made beside the builds; the package step waits for it.
+mkdir -p _build
+tests/deb/install-test.sh --prepare >_build/deb-prepare.log 2>&1 &
+deb_prepare=$!
+
 step "autoreconf"
 autoreconf -fi >/dev/null
 
@@ -86,7 +92,10 @@ fi
 step "Debian package: build, lintian, install into a scratch root, use, purge"
 # The package's own make check is the plain build's, run above on the same
 # tree: DEB_BUILD_OPTIONS=nocheck here.
-if contrib/build-deb.sh --nocheck _build/deb; then
+if ! wait "$deb_prepare"; then
+	cat _build/deb-prepare.log
+	status=1
+elif contrib/build-deb.sh --nocheck _build/deb; then
 	tests/deb/install-test.sh _build/deb/kexecq_*_"$(dpkg --print-architecture)".deb || status=1
 else
 	status=1

@@ -18,9 +18,17 @@
 # enablement; nothing is started), which is also the path of an image build.
 #
 # Usage (root): tests/deb/install-test.sh DEB
+#               tests/deb/install-test.sh --prepare   (only make the cached
+#               base root: mostly downloads, so the test command starts it
+#               beside the kernel builds)
 set -euo pipefail
 
-deb=$(realpath "${1:?usage: install-test.sh DEB}")
+prepare=
+if [ "${1:-}" = --prepare ]; then
+	prepare=1
+else
+	deb=$(realpath "${1:?usage: install-test.sh DEB | --prepare}")
+fi
 die() { echo "install-test.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (chroot, mounts)"
 for t in debootstrap chroot dpkg-deb; do
@@ -31,6 +39,8 @@ base=$cache/bookworm-minbase.tar
 suite=bookworm
 
 mkdir -p "$cache"
+exec {lockfd}>"$cache/base.lock"
+flock "$lockfd"
 if [ ! -f "$base" ]; then
 	mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' |
 		awk -v s="$suite" '$2 == s && $3 == "main" { print $1; exit }')
@@ -43,6 +53,7 @@ if [ ! -f "$base" ]; then
 	tar -C "$tmp" -cf "$base.new" . && mv "$base.new" "$base"
 	rm -rf "$tmp"
 fi
+[ -z "$prepare" ] || { echo "scratch root base: $base"; exit 0; }
 
 root=$(mktemp -d /var/tmp/kexecq-scratch.XXXXXX)
 mounts=()
@@ -53,6 +64,7 @@ cleanup() {
 }
 trap cleanup EXIT
 tar -C "$root" -xf "$base"
+flock -u "$lockfd"
 mnt() { # mnt ARGS... TARGET
 	mount "$@"
 	mounts+=("${!#}")
