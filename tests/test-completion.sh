@@ -203,6 +203,21 @@ same "two -P (one as -PDIR): the names in both" "$tmp/want"
 complete "kexecq -P $server policy cat 3"
 lines 30-lpfc.policy >"$tmp/want"
 same "kexecq -P DIR policy cat 3<TAB>" "$tmp/want"
+# A name that is shell syntax is offered as it is and never run (compgen -W
+# would expand it: the command in it ran on Tab).
+evil=$tmp/evil
+mkdir -p "$evil"
+# shellcheck disable=SC2016 # the name is meant literally
+printf '[Match]\nDriver=x\n[Quiesce]\nAction=unbind\n' >"$evil/"'$(touch${IFS}PWNED).policy'
+# shellcheck disable=SC2016
+printf '%s\n' '$(touch${IFS}PWNED).policy' >"$tmp/want"
+complete "kexecq -P $evil policy cat "
+same "a policy named \$(...).policy is offered literally" "$tmp/want"
+if [ -e "$tmp/cwd/PWNED" ]; then
+	fail "completing 'policy cat' ran a command from a policy file's name"
+else
+	pass "completing 'policy cat' runs nothing from a policy file's name"
+fi
 complete "kexecq -P $server policy cat 30-lpfc "
 : >"$tmp/want"
 same "policy cat takes one name" "$tmp/want"
