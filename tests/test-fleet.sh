@@ -18,6 +18,10 @@ cat >"$tmp/bin/kexecq" <<'EOF'
 echo "kexecq $*" >>"$FAKE_LOG"
 case $1 in
 check) exit "${FAKE_CHECK:-0}" ;;
+unload)
+	[ "${FAKE_UNLOAD:-0}" != 0 ] || echo 0 >"$FAKE_KEXEC_LOADED"
+	exit "${FAKE_UNLOAD:-0}"
+	;;
 reboot)
 	# A signal to the wrapper while kexecq runs (systemd's stop, a Ctrl-C).
 	[ -n "${FAKE_SIGNAL_PARENT:-}" ] && kill "-$FAKE_SIGNAL_PARENT" "$PPID"
@@ -33,6 +37,8 @@ exit "${FAKE_SYSTEMCTL:-0}"
 EOF
 chmod +x "$tmp/bin/kexecq" "$tmp/bin/systemctl"
 export FAKE_LOG=$tmp/log
+# A kernel is loaded (kexec by default armed one) until the fake unloads it.
+export FAKE_KEXEC_LOADED=$tmp/kexec_loaded KEXECQ_FLEET_KEXEC_LOADED=$tmp/kexec_loaded
 
 # wrap SHELL WANT-STATUS WANT-LOG DESCRIPTION [VAR=VALUE...] -- WRAPPER-ARGS...
 # WANT-LOG: the commands run, one per line joined by "; " ("" for none).
@@ -46,6 +52,7 @@ wrap() {
 	done
 	shift
 	: >"$FAKE_LOG"
+	echo 1 >"$FAKE_KEXEC_LOADED"
 	env PATH="${FAKE_PATH:-$tmp/bin:$PATH}" "${envs[@]}" $sh "$wrapper" "$@" >"$tmp/out" 2>"$tmp/err"
 	got=$?
 	log=$(paste -sd';' "$FAKE_LOG" | sed 's/;/; /g')
@@ -73,7 +80,7 @@ for s in $shells; do
 		wrap "$sh" "$st" "kexecq check; kexecq reboot" "reboot exits $st" FAKE_REBOOT=$st --
 		case $st in
 		1 | 3 | 4 | 6 | 10)
-			wrap "$sh" 0 "kexecq check; kexecq reboot; systemctl reboot" \
+			wrap "$sh" 0 "kexecq check; kexecq reboot; kexecq unload; systemctl reboot" \
 				"reboot exits $st, --fallback: firmware reboot" FAKE_REBOOT=$st -- --fallback
 			;;
 		*)
@@ -90,7 +97,7 @@ for s in $shells; do
 		if [ "$st" = 2 ]; then
 			wrap "$sh" 2 "kexecq check" "check exits 2, --fallback: no fallback" FAKE_CHECK=2 -- --fallback
 		else
-			wrap "$sh" 0 "kexecq check; systemctl reboot" "check exits $st, --fallback: firmware reboot" \
+			wrap "$sh" 0 "kexecq check; kexecq unload; systemctl reboot" "check exits $st, --fallback: firmware reboot" \
 				FAKE_CHECK=$st -- --fallback
 		fi
 	done
@@ -100,11 +107,17 @@ for s in $shells; do
 	wrap "$sh" 2 "" "an unknown option runs nothing" -- --force
 	wrap "$sh" 0 "" "--help runs nothing" -- --help
 	# The fallback fails too: kexecq's status, not systemctl's.
-	wrap "$sh" 10 "kexecq check; kexecq reboot; systemctl reboot" "fallback that fails: kexecq's status" \
+	wrap "$sh" 10 "kexecq check; kexecq reboot; kexecq unload; systemctl reboot" "fallback that fails: kexecq's status" \
 		FAKE_REBOOT=10 FAKE_SYSTEMCTL=1 -- --fallback
-	# kexecq not installed: 127, a firmware reboot only with --fallback.
+	# The armed kernel cannot be unloaded: no fallback (systemctl reboot would kexec into it).
+	wrap "$sh" 5 "kexecq check; kexecq unload" "check exits 5, --fallback, unload fails: no reboot" \
+		FAKE_CHECK=5 FAKE_UNLOAD=1 -- --fallback
+	# kexecq not installed: 127, a firmware reboot only with --fallback, and
+	# only with no kernel loaded.
 	FAKE_PATH=$tmp/nokexecq wrap "$sh" 127 "" "kexecq missing" --
-	FAKE_PATH=$tmp/nokexecq wrap "$sh" 0 "systemctl reboot" "kexecq missing, --fallback: firmware reboot" -- --fallback
+	FAKE_PATH=$tmp/nokexecq wrap "$sh" 127 "" "kexecq missing, --fallback, a kernel loaded: no reboot" -- --fallback
+	FAKE_PATH=$tmp/nokexecq wrap "$sh" 0 "systemctl reboot" "kexecq missing, --fallback, nothing loaded: firmware reboot" \
+		KEXECQ_FLEET_KEXEC_LOADED=$tmp/none -- --fallback
 	# A signal to the wrapper while kexecq reboot runs: kexecq rolls back (6); no fallback.
 	wrap "$sh" 6 "kexecq check; kexecq reboot" "SIGTERM during the reboot: no fallback" \
 		FAKE_REBOOT=6 FAKE_SIGNAL_PARENT=TERM -- --fallback

@@ -139,14 +139,29 @@ in_root kexecq check || rc=$?
 # 0: nothing at risk; 5: a device at risk (a finding about the host, not a failure of the package).
 case $rc in 0 | 5) echo "(kexecq check: exit $rc)" ;; *) die "kexecq check failed with exit $rc" ;; esac
 
-# What a used system has: a boot record (written by "kexecq reboot" before a
-# jump; made by hand here, since no kexec happens in a chroot).
+# What a used system has: kexec by default turned on ("kexecq enable"
+# writes the settings; no systemd here to enable kexecqd), a boot record
+# (written by "kexecq reboot" before a jump) and the runtime drop-in that
+# kexecqd writes while armed (both made by hand: no kexec and no kexecqd
+# in a chroot).  The removal must take the drop-in away with the hook, the
+# purge the settings and the records.
+step "kexecq enable   (no systemd here: the settings only)"
+in_root kexecq enable || true
+grep -qx 'KexecByDefault=yes' "$root/etc/kexecq/kexecq.conf" ||
+	die "kexecq enable did not write KexecByDefault=yes to /etc/kexecq/kexecq.conf"
 mkdir -p "$root/var/lib/kexecq"
 echo '{}' >"$root/var/lib/kexecq/record-00000000000000000000000000000000.json"
+dropin=/run/systemd/system/systemd-reboot.service.d/50-kexecq.conf
+mkdir -p "$root${dropin%/*}"
+echo '# as kexecqd writes it while armed' >"$root$dropin"
 
-step "dpkg -r kexecq"
+step "dpkg -r kexecq   (with /run/systemd/system, as under systemd)"
 in_root dpkg -r kexecq
 [ ! -e "$root/usr/sbin/kexecq" ] || die "/usr/sbin/kexecq is still there after dpkg -r"
+[ ! -e "$root$dropin" ] || die "dpkg -r left $dropin: reboots would kexec without the hook"
+grep -qx 'KexecByDefault=yes' "$root/etc/kexecq/kexecq.conf" ||
+	die "dpkg -r changed the settings (only a purge removes them)"
+rm -rf "$root/run/systemd"
 step "dpkg -P kexecq"
 in_root dpkg -P kexecq
 st=$(in_root dpkg-query -W -f '${db:Status-Status}' kexecq 2>/dev/null || true)

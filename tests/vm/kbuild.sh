@@ -40,8 +40,10 @@ case ${1:-} in
 esac
 missing=$(vm_missing) || die "missing:$missing (contrib/install-deps.sh)"
 
-only=${KEXECQ_VM_ONLY:-}
-[ "$only" != 0 ] || only=
+case ${KEXECQ_VM_ONLY:-} in
+"" | 0 | no | false) only= ;;
+*) only=1 ;;
+esac
 out=$cache/build-$kind-$(vm_key $kind)
 # done_ KIND: its entry is finished; a patched one built with
 # KEXECQ_VM_ONLY lacks the per-patch check, which only that mode accepts.
