@@ -283,6 +283,27 @@ if run 0 "$KEXECQ" plot --journal "$j" -o "$tmp/plot.svg"; then
 	grep -q "line 7: the last of 2 runs in it" "$tmp/plot.svg" &&
 		pass "plot says which run it drew" || fail "plot does not say which run"
 fi
+# -o through a symlink writes the file it names and keeps the link (as a
+# shell's > does; /dev/stdout is one); -o to a FIFO writes into it.
+: >"$tmp/real.svg"
+ln -s real.svg "$tmp/link.svg"
+if run 0 "$KEXECQ" plot --journal "$j" -o "$tmp/link.svg"; then
+	if [ -L "$tmp/link.svg" ] && cmp -s "$tmp/real.svg" "$tmp/plot.svg"; then
+		pass "plot -o SYMLINK writes through the link and keeps it"
+	else
+		fail "plot -o SYMLINK replaced the link or did not write its target"
+	fi
+fi
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from-fifo" &
+reader=$!
+if run 0 "$KEXECQ" plot --journal "$j" -o "$tmp/fifo"; then
+	wait "$reader"
+	[ -p "$tmp/fifo" ] && cmp -s "$tmp/from-fifo" "$tmp/plot.svg" &&
+		pass "plot -o FIFO writes into it" || fail "plot -o FIFO: replaced, or not the SVG"
+else
+	kill "$reader" 2>/dev/null
+fi
 # Default: <run-dir>/journal, to stdout.
 mkdir -p "$tmp/rundir"
 cp "$j" "$tmp/rundir/journal"

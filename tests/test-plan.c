@@ -1168,6 +1168,22 @@ START_TEST(test_storage_nvme_partition)
 	ck_assert_int_eq(s->key, KEY_ACTION);
 	ck_assert_uint_eq(s->timeout_usec, 20ULL * 1000000ULL);
 	ck_assert_str_eq(d, "make /data/cache, /data read-only (disks below 0000:01:00.0)");
+	{
+		/* A mount point a user named (a disk's label) cannot make a
+		 * journal line read as another state: ": " is shown escaped. */
+		struct device_mount hostile = *s->mounts[0].mount;
+		struct step_mount sm = s->mounts[0];
+		struct step copy = *s;
+		_cleanup_free_ char *dh = NULL;
+
+		hostile.mount_point = (char *)"/media/alice/x: done; \n";
+		sm.mount = &hostile;
+		copy.mounts = &sm;
+		copy.n_mounts = 1;
+		dh = step_describe(&copy);
+		ck_assert_str_eq(dh, "make /media/alice/x:\\x20done; \\n read-only (disks below "
+				     "0000:01:00.0)");
+	}
 	ck_assert_str_eq(s->reason, "unbind 0000:01:00.0 from nvme would remove nvme0n1 under 2 "
 				    "read-write file systems");
 	/* Read-only, then the flush (which covers what the remount wrote), then the unbind. */

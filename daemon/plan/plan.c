@@ -49,6 +49,39 @@ const char *step_type_to_string(enum step_type t)
 	return t >= 0 && t < _STEP_TYPE_MAX ? step_names[t] : NULL;
 }
 
+/*
+ * A mount point as step lines show it: escaped for a terminal (cescape())
+ * and with ": " written ":\x20".  Mount points are the one part of a step's
+ * description that users choose (a removable disk's label), and a step
+ * line is "DESCRIPTION: STATE ...": "/media/x: done; ..." must not read as
+ * a state in the journal (journal-read.c).
+ */
+static char *mount_point_shown(const char *mount_point)
+{
+	_cleanup_free_ char *e = cescape(mount_point);
+	char *out, *o;
+	size_t n = 0;
+
+	if (!e)
+		return NULL;
+	for (const char *q = e; (q = strstr(q, ": ")); q++)
+		n++;
+	out = malloc(strlen(e) + 3 * n + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (const char *q = e; *q; q++) {
+		if (q[0] == ':' && q[1] == ' ') {
+			o = stpcpy(o, ":\\x20");
+			q++;
+			continue;
+		}
+		*o++ = *q;
+	}
+	*o = '\0';
+	return out;
+}
+
 /* "/data/cache, /data and 3 more", escaped for a terminal. */
 static char *mount_list(const struct step *s)
 {
@@ -59,7 +92,7 @@ static char *mount_list(const struct step *s)
 	if (!f)
 		return NULL;
 	for (size_t i = 0; i < s->n_mounts && i < 4; i++) {
-		_cleanup_free_ char *mp = cescape(s->mounts[i].mount->mount_point);
+		_cleanup_free_ char *mp = mount_point_shown(s->mounts[i].mount->mount_point);
 
 		fprintf(f, "%s%s", i ? ", " : "", strna(mp));
 	}

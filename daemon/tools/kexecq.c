@@ -1090,6 +1090,43 @@ static int verb_status(char **args)
 
 /* ---- plot ------------------------------------------------------------------------- */
 
+/*
+ * Write an output file as a shell's > would, but whole or not at all: a
+ * regular file (or a symlink to one: written through, never replaced) is
+ * replaced by rename; anything else that exists, a FIFO or a terminal
+ * (/dev/stdout is a symlink to one), is written to in place.
+ */
+static int write_output(const char *path, const char *data, size_t len)
+{
+	_cleanup_free_ char *target = NULL;
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		size_t done = 0;
+
+		if (fd < 0)
+			return log_error_errno(errno, "Cannot open %s: %m", path);
+		while (done < len) {
+			ssize_t n = write(fd, data + done, len - done);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return log_error_errno(n < 0 ? errno : EIO, "Cannot write %s: %m",
+						       path);
+			done += (size_t)n;
+		}
+		return 0;
+	}
+	target = realpath(path, NULL); /* NULL: it does not exist yet */
+	r = write_file_atomic(target ? target : path, data, 0644);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write %s: %m", path);
+	return 0;
+}
+
 static int verb_plot(char **args)
 {
 	_cleanup_(journal_run_freep) struct journal_run *run = NULL;
@@ -1122,10 +1159,7 @@ static int verb_plot(char **args)
 			return log_error_errno(errno, "Cannot write the SVG: %m"), EXIT_FAIL;
 		return EXIT_OK;
 	}
-	r = write_file_atomic(arg.output, svg, 0644);
-	if (r < 0)
-		return log_error_errno(r, "Cannot write %s: %m", arg.output), EXIT_FAIL;
-	return EXIT_OK;
+	return write_output(arg.output, svg, len) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- argument parsing ------------------------------------------------------------- */
