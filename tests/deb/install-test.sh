@@ -56,6 +56,7 @@ fi
 [ -z "$prepare" ] || { echo "scratch root base: $base"; exit 0; }
 
 root=$(mktemp -d /var/tmp/kexecq-scratch.XXXXXX)
+chmod 755 "$root" # a root directory; apt's _apt user must reach its lists
 mounts=()
 cleanup() {
 	local i
