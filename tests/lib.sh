@@ -63,3 +63,19 @@ require_vm() {
 	set +e
 	missing=$(vm_missing) || skip "VM prerequisites missing:$missing (contrib/install-deps.sh)"
 }
+
+# A boot that came from a kexecq kexec, for verify and status: under $tmp a
+# /proc (this boot's id $me, a command line), a sysfs with no kernel loaded,
+# a state directory with the record of tests/data/record/server.json taken
+# in boot $from, a run directory; sets vo (verify's options) and so
+# (status's) to point at them.  Needs $from and $me.
+after_kexec_root() {
+	mkdir -p "$tmp/proc/sys/kernel/random" "$tmp/state" "$tmp/sys/kernel" "$tmp/run"
+	echo "$me" >"$tmp/proc/sys/kernel/random/boot_id"
+	echo "root=/dev/sda1 quiet" >"$tmp/proc/cmdline"
+	echo 0 >"$tmp/sys/kernel/kexec_loaded"
+	cp "$TESTDATA/record/server.json" "$tmp/state/record-$from.json"
+	chmod 0600 "$tmp/state/record-$from.json"
+	vo=(--proc "$tmp/proc" --state-dir "$tmp/state")
+	so=(--proc "$tmp/proc" --state-dir "$tmp/state" --sysfs "$tmp/sys" --run-dir "$tmp/run")
+}

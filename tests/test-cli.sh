@@ -303,14 +303,7 @@ run 3 "$KEXECQ" reboot --dry-run --inventory "$inv" -P "$tmp/broken" --kernel "$
 from=1b4e28ba-2fa1-11d2-883f-0016d3cca427
 me=5e0b6c7d-0000-4000-8000-000000000001
 after=$TESTDATA/record/server-after.json
-mkdir -p "$tmp/proc/sys/kernel/random" "$tmp/state" "$tmp/sys/kernel" "$tmp/run"
-echo "$me" >"$tmp/proc/sys/kernel/random/boot_id"
-echo "root=/dev/sda1 quiet" >"$tmp/proc/cmdline"
-echo 0 >"$tmp/sys/kernel/kexec_loaded"
-cp "$TESTDATA/record/server.json" "$tmp/state/record-$from.json"
-chmod 0600 "$tmp/state/record-$from.json"
-vo=(--proc "$tmp/proc" --state-dir "$tmp/state")
-so=(--proc "$tmp/proc" --state-dir "$tmp/state" --sysfs "$tmp/sys" --run-dir "$tmp/run")
+after_kexec_root
 for verb in verify status; do
 	run 0 "$KEXECQ" $verb --help && expect out "Usage: kexecq $verb" "help for '$verb'"
 done
