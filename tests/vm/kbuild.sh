@@ -23,11 +23,6 @@
 # is renamed into place as the last step; a build that fails or is killed
 # leaves only staging directories, removed by the next run.
 #
-# With KEXECQ_VM_ONLY=1 (the demo's quick first run) only the kernel asked
-# for is built, the series applied at once: no per-patch walk, so its
-# entry has no series-check.txt, and a later build without
-# KEXECQ_VM_ONLY does not count it as finished (it walks the series again).
-#
 # Usage: tests/vm/kbuild.sh [--unpatched|--debug]
 . "$(dirname "$0")/lib.sh"
 
@@ -40,16 +35,12 @@ case ${1:-} in
 esac
 missing=$(vm_missing) || die "missing:$missing (contrib/install-deps.sh)"
 
-case ${KEXECQ_VM_ONLY:-} in
-"" | 0 | no | false) only= ;;
-*) only=1 ;;
-esac
 out=$cache/build-$kind-$(vm_key $kind)
-# done_ KIND: its entry is finished; a patched one built with
-# KEXECQ_VM_ONLY lacks the per-patch check, which only that mode accepts.
+# done_ KIND: its entry is finished (the patched one with its per-patch
+# check).
 done_() {
 	local d=$cache/build-$1-$(vm_key "$1")
-	[ -f "$d/.done" ] && { [ "$1" != patched ] || [ -n "$only" ] || [ -f "$d/series-check.txt" ]; }
+	[ -f "$d/.done" ] && { [ "$1" != patched ] || [ -f "$d/series-check.txt" ]; }
 }
 # A finished entry is complete (it is renamed into place last): no need to
 # wait for a build of the other kinds that holds the lock.
@@ -66,13 +57,9 @@ if done_ "$kind"; then
 fi
 
 need_unpatched= need_patched= need_debug=
-if [ -n "$only" ]; then
-	eval "need_$kind=1"
-else
-	done_ unpatched || need_unpatched=1
-	done_ patched || need_patched=1
-	done_ debug || need_debug=1
-fi
+done_ unpatched || need_unpatched=1
+done_ patched || need_patched=1
+done_ debug || need_debug=1
 
 src=$(vm_source)
 rm -rf "$cache/.stage-"*
@@ -147,20 +134,6 @@ artifacts() {
 	touch "$art/.done"
 	mv -T "$art" "$dest"
 }
-
-if [ -n "$only" ]; then
-	# One kernel, the series applied at once (KEXECQ_VM_ONLY).
-	obj=$stage/obj
-	frags=("$fragment")
-	[ "$kind" != debug ] || frags+=("$debug_fragment")
-	[ "$kind" = unpatched ] || quilt_ push -a || die "the series does not apply"
-	configure "$obj" "${frags[@]}"
-	check_config "$obj" "$kind" "${frags[@]}"
-	log "building $kind (only this one: KEXECQ_VM_ONLY)"
-	make_ "$obj" "$obj/build.log" || { tail -40 "$obj/build.log" >&2; die "$kind kernel build failed"; }
-	artifacts "$obj" "$kind"
-	need_unpatched= need_patched= need_debug=
-fi
 
 # The walk: unpatched, each patch, patched.
 if [ -n "$need_unpatched$need_patched" ]; then

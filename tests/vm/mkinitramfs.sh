@@ -47,6 +47,17 @@ populate() { # root
 	chmod +x "$root/init"
 	cp -a "$kb/modules/lib/modules/$kver" "$root/lib/modules/"
 	rm -f "$root/lib/modules/$kver/build" "$root/lib/modules/$kver/source"
+	# A modular kernel (debian-kernel.sh): the modules init loads at boot,
+	# with kmod's modprobe, which takes their options from the command
+	# line (ramoops.*) as on a real system.
+	if [ -f "$kb/coldplug" ]; then
+		mkdir -p "$root/etc/kexecq-vm"
+		cp "$kb/coldplug" "$root/etc/kexecq-vm/coldplug"
+		copy_with_libs "$root" "$(readlink -f "$(command -v kmod)")"
+		for l in modprobe insmod rmmod lsmod modinfo depmod; do
+			ln -sf "$(readlink -f "$(command -v kmod)")" "$root/usr/sbin/$l"
+		done
+	fi
 	copy_with_libs "$root" "$(command -v kexec)"
 	# Needs only libc, which kexec brought.
 	cp "$work/bin/vfio-hold" "$work/bin/uevent-count" "$root/bin/"

@@ -3,14 +3,19 @@
 # QEMU (TCG) with the scenario's devices, let stage 1 kexec into stage 2,
 # collect the serial log and check it against the scenario's expectations.
 #
-# Usage: tests/vm/run.sh [--log DIR] SCENARIO.sh
+# Usage: tests/vm/run.sh [--log DIR] [--kernel KIND] SCENARIO.sh
 #
 # A scenario is a shell file sourced by the VM's /init; it may define
 # stage1() (runs before the kexec; may instead end with reboot -f or
 # poweroff -f) and stage2() (runs in the second kernel).  Header lines:
-#   # kernel: patched|debug|unpatched  which kernel (default patched); debug
-#                                   boots with panic_on_warn=1 hung_task_panic=1
-#                                   slub_debug=FZP
+#   # kernel: KIND...               the kernels it runs on (default patched),
+#                                   the first unless --kernel says which:
+#                                   patched, debug (boots with panic_on_warn=1
+#                                   hung_task_panic=1 slub_debug=FZP),
+#                                   unpatched (6.12 without the series),
+#                                   debian (Debian 12's own kernel, 6.1,
+#                                   modular: debian-kernel.sh); tests/test-vm.sh
+#                                   runs each scenario on each kernel it lists
 #   # devices: edu edu megasas ...  QEMU devices: edu edu@ADDR (PCI slot, to
 #                                   share an INTx line) edu8@SLOT (eight edu
 #                                   functions of one multi-function slot, for
@@ -66,17 +71,30 @@
 . "$(dirname "$0")/lib.sh"
 
 logdir=${KEXECQ_VM_LOGDIR:-$cache/logs}
-if [ "${1:-}" = --log ]; then
-	logdir=$2
+kernel=
+while [ $# -gt 1 ]; do
+	case $1 in
+	--log) logdir=$2 ;;
+	--kernel) kernel=$2 ;;
+	*) die "usage: run.sh [--log DIR] [--kernel KIND] SCENARIO.sh" ;;
+	esac
 	shift 2
-fi
+done
 scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 name=$(basename "$scenario" .sh)
 [ -f "$scenario" ] || die "no scenario $1"
 
 header() { sed -n "s/^# $1: *//p" "$scenario"; }
-kernel=$(header kernel | head -1)
-kernel=${kernel:-patched}
+kernels=$(header kernel | head -1)
+kernels=${kernels:-patched}
+if [ -z "$kernel" ]; then
+	kernel=${kernels%% *}
+else
+	case " $kernels " in
+	*" $kernel "*) ;;
+	*) die "$name runs on the $kernels kernel(s), not on $kernel" ;;
+	esac
+fi
 devices=$(header devices | head -1)
 append=$(header append | head -1)
 end=$(header end | head -1)
@@ -107,12 +125,19 @@ esac
 # shellcheck disable=SC2016 # a literal $: memmap=SIZE$ADDR reserves
 pstore='memmap=1M$0x10000000 ramoops.mem_address=0x10000000 ramoops.mem_size=0x100000 ramoops.console_size=0x80000'
 
+# Debian's kernel has no pstore console: ramoops keeps the kernel log the
+# kmsg dumper writes at a kexec (KMSG_DUMP_SHUTDOWN, 4) or an emergency
+# restart (KMSG_DUMP_EMERG), in two 512 KiB records instead.
+[ "$kernel" != debian ] ||
+	pstore=${pstore/ramoops.console_size=0x80000/ramoops.record_size=0x80000 ramoops.max_reason=4}
+
 case $kernel in
 patched) kb=$("$vm_dir/kbuild.sh") ;;
 debug)
 	kb=$("$vm_dir/kbuild.sh" --debug)
 	append="panic_on_warn=1 hung_task_panic=1 slub_debug=FZP $append" ;;
 unpatched) kb=$("$vm_dir/kbuild.sh" --unpatched) ;;
+debian) kb=$("$vm_dir/debian-kernel.sh") ;;
 *) die "$name: unknown kernel $kernel" ;;
 esac
 
@@ -248,8 +273,11 @@ boot() { # log; sets problems[]
 
 total=0
 for i in $(seq 1 "$repeat"); do
-	log="$logdir/$name.log"
-	[ "$repeat" -gt 1 ] && log="$logdir/$name.$i.log"
+	# The log of a run on another kernel than the first is NAME.KIND.log.
+	base=$logdir/$name
+	[ "$kernel" = "${kernels%% *}" ] || base=$base.$kernel
+	log=$base.log
+	[ "$repeat" -gt 1 ] && log=$base.$i.log
 	boot "$log"
 	if [ ${#problems[@]} -gt 0 ]; then
 		printf 'FAIL %s (%s kernel, run %d of %d)\n' "$name" "$kernel" "$i" "$repeat"

@@ -9,6 +9,7 @@
 # pstore which device was stuck, that the restart came within the
 # deadline, and a clean file system with its data.  (Until the fail-safe
 # work, this scenario released the driver after 12 s, which hid the hang.)
+# kernel: patched debian
 # devices: edu e1000 nvme
 # end: restart
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from edu_kexec_test: timed-out .*abandoned

@@ -3,6 +3,7 @@
 # parallel, each step is logged on /dev/kmsg, the second kernel boots and
 # binds every device again, and the file's data is intact.  The ext2 on
 # the nvme is made read-only before the flush and the unbind (readonly).
+# kernel: patched debian
 # devices: edu edu megasas nvme e1000
 # expect: ^KEXECQ-PASS file system mounted with unsynced data
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from edu_kexec_test: done

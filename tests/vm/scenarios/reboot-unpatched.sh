@@ -1,7 +1,7 @@
 # kexecq reboot --now on a kernel without the series: KernelMethod= is
 # not applied, with one notice (the planner's warning, on the terminal and
 # on /dev/kmsg), the rest of the plan runs, and the kexec happens.
-# kernel: unpatched
+# kernel: unpatched debian
 # devices: edu edu e1000
 # expect: ^kexecq: warning: 10-edu.policy: KernelMethod=remove ignored: the running kernel has no kexec_method
 # expect: kexecq: 10-edu.policy: KernelMethod=remove ignored: the running kernel has no kexec_method

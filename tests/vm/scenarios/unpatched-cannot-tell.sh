@@ -1,6 +1,6 @@
 # Without the series a driver cannot tell kexec from reboot: the best it
 # has, system_state, says "reboot" during a kexec.
-# kernel: unpatched
+# kernel: unpatched debian
 # devices: edu
 # expect: callback=shutdown reason=reboot
 # expect-not: reason=kexec
