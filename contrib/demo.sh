@@ -56,7 +56,7 @@ run() {
 say "tests/vm/run.sh --kernel debian tests/vm/scenarios/reboot-now.sh   (Debian 12's kernel)"
 echo "In the VM: ext2 on NVMe with unsynced data, policies for edu, megasas, nvme, e1000,"
 echo "then 'kexecq reboot --now' into a second kernel, which checks the data and the drivers."
-run reboot-now '^KEXECQ-(STAGE|KEXEC|BOUND|PASS|FAIL)|kexecq: |Starting new kernel|Linux version'
+run reboot-now '^KEXECQ-(STAGE|KEXEC|BOUND|PASS|FAIL)|^\[ *[0-9.]+\] (kexecq: |kexec_core: Starting)|Linux version'
 
 say "tests/vm/run.sh --kernel debian tests/vm/scenarios/reboot-hang.sh   (the fail-safe)"
 echo "In the VM: an edu ->remove() that hangs for ever, ext2 on NVMe just written.  No kexec"
