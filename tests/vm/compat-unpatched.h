@@ -15,22 +15,3 @@ static inline bool kexec_shutdown_in_progress(void)
 {
 	return false;
 }
-
-/*
- * Debian 12's kernel (6.1, the demo's stock kernel: tests/vm/debian-kernel.sh)
- * predates pcim_iomap_region() (6.11).
- */
-#include <linux/version.h>
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#include <linux/pci.h>
-
-static inline void __iomem *pcim_iomap_region(struct pci_dev *pdev, int bar,
-					      const char *name)
-{
-	int ret = pcim_iomap_regions(pdev, BIT(bar), name);
-
-	if (ret)
-		return IOMEM_ERR_PTR(ret);
-	return pcim_iomap_table(pdev)[bar];
-}
-#endif

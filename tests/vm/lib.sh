@@ -8,6 +8,8 @@ patches=$top/kernel-patches
 fragment=$vm_dir/kernel.config
 debug_fragment=$vm_dir/kernel-debug.config
 cache=${KEXECQ_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kexecq-vm}
+# Absolute: the scripts change directories.
+case $cache in /*) ;; *) cache=$PWD/$cache ;; esac
 tarball=${KEXECQ_LINUX_TARBALL:-$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -1)}
 jobs=${KEXECQ_VM_JOBS:-$(nproc)}
 
@@ -53,10 +55,10 @@ vm_source() {
 # Bump when kbuild.sh changes what it produces (not for locking, messages).
 build_recipe=6
 
-# The kernels: unpatched (A/B control), patched, and debug (patched, with
-# kernel-debug.config: lockdep, hung tasks, SLUB debugging), all three built
-# from one source tree by kbuild.sh.
-vm_kinds="patched debug unpatched"
+# The kernels kbuild.sh builds: unpatched (A/B control), patched, and debug
+# (patched, with kernel-debug.config: lockdep, hung tasks, SLUB debugging),
+# all three from one source tree.  The fourth kind, debian (Debian 12's own
+# kernel), is fetched, not built: debian-kernel.sh.
 
 # Cache key of a build: what goes into it.
 vm_key() { # patched|debug|unpatched

@@ -47,8 +47,9 @@ populate() { # root
 	chmod +x "$root/init"
 	cp -a "$kb/modules/lib/modules/$kver" "$root/lib/modules/"
 	rm -f "$root/lib/modules/$kver/build" "$root/lib/modules/$kver/source"
-	# A modular kernel (debian-kernel.sh): the modules init loads at boot,
-	# with kmod's modprobe, which takes their options from the command
+	# A modular kernel (debian-kernel.sh): the modules init loads at boot
+	# (coldplug in init-functions), with kmod's modprobe at /sbin, where
+	# busybox --install leaves it: it takes their options from the command
 	# line (ramoops.*) as on a real system.
 	if [ -f "$kb/coldplug" ]; then
 		mkdir -p "$root/etc/kexecq-vm"

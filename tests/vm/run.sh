@@ -128,8 +128,11 @@ pstore='memmap=1M$0x10000000 ramoops.mem_address=0x10000000 ramoops.mem_size=0x1
 # Debian's kernel has no pstore console: ramoops keeps the kernel log the
 # kmsg dumper writes at a kexec (KMSG_DUMP_SHUTDOWN, 4) or an emergency
 # restart (KMSG_DUMP_EMERG), in two 512 KiB records instead.
+# Its disks are found by modules that init loads (coldplug): SCSI scans
+# synchronously and USB storage without its 1 s delay, so that they are
+# there when modprobe returns.
 [ "$kernel" != debian ] ||
-	pstore=${pstore/ramoops.console_size=0x80000/ramoops.record_size=0x80000 ramoops.max_reason=4}
+	pstore="${pstore/ramoops.console_size=0x80000/ramoops.record_size=0x80000 ramoops.max_reason=4} scsi_mod.scan=sync usb-storage.delay_use=0"
 
 case $kernel in
 patched) kb=$("$vm_dir/kbuild.sh") ;;
@@ -137,7 +140,7 @@ debug)
 	kb=$("$vm_dir/kbuild.sh" --debug)
 	append="panic_on_warn=1 hung_task_panic=1 slub_debug=FZP $append" ;;
 unpatched) kb=$("$vm_dir/kbuild.sh" --unpatched) ;;
-debian) kb=$("$vm_dir/debian-kernel.sh") ;;
+debian) kb=${KEXECQ_VM_DEBIAN:-$("$vm_dir/debian-kernel.sh")} ;;
 *) die "$name: unknown kernel $kernel" ;;
 esac
 
