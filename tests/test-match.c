@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-version.h"
 #include "match.h"
 #include "string-util.h"
 #include "strv.h"
@@ -101,6 +102,54 @@ START_TEST(test_kernel_version)
 }
 END_TEST
 
+/* /proc/version and /proc/version_signature as the distributions write them. */
+static const struct {
+	const char *proc_version, *signature, *expect;
+} upstream[] = {
+	/* Debian 12: the ABI in the release, the version after "Debian " in uname -v. */
+	{ "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian "
+	  "12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP "
+	  "PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)\n",
+	  NULL, "6.1.192" },
+	/* Debian 13 and backports: the same place. */
+	{ "Linux version 6.12.57+deb13-amd64 (debian-kernel@lists.debian.org) (x86_64-linux-gnu-gcc-14 "
+	  "(Debian 14.2.0-19) 14.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.12.57-1 (2025-11-05)",
+	  NULL, "6.12.57" },
+	{ "Linux version 6.12.12+bpo-amd64 (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP "
+	  "PREEMPT_DYNAMIC Debian 6.12.12-1~bpo12+1 (2025-02-23)",
+	  NULL, "6.12.12" },
+	/* Only the compiler says Debian: not a version of the kernel. */
+	{ "Linux version 6.18.44-fc (root@b) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP Tue", NULL,
+	  NULL },
+	/* Ubuntu: the last word of version_signature. */
+	{ "Linux version 5.15.0-91-generic (buildd@lcy02-amd64-045) (gcc ...) #101-Ubuntu SMP",
+	  "Ubuntu 5.15.0-91.101-generic 5.15.131\n", "5.15.131" },
+	{ NULL, "Ubuntu 6.8.0-31.31-generic 6.8.1", "6.8.1" },
+	/* Anything else: the release is the version. */
+	{ "Linux version 6.12.57 (root@x) (gcc 12.2.0) #3 SMP PREEMPT_DYNAMIC", NULL, NULL },
+	{ NULL, NULL, NULL },
+	{ "#1 SMP Debian", NULL, NULL },
+	{ "#1 SMP Debian 6", NULL, NULL },
+	{ "#1 SMP Debian 6..1-3", NULL, NULL },
+	{ "#1 SMP Debian 6.1.", NULL, NULL },
+	{ "#1 SMP Debian 6.1.192x", NULL, NULL },
+	{ NULL, "Ubuntu 5.15.0-91.101-generic", NULL },
+	{ NULL, "Ubuntu 5.15.0-91.101-generic 5.15.131-rc1", NULL },
+	{ NULL, "Ubuntu", NULL },
+	{ NULL, "Fedora 6.1.2", NULL },
+};
+
+START_TEST(test_kernel_upstream)
+{
+	_cleanup_free_ char *v =
+		kernel_upstream_version(upstream[_i].proc_version, upstream[_i].signature);
+
+	ck_assert_msg(streq_ptr(v, upstream[_i].expect), "%s / %s: got %s, want %s",
+		      strna(upstream[_i].proc_version), strna(upstream[_i].signature), strna(v),
+		      strna(upstream[_i].expect));
+}
+END_TEST
+
 START_TEST(test_kernel_version_invalid)
 {
 	static const char *const bad[] = { "", "<", ">=6.*", "<6 7", "=<6", "<6!" };
@@ -173,6 +222,7 @@ static Suite *match_suite(void)
 	tcase_add_test(tc, test_explain);
 	tcase_add_loop_test(tc, test_kernel_version, 0, (int)ELEMENTSOF(versions));
 	tcase_add_test(tc, test_kernel_version_invalid);
+	tcase_add_loop_test(tc, test_kernel_upstream, 0, (int)ELEMENTSOF(upstream));
 	suite_add_tcase(s, tc);
 	return s;
 }

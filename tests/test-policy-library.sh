@@ -128,6 +128,28 @@ P
 run 0 "$KEXECQ" plan -P "$tmp/p" --inventory "$srv" &&
 	expect out "unbind 0000:" "QuiesceUserspace=yes lets a policy unbind a vfio-pci function"
 
+# Debian 12's kernel: the release (6.1.0-57-amd64) does not say the version,
+# /proc/version does (6.1.192, the snapshot's kernel.upstream).  Its virtio
+# bus resets the devices (50-virtio-pci-bus-reset-6.1.policy); compared with
+# the release, the library would not know and check would count them at risk.
+python3 - "$TESTDATA/inventory/real-debian12.json" "$tmp/deb12.json" "$tmp/deb12-noup.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["kernel"] = {"release": "6.1.0-57-amd64", "upstream": "6.1.192"}
+json.dump(d, open(sys.argv[2], "w"))
+del d["kernel"]["upstream"]
+json.dump(d, open(sys.argv[3], "w"))
+PY
+run 0 "$KEXECQ" check -P "$lib" --inventory "$tmp/deb12.json" --driver-tables "$tables" &&
+	expect out "Kernel 6.1.0-57-amd64 (Linux 6.1.192) lacks" "check shows Debian's release with its upstream version" &&
+	expect out "table of Linux 6.1" "check reads the 6.1 table for Debian 12's kernel" &&
+	expect out "50-virtio-pci-bus-reset-6.1.policy says the kernel quiesces it" \
+		"Debian 12's virtio functions: the 6.1 policy matches by the upstream version"
+run 5 "$KEXECQ" check -P "$lib" --inventory "$tmp/deb12-noup.json" --driver-tables "$tables" &&
+	expect out "virtio-pci     left-running" "without the upstream version the same functions are at risk (the release is 6.1.0)"
+run 0 "$KEXECQ" plan --explain -P "$lib" --inventory "$tmp/deb12.json" &&
+	expect out "KernelVersion=>=6.1.192 <6.2 (line 40: 6.1.192)" "plan --explain: KernelVersion= compared with the upstream version"
+
 # Unsafe= counts in every matching policy: a catch-all that sorts first does not hide it.
 mkdir -p "$tmp/catch"
 printf '[Match]\nDriver=*\n[Quiesce]\nFlushCache=yes\n' >"$tmp/catch/00-all.policy"

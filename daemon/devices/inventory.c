@@ -128,6 +128,7 @@ struct inventory *inventory_free(struct inventory *inv)
 		device_free(inv->devices[i]);
 	free(inv->devices);
 	free(inv->kernel_release);
+	free(inv->kernel_upstream);
 	free(inv->source);
 	strv_free(inv->liveupdate_sessions);
 	free(inv);

@@ -123,6 +123,12 @@ struct device {
 
 struct inventory {
 	char *kernel_release;
+	/*
+	 * The upstream Linux version, where the release does not say it
+	 * (kernel-version.h: Debian 12's 6.1.0-57-amd64 is 6.1.192); NULL: the
+	 * release is the version.  Use inventory_kernel_version().
+	 */
+	char *kernel_upstream;
 	/* The kernel has the series: PCI devices carry kexec_method and kexec_action. */
 	bool kernel_per_device_method;
 	char *source; /* the host name (live) or the snapshot file it came from */
@@ -135,6 +141,12 @@ struct inventory {
 	size_t n;
 	size_t allocated;
 };
+
+/* What KernelVersion= and the driver tables compare: the upstream version, else the release. */
+static inline const char *inventory_kernel_version(const struct inventory *inv)
+{
+	return inv->kernel_upstream ? inv->kernel_upstream : inv->kernel_release;
+}
 
 struct inventory *inventory_new(void);
 struct inventory *inventory_free(struct inventory *inv);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "kernel-version.h"
 #include "kmod-adapter.h"
 #include "liveupdate.h"
 #include "log.h"
@@ -29,6 +30,8 @@ int inventory_scan(const struct scan_options *o, struct inventory **ret)
 	inv->kernel_release = strdup(u.release);
 	if (!inv->source || !inv->kernel_release)
 		return log_oom();
+	/* Unreadable or silent: the release is the version. */
+	inv->kernel_upstream = kernel_upstream_read(o->proc ? o->proc : "/proc");
 
 	r = udev_scan(sysfs, inv);
 	if (r < 0)

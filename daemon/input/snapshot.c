@@ -142,6 +142,8 @@ int inventory_save_json(const struct inventory *inv, FILE *f)
 	if (!kernel)
 		return -ENOMEM;
 	r |= json_add_str(kernel, "release", inv->kernel_release);
+	if (inv->kernel_upstream)
+		r |= json_add_str(kernel, "upstream", inv->kernel_upstream);
 	r |= json_add(kernel, "per_device_kexec_method",
 		      json_object_new_boolean(inv->kernel_per_device_method));
 	devs = json_object_new_array();
@@ -638,6 +640,16 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 						       path);
 			inv->kernel_release = strdup(json_object_get_string(v));
 			if (!inv->kernel_release)
+				return log_oom();
+		}
+		if (json_object_object_get_ex(kernel, "upstream", &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			if (!json_object_is_type(v, json_type_string) ||
+			    !name_is_valid(json_object_get_string(v)))
+				return log_error_errno(EBADMSG, "%s: kernel: invalid upstream",
+						       path);
+			inv->kernel_upstream = strdup(json_object_get_string(v));
+			if (!inv->kernel_upstream)
 				return log_oom();
 		}
 		/* v2's global method: no v3 kernel has one, and no value maps to v3. */

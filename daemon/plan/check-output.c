@@ -10,7 +10,16 @@
 static void print_basis(const struct risk_report *rep, const struct inventory *inv,
 			const struct driver_table *t, FILE *f)
 {
+	_cleanup_free_ char *shown = NULL;
 	const char *rel = strna(inv->kernel_release);
+
+	/* "6.1.0-57-amd64 (Linux 6.1.192)" where the release does not say the version. */
+	if (inv->kernel_upstream) {
+		if (asprintf(&shown, "%s (Linux %s)", rel, inv->kernel_upstream) < 0)
+			shown = NULL;
+		else
+			rel = shown;
+	}
 
 	switch (rep->basis) {
 	case BASIS_PATCHED:
@@ -31,7 +40,8 @@ static void print_basis(const struct risk_report *rep, const struct inventory *i
 			"what a kexec does to each driver comes from the table of Linux %s (%s), "
 			"the nearest %s series; drivers may have gained or lost ->shutdown() since.\n",
 			rel, t->version, t->path,
-			inv->kernel_release && strverscmp(t->series, inv->kernel_release) < 0 ?
+			inventory_kernel_version(inv) &&
+					strverscmp(t->series, inventory_kernel_version(inv)) < 0 ?
 				"older" :
 				"newer");
 		break;
@@ -132,6 +142,8 @@ int check_write_json(const struct risk_report *rep, const struct inventory *inv,
 	r |= json_add(root, "version", json_object_new_int(1));
 	r |= json_add_str(root, "inventory", inv->source);
 	r |= json_add_str(root, "kernel", inv->kernel_release);
+	if (inv->kernel_upstream)
+		r |= json_add_str(root, "kernel_upstream", inv->kernel_upstream);
 	r |= json_add_str(root, "basis", basis[rep->basis]);
 	if (table) {
 		json_object *t = json_object_new_object();

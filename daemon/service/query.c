@@ -115,7 +115,7 @@ int query_check(const struct query *q, FILE *out)
 		return r;
 	/* A kernel with the patches says it per device; the tables are for stock ones. */
 	if (!inv->kernel_per_device_method) {
-		r = driver_table_load_for(tables, inv->kernel_release, &table, &exact);
+		r = driver_table_load_for(tables, inventory_kernel_version(inv), &table, &exact);
 		if (r == -ENOENT && q->tables_explicit) {
 			log_error("%s: no table of PCI drivers (pci-drivers-SERIES.tsv) there.",
 				  tables);

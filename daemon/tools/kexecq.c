@@ -128,7 +128,7 @@ static const char policy_dir_help[] =
 
 static const char source_help[] =
 	"     --inventory=FILE    Use a saved snapshot instead of this machine\n" SYSFS_HELP
-		MODDIR_HELP;
+		MODDIR_HELP "     --proc=DIR          Root of procfs (default /proc)\n";
 
 static const char mountinfo_help[] =
 	"     --mountinfo=FILE    What is mounted (default /proc/self/mountinfo)\n";
@@ -254,8 +254,7 @@ static const char run_help[] =
 static const char rundir_help[] =
 	"     --run-dir=DIR       Journal and frozen plan (default /run/kexecq)\n";
 
-static const char state_help[] = "     --state-dir=DIR     Boot records (default /var/lib/kexecq)\n"
-				 "     --proc=DIR          Root of procfs (default /proc)\n";
+static const char state_help[] = "     --state-dir=DIR     Boot records (default /var/lib/kexecq)\n";
 
 static void help_load(void)
 {
@@ -1294,8 +1293,10 @@ static unsigned option_verbs(int c)
 	case OPT_STAGE:
 		return VERB_APPLY;
 	case OPT_STATE_DIR:
-	case OPT_PROC:
 		return VERB_REBOOT | VERB_VERIFY | VERB_STATUS;
+	case OPT_PROC:
+		return VERB_PLAN | VERB_CHECK | VERB_INVENTORY | VERB_REBOOT | VERB_VERIFY |
+		       VERB_STATUS;
 	case OPT_RECORD:
 		return VERB_VERIFY;
 	case OPT_VERSION:

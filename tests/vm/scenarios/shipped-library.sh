@@ -3,14 +3,17 @@
 # scenario's own: kexecq plan, check and reboot --now across the drivers
 # this VM has (e1000, nvme, megaraid_sas, ahci, xhci_hcd with a USB disk,
 # virtio-blk, virtio-net), then every device is bound again by the same
-# driver in the next kernel.  On this 6.12 kernel the library unbinds and
+# driver in the next kernel.  On both kernels the library unbinds and
 # resets megaraid_sas (50-megaraid_sas.policy; QEMU's megasas on the
 # i440FX root bus has no reset method, so that step fails and is
 # reported, and the kexec goes on), unbinds xhci_hcd (50-xhci_hcd.policy)
 # and flushes the volatile caches below megaraid_sas, xhci and nvme; the
 # rest is left to the kernel's own shutdown.  `kexecq check` finds nothing
 # at risk: the virtio functions, whose PCI driver has no ->shutdown(), are
-# reset by the virtio bus in 6.12.117 (50-virtio-pci-bus-reset-6.12.policy).
+# reset by the virtio bus in 6.12.117 (50-virtio-pci-bus-reset-6.12.policy)
+# and in Debian 12's 6.1.0-57-amd64, which is Linux 6.1.192 by its
+# /proc/version (50-virtio-pci-bus-reset-6.1.policy).
+# kernel: patched debian
 # library: shipped
 # devices: e1000 nvme megasas ahci xhci-usb virtio-blk virtio-net
 # expect: ^KEXECQ-PASS the library is installed
@@ -18,7 +21,7 @@
 # expect: because /usr/lib/kexecq/policy.d/50-megaraid_sas.policy:[0-9]+ Quiesce.Action: Action=reset
 # expect: because /usr/lib/kexecq/policy.d/50-xhci_hcd.policy:[0-9]+ Quiesce.Action: Action=unbind
 # expect: ^Nothing at risk
-# expect: 50-virtio-pci-bus-reset-6.12.policy says the kernel quiesces it
+# expect: 50-virtio-pci-bus-reset-6\.(12|1)\.policy says the kernel quiesces it
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from megaraid_sas: done
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] unbind 0000:00:0[0-9a-f].0 from xhci_hcd: done
 # expect: kexecq: \[ *[0-9]+/[0-9]+\] reset PCI function 0000:00:0[0-9a-f].0: failed .* has no reset method

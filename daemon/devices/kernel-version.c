@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel-version.h"
+#include "macro.h"
+#include "string-util.h"
+#include "sysfs.h"
+
+/* The leading "6.1.192" of word (up to a space, '-', '+' or '~'), if it is a version. */
+static char *version_prefix(const char *word)
+{
+	size_t n = 0, dots = 0;
+
+	while (isdigit((unsigned char)word[n]) || word[n] == '.') {
+		if (word[n] == '.') {
+			/* No empty component: "6..1" and "6." are not versions. */
+			if (n == 0 || word[n - 1] == '.')
+				return NULL;
+			dots++;
+		}
+		n++;
+	}
+	if (n == 0 || dots == 0 || word[n - 1] == '.')
+		return NULL;
+	if (word[n] && !strchr(" \t\n-+~", word[n]))
+		return NULL;
+	return strndup(word, n);
+}
+
+char *kernel_upstream_version(const char *proc_version, const char *version_signature)
+{
+	/* Ubuntu: "Ubuntu 5.15.0-91.101-generic 5.15.131": the last word. */
+	if (version_signature && startswith(version_signature, "Ubuntu ")) {
+		const char *end = version_signature + strlen(version_signature), *w;
+
+		while (end > version_signature && isspace((unsigned char)end[-1]))
+			end--;
+		w = end;
+		while (w > version_signature && !isspace((unsigned char)w[-1]))
+			w--;
+		if (w > version_signature) {
+			_cleanup_free_ char *word = strndup(w, end - w);
+			char *v = word ? version_prefix(word) : NULL;
+
+			if (v && strlen(v) == (size_t)(end - w))
+				return v;
+			free(v);
+		}
+	}
+	/*
+	 * Debian: "... #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)".
+	 * Only the part from the last '#' (uname -v): the compiler's version
+	 * before it says "(Debian 12.2.0-14+deb12u1)" too.
+	 */
+	if (proc_version) {
+		const char *p = strrchr(proc_version, '#'), *d = NULL, *q;
+
+		for (q = p; q && (q = strstr(q, " Debian ")); q++)
+			d = q + strlen(" Debian ");
+		if (d)
+			return version_prefix(d);
+	}
+	return NULL;
+}
+
+char *kernel_upstream_read(const char *proc)
+{
+	_cleanup_free_ char *version = NULL, *signature = NULL;
+
+	(void)sysfs_read(proc, "version", &version);
+	(void)sysfs_read(proc, "version_signature", &signature);
+	return kernel_upstream_version(version, signature);
+}
