@@ -78,75 +78,127 @@ static const struct {
 };
 
 static const struct {
-	const char *expr, *release;
+	const char *expr, *release, *version;
 	bool expect;
 } versions[] = {
-	{ "<6.9", "6.12.117", false }, /* 12 > 9 numerically, not as text */
-	{ ">=6.9", "6.12.117", true },
-	{ "<6.12.33", "6.12.117", false },
-	{ ">6.12", "6.12.1-amd64", true },
-	{ "=6.1.0-18-amd64", "6.1.0-18-amd64", true },
-	{ "<=6.1", "6.1", true },
-	{ ">4.11", "4.11", false },
-	{ "6.*", "6.18.44-fc", true },
-	{ "5.*", "6.18.44-fc", false },
-	{ "<99", NULL, false }, /* an unknown release matches nothing */
+	{ "<6.9", "6.12.117", NULL, false }, /* 12 > 9 numerically, not as text */
+	{ ">=6.9", "6.12.117", NULL, true },
+	{ "<6.12.33", "6.12.117", NULL, false },
+	{ ">6.12", "6.12.1-amd64", NULL, true },
+	{ "=6.1.0-18-amd64", "6.1.0-18-amd64", NULL, true },
+	{ "<=6.1", "6.1", NULL, true },
+	{ ">4.11", "4.11", NULL, false },
+	{ "6.*", "6.18.44-fc", NULL, true },
+	{ "5.*", "6.18.44-fc", NULL, false },
+	{ "<99", NULL, NULL, false }, /* an unknown release matches nothing */
+	/* Debian 12: operators compare the upstream version, globs the release. */
+	{ ">=6.1.191", "6.1.0-57-amd64", "6.1.192", true },
+	{ ">=6.1.191", "6.1.0-57-amd64", NULL, false },
+	{ "<6.1.192", "6.1.0-57-amd64", "6.1.192", false },
+	{ "*-amd64", "6.1.0-57-amd64", "6.1.192", true },
+	{ "6.1.0-*", "6.1.0-57-amd64", "6.1.192", true },
+	{ "6.1.192", "6.1.0-57-amd64", "6.1.192", false },
+	{ "<99", NULL, "6.1.192", false }, /* no release: unknown, whatever the version */
 };
 
 START_TEST(test_kernel_version)
 {
 	ck_assert_msg(kernel_version_valid(versions[_i].expr), "%s", versions[_i].expr);
-	ck_assert_msg(kernel_version_matches(versions[_i].expr, versions[_i].release) ==
+	ck_assert_msg(kernel_version_matches(versions[_i].expr, versions[_i].release, versions[_i].version) ==
 			      versions[_i].expect,
 		      "%s on %s", versions[_i].expr, strna(versions[_i].release));
 }
 END_TEST
 
-/* /proc/version and /proc/version_signature as the distributions write them. */
+/* Debian 12's /proc/version. */
+#define DEBIAN12 \
+	"Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian " \
+	"12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP " \
+	"PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)\n"
+
+/* uname -r with /proc/version and /proc/version_signature as distributions write them. */
 static const struct {
-	const char *proc_version, *signature, *expect;
+	const char *release, *proc_version, *signature, *expect;
 } upstream[] = {
 	/* Debian 12: the ABI in the release, the version after "Debian " in uname -v. */
-	{ "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian "
-	  "12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP "
-	  "PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)\n",
-	  NULL, "6.1.192" },
-	/* Debian 13 and backports: the same place. */
-	{ "Linux version 6.12.57+deb13-amd64 (debian-kernel@lists.debian.org) (x86_64-linux-gnu-gcc-14 "
+	{ "6.1.0-57-amd64", DEBIAN12, NULL, "6.1.192" },
+	/* Debian 11, and its backport of 6.1. */
+	{ "5.10.0-30-amd64",
+	  "Linux version 5.10.0-30-amd64 (debian-kernel@lists.debian.org) (gcc-10 (Debian "
+	  "10.2.1-6) 10.2.1 20210110) #1 SMP Debian 5.10.218-1 (2024-06-01)",
+	  NULL, "5.10.218" },
+	{ "6.1.0-0.deb11.21-amd64",
+	  "Linux version 6.1.0-0.deb11.21-amd64 (gcc-10 (Debian 10.2.1-6) 10.2.1) #1 SMP "
+	  "PREEMPT_DYNAMIC Debian 6.1.90-1~bpo11+1 (2024-05-06)",
+	  NULL, "6.1.90" },
+	/* Debian 13 and its backports: the release says it already. */
+	{ "6.12.57+deb13-amd64",
+	  "Linux version 6.12.57+deb13-amd64 (debian-kernel@lists.debian.org) (x86_64-linux-gnu-gcc-14 "
 	  "(Debian 14.2.0-19) 14.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.12.57-1 (2025-11-05)",
-	  NULL, "6.12.57" },
-	{ "Linux version 6.12.12+bpo-amd64 (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP "
-	  "PREEMPT_DYNAMIC Debian 6.12.12-1~bpo12+1 (2025-02-23)",
-	  NULL, "6.12.12" },
+	  NULL, NULL },
 	/* Only the compiler says Debian: not a version of the kernel. */
-	{ "Linux version 6.18.44-fc (root@b) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP Tue", NULL,
+	{ "6.18.44-fc", "Linux version 6.18.44-fc (root@b) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP Tue",
+	  NULL, NULL },
+	/* Another kernel's /proc/version (a crafted --proc) is ignored. */
+	{ "6.18.44-fc", DEBIAN12, NULL, NULL },
+	/* Another series: not this kernel's version. */
+	{ "6.1.0-57-amd64",
+	  "Linux version 6.1.0-57-amd64 (x) #1 SMP PREEMPT_DYNAMIC Debian 7.0.1-1 (2026-11-26)", NULL,
 	  NULL },
-	/* Ubuntu: the last word of version_signature. */
-	{ "Linux version 5.15.0-91-generic (buildd@lcy02-amd64-045) (gcc ...) #101-Ubuntu SMP",
+	/* Experimental's release candidates are not their final version. */
+	{ "6.17-rc3-amd64",
+	  "Linux version 6.17-rc3-amd64 (x) #1 SMP PREEMPT_DYNAMIC Debian 6.17~rc3-1~exp1 (2025-08-26)",
+	  NULL, NULL },
+	/* Ubuntu: the last word of version_signature; GA and HWE kernels. */
+	{ "5.15.0-91-generic",
+	  "Linux version 5.15.0-91-generic (buildd@lcy02-amd64-045) (gcc ...) #101-Ubuntu SMP",
 	  "Ubuntu 5.15.0-91.101-generic 5.15.131\n", "5.15.131" },
-	{ NULL, "Ubuntu 6.8.0-31.31-generic 6.8.1", "6.8.1" },
+	{ "5.15.0-91-generic", NULL, "Ubuntu 5.15.0-91.101~20.04.1-generic 5.15.131", "5.15.131" },
+	{ "6.8.0-1016-aws", NULL, "Ubuntu 6.8.0-1016.17-aws 6.8.12", "6.8.12" },
+	{ "6.8.0-31-generic", NULL, "Ubuntu 6.8.0-31.31-generic 6.8.1", "6.8.1" },
+	{ "6.8.0-31-generic", NULL, "Ubuntu 6.8.0-31.31-generic 5.15.1", NULL },
 	/* Anything else: the release is the version. */
-	{ "Linux version 6.12.57 (root@x) (gcc 12.2.0) #3 SMP PREEMPT_DYNAMIC", NULL, NULL },
-	{ NULL, NULL, NULL },
-	{ "#1 SMP Debian", NULL, NULL },
-	{ "#1 SMP Debian 6", NULL, NULL },
-	{ "#1 SMP Debian 6..1-3", NULL, NULL },
-	{ "#1 SMP Debian 6.1.", NULL, NULL },
-	{ "#1 SMP Debian 6.1.192x", NULL, NULL },
-	{ NULL, "Ubuntu 5.15.0-91.101-generic", NULL },
-	{ NULL, "Ubuntu 5.15.0-91.101-generic 5.15.131-rc1", NULL },
-	{ NULL, "Ubuntu", NULL },
-	{ NULL, "Fedora 6.1.2", NULL },
+	{ "6.12.57", "Linux version 6.12.57 (root@x) (gcc 12.2.0) #3 SMP PREEMPT_DYNAMIC", NULL, NULL },
+	{ "6.1.0-57-amd64", NULL, NULL, NULL },
+	{ NULL, DEBIAN12, NULL, NULL },
+	{ "6.1.0-57-amd64", "Linux version 6.1.0-57-amd64 #1 SMP Debian", NULL, NULL },
+	{ "6.1.0-57-amd64", "Linux version 6.1.0-57-amd64 #1 SMP Debian 6", NULL, NULL },
+	{ "6.1.0-57-amd64", "Linux version 6.1.0-57-amd64 #1 SMP Debian 6..1-3", NULL, NULL },
+	{ "6.1.0-57-amd64", "Linux version 6.1.0-57-amd64 #1 SMP Debian 6.1.", NULL, NULL },
+	{ "6.1.0-57-amd64", "Linux version 6.1.0-57-amd64 #1 SMP Debian 6.1.192x", NULL, NULL },
+	{ "5.15.0-91-generic", NULL, "Ubuntu 5.15.0-91.101-generic", NULL },
+	{ "5.15.0-91-generic", NULL, "Ubuntu 5.15.0-91.101-generic 5.15.131-rc1", NULL },
+	{ "5.15.0-91-generic", NULL, "Ubuntu", NULL },
+	{ "6.1.0-57-amd64", NULL, "Fedora 6.1.2", NULL },
 };
 
 START_TEST(test_kernel_upstream)
 {
-	_cleanup_free_ char *v =
-		kernel_upstream_version(upstream[_i].proc_version, upstream[_i].signature);
+	_cleanup_free_ char *v = kernel_upstream_version(
+		upstream[_i].release, upstream[_i].proc_version, upstream[_i].signature);
 
-	ck_assert_msg(streq_ptr(v, upstream[_i].expect), "%s / %s: got %s, want %s",
-		      strna(upstream[_i].proc_version), strna(upstream[_i].signature), strna(v),
-		      strna(upstream[_i].expect));
+	ck_assert_msg(streq_ptr(v, upstream[_i].expect), "%s: %s / %s: got %s, want %s",
+		      strna(upstream[_i].release), strna(upstream[_i].proc_version),
+		      strna(upstream[_i].signature), strna(v), strna(upstream[_i].expect));
+}
+END_TEST
+
+/* What a snapshot's kernel.upstream may say. */
+START_TEST(test_kernel_upstream_valid)
+{
+	ck_assert(kernel_upstream_valid("6.1.0-57-amd64", "6.1.192"));
+	ck_assert(kernel_upstream_valid("6.1.0-57-amd64", "6.1"));
+	ck_assert(!kernel_upstream_valid("6.1.0-57-amd64", "6.12.1"));
+	ck_assert(!kernel_upstream_valid("6.12.0-1-amd64", "6.1.1"));
+	ck_assert(!kernel_upstream_valid("6.1.0-57-amd64", "zzz"));
+	ck_assert(!kernel_upstream_valid("6.1.0-57-amd64", "6.1.192-3"));
+	ck_assert(!kernel_upstream_valid("6.1.0-57-amd64", ""));
+	ck_assert(!kernel_upstream_valid(NULL, "6.1.192"));
+	ck_assert(!kernel_upstream_valid("rolling", "6.1.192"));
+	ck_assert(kernel_release_says("6.12.57+deb13-amd64", "6.12.57"));
+	ck_assert(kernel_release_says("6.12.57", "6.12.57"));
+	ck_assert(!kernel_release_says("6.1.0-57-amd64", "6.1.192"));
+	ck_assert(!kernel_release_says("6.1.192", "6.1.19"));
 }
 END_TEST
 
@@ -166,7 +218,7 @@ START_TEST(test_cases)
 
 	ck_assert_int_ge(asprintf(&text, "[Match]\n%s\n", cases[_i].match), 0);
 	p = test_policy_from_string("50-case.policy", text);
-	ck_assert_msg(policy_matches(p, pci(cases[_i].device), inv->kernel_release) ==
+	ck_assert_msg(policy_matches(p, pci(cases[_i].device), inv->kernel_release, NULL) ==
 			      cases[_i].expect,
 		      "\"%s\" on %s: expected %s", cases[_i].match, cases[_i].device,
 		      cases[_i].expect ? "match" : "no match");
@@ -180,7 +232,7 @@ START_TEST(test_only_pci)
 	struct device *disk = inventory_find_name(inv, DEVICE_DISK, "sda");
 
 	ck_assert_ptr_nonnull(disk);
-	ck_assert(!policy_matches(p, disk, NULL));
+	ck_assert(!policy_matches(p, disk, NULL, NULL));
 	policy_free(p);
 }
 END_TEST
@@ -191,10 +243,10 @@ START_TEST(test_first_match_wins)
 	const struct policy *p;
 
 	/* 30-lpfc matches by vendor and class; nothing earlier matches. */
-	p = match_device(s, pci("0000:04:00.0"), NULL);
+	p = match_device(s, pci("0000:04:00.0"), NULL, NULL);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(p->name, "30-lpfc.policy");
-	ck_assert_ptr_null(match_device(s, pci("0000:00:14.0"), NULL));
+	ck_assert_ptr_null(match_device(s, pci("0000:00:14.0"), NULL, NULL));
 	policy_set_free(s);
 }
 END_TEST
@@ -203,7 +255,7 @@ START_TEST(test_explain)
 {
 	struct policy *p =
 		test_policy_from_string("10-e.policy", "[Match]\nDriver=lpfc\nVendor=!8086\n");
-	_cleanup_free_ char *why = match_explain(p, pci("0000:04:00.0"), NULL);
+	_cleanup_free_ char *why = match_explain(p, pci("0000:04:00.0"), NULL, NULL);
 
 	ck_assert_str_eq(why, "Driver=lpfc (line 2: lpfc), Vendor=!8086 (line 3: 10df)");
 	policy_free(p);
@@ -223,6 +275,7 @@ static Suite *match_suite(void)
 	tcase_add_loop_test(tc, test_kernel_version, 0, (int)ELEMENTSOF(versions));
 	tcase_add_test(tc, test_kernel_version_invalid);
 	tcase_add_loop_test(tc, test_kernel_upstream, 0, (int)ELEMENTSOF(upstream));
+	tcase_add_test(tc, test_kernel_upstream_valid);
 	suite_add_tcase(s, tc);
 	return s;
 }

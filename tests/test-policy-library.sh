@@ -147,8 +147,27 @@ run 0 "$KEXECQ" check -P "$lib" --inventory "$tmp/deb12.json" --driver-tables "$
 		"Debian 12's virtio functions: the 6.1 policy matches by the upstream version"
 run 5 "$KEXECQ" check -P "$lib" --inventory "$tmp/deb12-noup.json" --driver-tables "$tables" &&
 	expect out "virtio-pci     left-running" "without the upstream version the same functions are at risk (the release is 6.1.0)"
+run 0 "$KEXECQ" inventory --inventory "$tmp/deb12.json" &&
+	expect out "kernel 6.1.0-57-amd64 (Linux 6.1.192), kexec_method" "inventory shows the upstream version after the release"
 run 0 "$KEXECQ" plan --explain -P "$lib" --inventory "$tmp/deb12.json" &&
-	expect out "KernelVersion=>=6.1.192 <6.2 (line 40: 6.1.192)" "plan --explain: KernelVersion= compared with the upstream version"
+	expect out "KernelVersion=>=6.1.191 <6.2 (line 51: 6.1.192, release 6.1.0-57-amd64)" "plan --explain: KernelVersion= compared with the upstream version"
+# A glob names the kernel build: it still matches the release (an
+# administrator's KernelVersion=*-amd64 keeps working on Debian 12).
+mkdir -p "$tmp/site"
+printf '[Match]\nDriver=virtio-pci\nDevice=1041\nKernelVersion=*-amd64\n[Quiesce]\nAction=unbind\n' \
+	>"$tmp/site/10-site.policy"
+run 0 "$KEXECQ" plan -P "$tmp/site" --inventory "$tmp/deb12.json" &&
+	expect out "unbind 0000:00:03.0" "KernelVersion= globs match the release, not the upstream version"
+# A snapshot's upstream must be a version of its release's series.
+python3 - "$tmp/deb12.json" "$tmp/deb12-bad.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["kernel"]["upstream"] = "7.0"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run 1 "$KEXECQ" plan -P "$lib" --inventory "$tmp/deb12-bad.json" &&
+	expect err 'upstream "7.0" is not a version of the series of release "6.1.0-57-amd64"' \
+		"a snapshot's upstream of another series is refused, by name"
 
 # Unsafe= counts in every matching policy: a catch-all that sorts first does not hide it.
 mkdir -p "$tmp/catch"

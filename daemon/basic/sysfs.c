@@ -15,14 +15,20 @@ int sysfs_read(const char *root, const char *rel, char **ret)
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	char buf[4096];
+	struct stat st;
 	ssize_t n;
 	char *r;
 
 	if (asprintf(&path, "%s/%s", root, rel) < 0)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking on a FIFO planted under a --sysfs or --proc root. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return -errno;

@@ -24,12 +24,48 @@ static char *version_prefix(const char *word)
 	}
 	if (n == 0 || dots == 0 || word[n - 1] == '.')
 		return NULL;
-	if (word[n] && !strchr(" \t\n-+~", word[n]))
+	/* Not '~': "6.17~rc3" is a release candidate, not 6.17. */
+	if (word[n] && !strchr(" \t\n-+", word[n]))
 		return NULL;
 	return strndup(word, n);
 }
 
-char *kernel_upstream_version(const char *proc_version, const char *version_signature)
+/* The length of the leading "6.1" of s (its first two numbers), or 0. */
+static size_t series_len(const char *s)
+{
+	size_t n = strspn(s, "0123456789"), m;
+
+	if (n == 0 || s[n] != '.')
+		return 0;
+	m = strspn(s + n + 1, "0123456789");
+	return m ? n + 1 + m : 0;
+}
+
+static bool same_series(const char *a, const char *b)
+{
+	size_t la = series_len(a);
+
+	return la > 0 && la == series_len(b) && strncmp(a, b, la) == 0;
+}
+
+bool kernel_upstream_valid(const char *release, const char *upstream)
+{
+	_cleanup_free_ char *v = NULL;
+
+	if (!release || !upstream)
+		return false;
+	v = version_prefix(upstream);
+	return v && streq(v, upstream) && same_series(release, upstream);
+}
+
+bool kernel_release_says(const char *release, const char *upstream)
+{
+	const char *rest = startswith(release, upstream);
+
+	return rest && !isdigit((unsigned char)*rest) && *rest != '.';
+}
+
+static char *derive(const char *proc_version, const char *version_signature)
 {
 	/* Ubuntu: "Ubuntu 5.15.0-91.101-generic 5.15.131": the last word. */
 	if (version_signature && startswith(version_signature, "Ubuntu ")) {
@@ -65,11 +101,34 @@ char *kernel_upstream_version(const char *proc_version, const char *version_sign
 	return NULL;
 }
 
-char *kernel_upstream_read(const char *proc)
+char *kernel_upstream_version(const char *release, const char *proc_version,
+			      const char *version_signature)
+{
+	_cleanup_free_ char *prefix = NULL;
+	char *v;
+
+	if (!release)
+		return NULL;
+	/* "Linux version 6.1.0-57-amd64 (...": another kernel's is ignored. */
+	if (proc_version) {
+		if (asprintf(&prefix, "Linux version %s ", release) < 0)
+			return NULL;
+		if (!startswith(proc_version, prefix))
+			proc_version = NULL;
+	}
+	v = derive(proc_version, version_signature);
+	if (v && (!kernel_upstream_valid(release, v) || kernel_release_says(release, v))) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+char *kernel_upstream_read(const char *proc, const char *release)
 {
 	_cleanup_free_ char *version = NULL, *signature = NULL;
 
 	(void)sysfs_read(proc, "version", &version);
 	(void)sysfs_read(proc, "version_signature", &signature);
-	return kernel_upstream_version(version, signature);
+	return kernel_upstream_version(release, version, signature);
 }

@@ -12,12 +12,30 @@
  */
 #pragma once
 
-/*
- * The upstream version from the contents of /proc/version and
- * /proc/version_signature (either may be NULL): "6.1.192", or NULL when
- * neither names one (the release is then the version).  Pure.
- */
-char *kernel_upstream_version(const char *proc_version, const char *version_signature);
+#include <stdbool.h>
 
-/* The same, read from <proc>/version and <proc>/version_signature; NULL on any error. */
-char *kernel_upstream_read(const char *proc);
+/*
+ * The upstream version of the kernel whose release (uname -r) is release,
+ * from the contents of /proc/version and /proc/version_signature (either
+ * may be NULL): "6.1.192" for 6.1.0-57-amd64.  NULL when neither names
+ * one, when /proc/version is not that release's, when the release says the
+ * version already (6.12.57+deb13-amd64), and when what they name is not a
+ * plain version of the release's series (kernel_upstream_valid()): the
+ * release is then the version.  Only Debian's and Ubuntu's own kernels are
+ * recognised.  Pure.
+ */
+char *kernel_upstream_version(const char *release, const char *proc_version,
+			      const char *version_signature);
+
+/*
+ * upstream is a plain version ("6.1.192": digits and dots, two or more
+ * numbers) of release's series (the same first two numbers); release is
+ * not NULL.  For snapshots, whose kernel.upstream is input.
+ */
+bool kernel_upstream_valid(const char *release, const char *upstream);
+
+/* The release begins with upstream: it says the version itself. */
+bool kernel_release_says(const char *release, const char *upstream);
+
+/* kernel_upstream_version() from <proc>/version and <proc>/version_signature. */
+char *kernel_upstream_read(const char *proc, const char *release);

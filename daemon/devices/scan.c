@@ -31,7 +31,7 @@ int inventory_scan(const struct scan_options *o, struct inventory **ret)
 	if (!inv->source || !inv->kernel_release)
 		return log_oom();
 	/* Unreadable or silent: the release is the version. */
-	inv->kernel_upstream = kernel_upstream_read(o->proc ? o->proc : "/proc");
+	inv->kernel_upstream = kernel_upstream_read(o->proc ? o->proc : "/proc", u.release);
 
 	r = udev_scan(sysfs, inv);
 	if (r < 0)

@@ -320,7 +320,7 @@ bool kernel_version_valid(const char *expr)
 	return !op || !strpbrk(v, "*?[");
 }
 
-bool kernel_version_matches(const char *expr, const char *release)
+bool kernel_version_matches(const char *expr, const char *release, const char *version)
 {
 	int op, c;
 	const char *v = version_operator(expr, &op);
@@ -329,7 +329,7 @@ bool kernel_version_matches(const char *expr, const char *release)
 		return false;
 	if (!op)
 		return fnmatch(v, release, 0) == 0;
-	c = strverscmp(release, v);
+	c = strverscmp(version ? version : release, v);
 	switch (op) {
 	case '<':
 		return c < 0;

@@ -110,8 +110,8 @@ struct policy {
 	struct match_list match[_MATCH_FIELD_MAX];
 	char **property; /* "KEY=glob", all must match */
 	/*
-	 * "<6.9", ">=5.4", "6.1.*": all must hold for the running kernel's
-	 * release (kernel_version_matches()); NULL: any kernel.
+	 * "<6.9", ">=5.4", "6.1.*": all must hold for the running kernel
+	 * (kernel_version_matches()); NULL: any kernel.
 	 */
 	char **kernel_version;
 
@@ -184,13 +184,15 @@ const char *policy_key_to_string(enum policy_key k) _pure_;
 const char *match_field_to_string(enum match_field f) _pure_;
 
 /*
- * One KernelVersion= expression against a kernel release: an operator
- * (<, <=, =, !=, >=, >) and a version compared with strverscmp(3), or
- * without an operator a glob(7) on the whole release.  A NULL release
- * (unknown) matches nothing.  kernel_version_valid() says whether expr
- * is well formed.
+ * One KernelVersion= expression against the running kernel: an operator
+ * (<, <=, =, !=, >=, >) and a version compared with strverscmp(3) against
+ * version (the upstream version where the release does not say it:
+ * kernel-version.h), or release when version is NULL; without an operator
+ * a glob(7) on the whole release, which names the kernel build (flavour,
+ * ABI).  A NULL release (unknown) matches nothing.  kernel_version_valid()
+ * says whether expr is well formed.
  */
-bool kernel_version_matches(const char *expr, const char *release);
+bool kernel_version_matches(const char *expr, const char *release, const char *version);
 bool kernel_version_valid(const char *expr);
 
 /* "lpfc" and "lpfc.policy" both give "lpfc.policy"; NULL if not a name. */

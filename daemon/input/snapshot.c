@@ -9,6 +9,7 @@
 
 #include "conf-parser.h"
 #include "json-util.h"
+#include "kernel-version.h"
 #include "log.h"
 #include "snapshot.h"
 #include "string-util.h"
@@ -644,13 +645,27 @@ int inventory_load_json_buffer(const char *path, const char *buf, size_t len,
 		}
 		if (json_object_object_get_ex(kernel, "upstream", &v) &&
 		    !json_object_is_type(v, json_type_null)) {
-			if (!json_object_is_type(v, json_type_string) ||
-			    !name_is_valid(json_object_get_string(v)))
-				return log_error_errno(EBADMSG, "%s: kernel: invalid upstream",
-						       path);
-			inv->kernel_upstream = strdup(json_object_get_string(v));
-			if (!inv->kernel_upstream)
-				return log_oom();
+			const char *up = json_object_is_type(v, json_type_string) ?
+						 json_object_get_string(v) :
+						 NULL;
+
+			/* It decides which policies apply: a version of the release's series. */
+			if (!up || !kernel_upstream_valid(inv->kernel_release, up)) {
+				_cleanup_free_ char *shown = up ? cescape(up) : NULL;
+
+				return log_error_errno(
+					EBADMSG,
+					"%s: kernel: upstream \"%s\" is not a version of the series of "
+					"release \"%s\" (such as 6.1.192 for 6.1.0-57-amd64)",
+					path, up ? strna(shown) : "(not a string)",
+					strna(inv->kernel_release));
+			}
+			/* Where the release says it, it is the release's (as a live scan has it). */
+			if (!kernel_release_says(inv->kernel_release, up)) {
+				inv->kernel_upstream = strdup(up);
+				if (!inv->kernel_upstream)
+					return log_oom();
+			}
 		}
 		/* v2's global method: no v3 kernel has one, and no value maps to v3. */
 		if (json_object_object_get_ex(kernel, "kexec_method", &v) &&

@@ -52,7 +52,8 @@ static bool property_matches(const struct device *d, const char *kv)
 	return false;
 }
 
-bool policy_matches(const struct policy *p, const struct device *d, const char *release)
+bool policy_matches(const struct policy *p, const struct device *d, const char *release,
+		    const char *version)
 {
 	if (d->kind != DEVICE_PCI)
 		return false;
@@ -64,23 +65,24 @@ bool policy_matches(const struct policy *p, const struct device *d, const char *
 		if (!property_matches(d, *kv))
 			return false;
 	STRV_FOREACH (e, p->kernel_version)
-		if (!kernel_version_matches(*e, release))
+		if (!kernel_version_matches(*e, release, version))
 			return false;
 	return true;
 }
 
 const struct policy *match_device(const struct policy_set *s, const struct device *d,
-				  const char *release)
+				  const char *release, const char *version)
 {
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
-		if (policy_matches(s->policies[i], d, release))
+		if (policy_matches(s->policies[i], d, release, version))
 			return s->policies[i];
 	return NULL;
 }
 
-char *match_explain(const struct policy *p, const struct device *d, const char *release)
+char *match_explain(const struct policy *p, const struct device *d, const char *release,
+		    const char *version)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -109,8 +111,13 @@ char *match_explain(const struct policy *p, const struct device *d, const char *
 	if (p->kernel_version) {
 		_cleanup_free_ char *e = strv_join(p->kernel_version, " ");
 
-		fprintf(f, "%sKernelVersion=%s (line %u: %s)", first ? "" : ", ", strempty(e),
-			p->line[KEY_KERNEL_VERSION], strna(release));
+		/* Operators compare the version, globs the release: say both where they differ. */
+		if (version)
+			fprintf(f, "%sKernelVersion=%s (line %u: %s, release %s)", first ? "" : ", ",
+				strempty(e), p->line[KEY_KERNEL_VERSION], version, strna(release));
+		else
+			fprintf(f, "%sKernelVersion=%s (line %u: %s)", first ? "" : ", ", strempty(e),
+				p->line[KEY_KERNEL_VERSION], strna(release));
 	}
 	if (fclose(f) != 0) {
 		free(out);

@@ -134,7 +134,7 @@ int plan_print_text(const struct plan *plan, const struct inventory *inv,
 			const struct plan_device *pd = &plan->devices[i];
 			_cleanup_free_ char *why =
 				pd->policy ?
-					match_explain(pd->policy, pd->device, inventory_kernel_version(inv)) :
+					match_explain(pd->policy, pd->device, inv->kernel_release, inv->kernel_upstream) :
 					NULL;
 
 			fprintf(f, "  %-14s %-16s %s", pd->device->name, strna(pd->device->driver),
@@ -270,7 +270,7 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 		r |= json_add_str(o, "policy", pd->policy ? pd->policy->name : NULL);
 		if (pd->policy) {
 			_cleanup_free_ char *why =
-				match_explain(pd->policy, pd->device, inventory_kernel_version(inv));
+				match_explain(pd->policy, pd->device, inv->kernel_release, inv->kernel_upstream);
 
 			r |= json_add_str(o, "action", policy_action_to_string(pd->policy->action));
 			r |= json_add_str(o, "match", why);

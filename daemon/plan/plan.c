@@ -1461,7 +1461,8 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
-			b.gov[i] = match_device(b.ps, inv->devices[i], inventory_kernel_version(inv));
+			b.gov[i] = match_device(b.ps, inv->devices[i], inv->kernel_release,
+						 inv->kernel_upstream);
 			n_pci++;
 		}
 	r = holds_compute(inv, b.gov, &b.holds);
@@ -1484,7 +1485,7 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 			for (size_t k = 0; b.ps && k < b.ps->n && !pd->unsafe; k++)
 				if (b.ps->policies[k]->unsafe &&
 				    policy_matches(b.ps->policies[k], inv->devices[i],
-						   inventory_kernel_version(inv)))
+						   inv->kernel_release, inv->kernel_upstream))
 					pd->unsafe = b.ps->policies[k];
 			if (pd->unsafe)
 				plan->n_unsafe++;

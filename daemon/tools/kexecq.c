@@ -636,7 +636,9 @@ static int verb_inventory(char **args)
 	title = inventory_title(inv);
 	if (!title)
 		return log_oom(), EXIT_FAIL;
-	printf("Inventory of %s, kernel %s, kexec_method %s\n", title, strna(inv->kernel_release),
+	printf("Inventory of %s, kernel %s%s%s%s, kexec_method %s\n", title,
+	       strna(inv->kernel_release), inv->kernel_upstream ? " (Linux " : "",
+	       strempty(inv->kernel_upstream), inv->kernel_upstream ? ")" : "",
 	       inv->kernel_per_device_method ? "per device" : "not available");
 	return print_tree(inv) < 0 ? EXIT_FAIL : EXIT_OK;
 }
