@@ -111,8 +111,10 @@ char *kernel_upstream_version(const char *release, const char *proc_version,
 		return NULL;
 	/* "Linux version 6.1.0-57-amd64 (...": another kernel's is ignored. */
 	if (proc_version) {
-		if (asprintf(&prefix, "Linux version %s ", release) < 0)
+		if (asprintf(&prefix, "Linux version %s ", release) < 0) {
+			prefix = NULL;
 			return NULL;
+		}
 		if (!startswith(proc_version, prefix))
 			proc_version = NULL;
 	}
