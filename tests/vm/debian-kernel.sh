@@ -99,7 +99,7 @@ rm -rf "$cache/.debian-"*
 stage=$(mktemp -d "$cache/.debian-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
-log "fetching $image ($versions) and its headers"
+log "fetching $image (${versions%% *}) and its headers"
 mkdir -p "$stage/debs" "$stage/root"
 # apt downloads as _apt, into a directory _apt may write.
 chmod 0755 "$stage"
