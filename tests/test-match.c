@@ -104,16 +104,16 @@ static const struct {
 START_TEST(test_kernel_version)
 {
 	ck_assert_msg(kernel_version_valid(versions[_i].expr), "%s", versions[_i].expr);
-	ck_assert_msg(kernel_version_matches(versions[_i].expr, versions[_i].release, versions[_i].version) ==
-			      versions[_i].expect,
+	ck_assert_msg(kernel_version_matches(versions[_i].expr, versions[_i].release,
+					     versions[_i].version) == versions[_i].expect,
 		      "%s on %s", versions[_i].expr, strna(versions[_i].release));
 }
 END_TEST
 
 /* Debian 12's /proc/version. */
-#define DEBIAN12 \
+#define DEBIAN12                                                                         \
 	"Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian " \
-	"12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP " \
+	"12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP "      \
 	"PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)\n"
 
 /* uname -r with /proc/version and /proc/version_signature as distributions write them. */
@@ -137,14 +137,15 @@ static const struct {
 	  "(Debian 14.2.0-19) 14.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.12.57-1 (2025-11-05)",
 	  NULL, NULL },
 	/* Only the compiler says Debian: not a version of the kernel. */
-	{ "6.18.44-fc", "Linux version 6.18.44-fc (root@b) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP Tue",
-	  NULL, NULL },
+	{ "6.18.44-fc",
+	  "Linux version 6.18.44-fc (root@b) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP Tue", NULL,
+	  NULL },
 	/* Another kernel's /proc/version (a crafted --proc) is ignored. */
 	{ "6.18.44-fc", DEBIAN12, NULL, NULL },
 	/* Another series: not this kernel's version. */
 	{ "6.1.0-57-amd64",
-	  "Linux version 6.1.0-57-amd64 (x) #1 SMP PREEMPT_DYNAMIC Debian 7.0.1-1 (2026-11-26)", NULL,
-	  NULL },
+	  "Linux version 6.1.0-57-amd64 (x) #1 SMP PREEMPT_DYNAMIC Debian 7.0.1-1 (2026-11-26)",
+	  NULL, NULL },
 	/* Experimental's release candidates are not their final version. */
 	{ "6.17-rc3-amd64",
 	  "Linux version 6.17-rc3-amd64 (x) #1 SMP PREEMPT_DYNAMIC Debian 6.17~rc3-1~exp1 (2025-08-26)",
@@ -158,7 +159,8 @@ static const struct {
 	{ "6.8.0-31-generic", NULL, "Ubuntu 6.8.0-31.31-generic 6.8.1", "6.8.1" },
 	{ "6.8.0-31-generic", NULL, "Ubuntu 6.8.0-31.31-generic 5.15.1", NULL },
 	/* Anything else: the release is the version. */
-	{ "6.12.57", "Linux version 6.12.57 (root@x) (gcc 12.2.0) #3 SMP PREEMPT_DYNAMIC", NULL, NULL },
+	{ "6.12.57", "Linux version 6.12.57 (root@x) (gcc 12.2.0) #3 SMP PREEMPT_DYNAMIC", NULL,
+	  NULL },
 	{ "6.1.0-57-amd64", NULL, NULL, NULL },
 	{ NULL, DEBIAN12, NULL, NULL },
 	{ "6.1.0-57-amd64", "Linux version 6.1.0-57-amd64 #1 SMP Debian", NULL, NULL },

@@ -113,11 +113,12 @@ char *match_explain(const struct policy *p, const struct device *d, const char *
 
 		/* Operators compare the version, globs the release: say both where they differ. */
 		if (version)
-			fprintf(f, "%sKernelVersion=%s (line %u: %s, release %s)", first ? "" : ", ",
-				strempty(e), p->line[KEY_KERNEL_VERSION], version, strna(release));
+			fprintf(f, "%sKernelVersion=%s (line %u: %s, release %s)",
+				first ? "" : ", ", strempty(e), p->line[KEY_KERNEL_VERSION],
+				version, strna(release));
 		else
-			fprintf(f, "%sKernelVersion=%s (line %u: %s)", first ? "" : ", ", strempty(e),
-				p->line[KEY_KERNEL_VERSION], strna(release));
+			fprintf(f, "%sKernelVersion=%s (line %u: %s)", first ? "" : ", ",
+				strempty(e), p->line[KEY_KERNEL_VERSION], strna(release));
 	}
 	if (fclose(f) != 0) {
 		free(out);

@@ -132,10 +132,11 @@ int plan_print_text(const struct plan *plan, const struct inventory *inv,
 		fprintf(f, "\nDevices:\n");
 		for (size_t i = 0; i < plan->n_devices; i++) {
 			const struct plan_device *pd = &plan->devices[i];
-			_cleanup_free_ char *why =
-				pd->policy ?
-					match_explain(pd->policy, pd->device, inv->kernel_release, inv->kernel_upstream) :
-					NULL;
+			_cleanup_free_ char *why = pd->policy ?
+							   match_explain(pd->policy, pd->device,
+									 inv->kernel_release,
+									 inv->kernel_upstream) :
+							   NULL;
 
 			fprintf(f, "  %-14s %-16s %s", pd->device->name, strna(pd->device->driver),
 				pd->policy ? pd->policy->name : "(default: kernel)");
@@ -269,8 +270,8 @@ int plan_write_json(const struct plan *plan, const struct inventory *inv, FILE *
 		r |= json_add_str(o, "driver", pd->device->driver);
 		r |= json_add_str(o, "policy", pd->policy ? pd->policy->name : NULL);
 		if (pd->policy) {
-			_cleanup_free_ char *why =
-				match_explain(pd->policy, pd->device, inv->kernel_release, inv->kernel_upstream);
+			_cleanup_free_ char *why = match_explain(
+				pd->policy, pd->device, inv->kernel_release, inv->kernel_upstream);
 
 			r |= json_add_str(o, "action", policy_action_to_string(pd->policy->action));
 			r |= json_add_str(o, "match", why);

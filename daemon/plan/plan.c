@@ -1462,7 +1462,7 @@ int plan_build(const struct inventory *inv, const struct policy_set *policies, s
 	for (size_t i = 0; i < n; i++)
 		if (inv->devices[i]->kind == DEVICE_PCI) {
 			b.gov[i] = match_device(b.ps, inv->devices[i], inv->kernel_release,
-						 inv->kernel_upstream);
+						inv->kernel_upstream);
 			n_pci++;
 		}
 	r = holds_compute(inv, b.gov, &b.holds);

@@ -254,7 +254,8 @@ static const char run_help[] =
 static const char rundir_help[] =
 	"     --run-dir=DIR       Journal and frozen plan (default /run/kexecq)\n";
 
-static const char state_help[] = "     --state-dir=DIR     Boot records (default /var/lib/kexecq)\n";
+static const char state_help[] =
+	"     --state-dir=DIR     Boot records (default /var/lib/kexecq)\n";
 
 static void help_load(void)
 {
