@@ -210,3 +210,21 @@ bool text_is_valid(const char *s, size_t max)
 			return false;
 	return true;
 }
+
+int kernel_series(const char *s, unsigned *major, unsigned *minor)
+{
+	char *end;
+	unsigned long a, b;
+
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '.' || a > 1000)
+		return -EINVAL;
+	s = end + 1;
+	b = strtoul(s, &end, 10);
+	if (errno || end == s || b > 1000)
+		return -EINVAL;
+	*major = (unsigned)a;
+	*minor = (unsigned)b;
+	return 0;
+}

@@ -52,5 +52,11 @@ bool name_is_valid(const char *s);
  */
 bool syspath_is_valid(const char *s);
 
+/*
+ * The series of a kernel release or version: "6.18.44-fc" -> major 6,
+ * minor 18; -EINVAL when it does not start so.
+ */
+int kernel_series(const char *s, unsigned *major, unsigned *minor);
+
 /* Valid UTF-8 without control characters, at most max bytes. */
 bool text_is_valid(const char *s, size_t max);

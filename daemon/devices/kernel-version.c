@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "string-util.h"
 #include "sysfs.h"
+#include "values.h"
 
 /* The leading "6.1.192" of word (up to a space, '-', '+' or '~'), if it is a version. */
 static char *version_prefix(const char *word)
@@ -30,22 +31,12 @@ static char *version_prefix(const char *word)
 	return strndup(word, n);
 }
 
-/* The length of the leading "6.1" of s (its first two numbers), or 0. */
-static size_t series_len(const char *s)
-{
-	size_t n = strspn(s, "0123456789"), m;
-
-	if (n == 0 || s[n] != '.')
-		return 0;
-	m = strspn(s + n + 1, "0123456789");
-	return m ? n + 1 + m : 0;
-}
-
 static bool same_series(const char *a, const char *b)
 {
-	size_t la = series_len(a);
+	unsigned a1, a2, b1, b2;
 
-	return la > 0 && la == series_len(b) && strncmp(a, b, la) == 0;
+	return kernel_series(a, &a1, &a2) >= 0 && kernel_series(b, &b1, &b2) >= 0 && a1 == b1 &&
+	       a2 == b2;
 }
 
 bool kernel_upstream_valid(const char *release, const char *upstream)
@@ -76,9 +67,9 @@ static char *derive(const char *proc_version, const char *version_signature)
 		w = end;
 		while (w > version_signature && !isspace((unsigned char)w[-1]))
 			w--;
+		/* The whole word: not "5.15.131" of "5.15.131-rc1". */
 		if (w > version_signature) {
-			_cleanup_free_ char *word = strndup(w, end - w);
-			char *v = word ? version_prefix(word) : NULL;
+			char *v = version_prefix(w);
 
 			if (v && strlen(v) == (size_t)(end - w))
 				return v;

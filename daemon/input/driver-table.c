@@ -176,25 +176,6 @@ const struct driver_row *driver_table_find(const struct driver_table *t, const c
 	return bsearch(&key, t->rows, t->n, sizeof(*t->rows), cmp_row);
 }
 
-/* "6.18.44-fc" -> major 6, minor 18; -EINVAL when it does not start so. */
-static int series_of(const char *s, unsigned *major, unsigned *minor)
-{
-	char *end;
-	unsigned long a, b;
-
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	if (errno || end == s || *end != '.' || a > 1000)
-		return -EINVAL;
-	s = end + 1;
-	b = strtoul(s, &end, 10);
-	if (errno || end == s || b > 1000)
-		return -EINVAL;
-	*major = (unsigned)a;
-	*minor = (unsigned)b;
-	return 0;
-}
-
 int driver_table_load_for(const char *dir, const char *release, struct driver_table **ret,
 			  bool *ret_exact)
 {
@@ -208,7 +189,7 @@ int driver_table_load_for(const char *dir, const char *release, struct driver_ta
 	DIR *d;
 	int r;
 
-	have_release = release && series_of(release, &want_a, &want_b) >= 0;
+	have_release = release && kernel_series(release, &want_a, &want_b) >= 0;
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? -ENOENT :
@@ -224,7 +205,7 @@ int driver_table_load_for(const char *dir, const char *release, struct driver_ta
 		if (!v || len <= strlen(SUFFIX) ||
 		    !streq(de->d_name + len - strlen(SUFFIX), SUFFIX))
 			continue;
-		if (series_of(v, &a, &b) < 0)
+		if (kernel_series(v, &a, &b) < 0)
 			continue;
 		key = (long)a * 1000 + b;
 		o = !have_release || key <= (long)want_a * 1000 + want_b;
